@@ -20,6 +20,9 @@ const shared = {
 };
 
 const config: Config = {
+  verbose: true,
+  // Int and e2e tiers start PGlite and Nest apps; unit tests finish in milliseconds anyway.
+  testTimeout: 120_000,
   projects: [
     { ...shared, displayName: 'unit', testRegex: '\\.unit\\.spec\\.ts$' },
     { ...shared, displayName: 'int', testRegex: '\\.int\\.spec\\.ts$' },

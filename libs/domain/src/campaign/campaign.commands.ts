@@ -1,0 +1,43 @@
+import type { Command } from '../core/decider.js';
+
+/** The editable content of a campaign, as a command carries it (before trimming and checks). */
+export type CampaignChangesInput = Readonly<{
+  name?: string;
+  subject?: string;
+  fromAddress?: string;
+  /** `null` (or a blank string) removes the sender name. */
+  fromName?: string | null;
+  mjmlBody?: string;
+  listIds?: readonly string[];
+}>;
+
+export type DraftCampaign = Command<
+  'DraftCampaign',
+  {
+    campaignId: string;
+    tenantId: string;
+    name: string;
+    subject: string;
+    fromAddress: string;
+    fromName?: string | null;
+    mjmlBody: string;
+    listIds: readonly string[];
+  }
+>;
+
+export type ReviseCampaign = Command<
+  'ReviseCampaign',
+  { campaignId: string; tenantId: string; changes: CampaignChangesInput }
+>;
+
+export type ScheduleCampaign = Command<
+  'ScheduleCampaign',
+  { campaignId: string; tenantId: string; sendAt: Date }
+>;
+
+export type CancelCampaign = Command<
+  'CancelCampaign',
+  { campaignId: string; tenantId: string; reason?: string | null }
+>;
+
+export type CampaignCommand = DraftCampaign | ReviseCampaign | ScheduleCampaign | CancelCampaign;

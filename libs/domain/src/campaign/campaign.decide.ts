@@ -1,0 +1,277 @@
+import { assertNever } from '../core/assert-never.js';
+import { hasLineBreak, isUuid, isValidDate, utf8ByteLength } from '../core/validation.js';
+
+import type {
+  CampaignChangesInput,
+  CampaignCommand,
+  CancelCampaign,
+  DraftCampaign,
+  ReviseCampaign,
+  ScheduleCampaign,
+} from './campaign.commands.js';
+import { CampaignError } from './campaign.errors.js';
+import type { CampaignChanges, CampaignContent, CampaignEvent } from './campaign.events.js';
+import type { Campaign } from './campaign.state.js';
+
+export const CAMPAIGN_LIMITS = {
+  nameMaxLength: 200,
+  /** RFC 5322 line limit. */
+  subjectMaxLength: 998,
+  fromAddressMaxLength: 254,
+  fromNameMaxLength: 200,
+  mjmlBodyMaxBytes: 512 * 1024,
+  listIdsMaxCount: 50,
+  cancelReasonMaxLength: 1000,
+} as const;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export const decideCampaign = (command: CampaignCommand, state: Campaign): CampaignEvent[] => {
+  switch (command.type) {
+    case 'DraftCampaign':
+      return draft(command, state);
+    case 'ReviseCampaign':
+      return revise(command, state);
+    case 'ScheduleCampaign':
+      return schedule(command, state);
+    case 'CancelCampaign':
+      return cancel(command, state);
+    default:
+      return assertNever(command, 'Unknown campaign command');
+  }
+};
+
+const draft = ({ data, metadata: { now } }: DraftCampaign, state: Campaign): CampaignEvent[] => {
+  if (state.status !== 'Empty') throw new CampaignError('CAMPAIGN_ALREADY_EXISTS');
+  return [
+    {
+      type: 'CampaignDrafted',
+      data: {
+        campaignId: data.campaignId,
+        tenantId: data.tenantId,
+        name: validName(data.name),
+        subject: validSubject(data.subject),
+        fromAddress: validFromAddress(data.fromAddress),
+        fromName: validFromName(data.fromName),
+        mjmlBody: validMjmlBody(data.mjmlBody),
+        listIds: validListIds(data.listIds),
+        draftedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+const revise = ({ data, metadata: { now } }: ReviseCampaign, state: Campaign): CampaignEvent[] => {
+  const campaign = ownedBy(state, data.tenantId);
+  if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  const changes = diff(campaign, validChanges(data.changes));
+  if (Object.keys(changes).length === 0) return [];
+  return [
+    {
+      type: 'CampaignRevised',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        changes,
+        revisedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+const schedule = (
+  { data, metadata: { now } }: ScheduleCampaign,
+  state: Campaign,
+): CampaignEvent[] => {
+  const campaign = ownedBy(state, data.tenantId);
+  if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  if (!isValidDate(data.sendAt)) throw new CampaignError('INVALID_SEND_AT', 'sendAt is not a date');
+  if (data.sendAt.getTime() <= now.getTime()) {
+    throw new CampaignError('SEND_AT_IN_PAST', 'sendAt must be in the future');
+  }
+  const sendAt = data.sendAt.toISOString();
+  if (campaign.status === 'Scheduled' && campaign.sendAt === sendAt) return [];
+  return [
+    {
+      type: 'CampaignScheduled',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        sendAt,
+        scheduledAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+const cancel = ({ data, metadata: { now } }: CancelCampaign, state: Campaign): CampaignEvent[] => {
+  const campaign = ownedBy(state, data.tenantId);
+  if (campaign.status === 'Cancelled') return [];
+  return [
+    {
+      type: 'CampaignCancelled',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        reason: validReason(data.reason),
+        cancelledAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+/** A campaign of another tenant does not exist, as far as this tenant can tell. */
+const ownedBy = (state: Campaign, tenantId: string): Exclude<Campaign, { status: 'Empty' }> => {
+  if (state.status === 'Empty' || state.tenantId !== tenantId) {
+    throw new CampaignError('CAMPAIGN_NOT_FOUND');
+  }
+  return state;
+};
+
+// ── Validation: each returns the normalised value or throws a typed error ──────────────────────
+
+const validName = (name: unknown): string => {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (trimmed.length < 1 || trimmed.length > CAMPAIGN_LIMITS.nameMaxLength) {
+    throw new CampaignError(
+      'INVALID_CAMPAIGN_NAME',
+      `Campaign name must be 1 to ${CAMPAIGN_LIMITS.nameMaxLength} characters`,
+    );
+  }
+  return trimmed;
+};
+
+const validSubject = (subject: unknown): string => {
+  const trimmed = typeof subject === 'string' ? subject.trim() : '';
+  if (
+    trimmed.length < 1 ||
+    trimmed.length > CAMPAIGN_LIMITS.subjectMaxLength ||
+    hasLineBreak(trimmed)
+  ) {
+    throw new CampaignError(
+      'INVALID_SUBJECT',
+      `Subject must be 1 to ${CAMPAIGN_LIMITS.subjectMaxLength} characters on one line`,
+    );
+  }
+  return trimmed;
+};
+
+const validFromAddress = (fromAddress: unknown): string => {
+  if (
+    typeof fromAddress !== 'string' ||
+    fromAddress.length > CAMPAIGN_LIMITS.fromAddressMaxLength ||
+    !EMAIL.test(fromAddress)
+  ) {
+    throw new CampaignError('INVALID_FROM_ADDRESS', 'fromAddress must be an email address');
+  }
+  return fromAddress;
+};
+
+const validFromName = (fromName: unknown): string | null => {
+  if (fromName === undefined || fromName === null) return null;
+  if (typeof fromName !== 'string') {
+    throw new CampaignError('INVALID_FROM_NAME', 'fromName must be a string');
+  }
+  const trimmed = fromName.trim();
+  if (trimmed.length > CAMPAIGN_LIMITS.fromNameMaxLength || hasLineBreak(trimmed)) {
+    throw new CampaignError(
+      'INVALID_FROM_NAME',
+      `fromName must be at most ${CAMPAIGN_LIMITS.fromNameMaxLength} characters on one line`,
+    );
+  }
+  return trimmed.length === 0 ? null : trimmed;
+};
+
+const validMjmlBody = (mjmlBody: unknown): string => {
+  if (
+    typeof mjmlBody !== 'string' ||
+    mjmlBody.trim().length === 0 ||
+    mjmlBody.length > CAMPAIGN_LIMITS.mjmlBodyMaxBytes ||
+    utf8ByteLength(mjmlBody) > CAMPAIGN_LIMITS.mjmlBodyMaxBytes ||
+    !mjmlBody.includes('<mjml')
+  ) {
+    throw new CampaignError(
+      'INVALID_MJML_BODY',
+      `mjmlBody must be an <mjml> document of at most ${CAMPAIGN_LIMITS.mjmlBodyMaxBytes} bytes`,
+    );
+  }
+  return mjmlBody;
+};
+
+const validListIds = (listIds: unknown): readonly string[] => {
+  const invalid = (): never => {
+    throw new CampaignError(
+      'INVALID_LIST_IDS',
+      `listIds must be at most ${CAMPAIGN_LIMITS.listIdsMaxCount} distinct UUIDs`,
+    );
+  };
+  if (!Array.isArray(listIds) || listIds.length > CAMPAIGN_LIMITS.listIdsMaxCount) return invalid();
+  const seen = new Set<string>();
+  for (const id of listIds as readonly unknown[]) {
+    if (!isUuid(id)) return invalid();
+    const key = id.toLowerCase();
+    if (seen.has(key)) return invalid();
+    seen.add(key);
+  }
+  return [...(listIds as readonly string[])];
+};
+
+const validReason = (reason: unknown): string | null => {
+  if (reason === undefined || reason === null) return null;
+  if (typeof reason !== 'string' || reason.trim().length > CAMPAIGN_LIMITS.cancelReasonMaxLength) {
+    throw new CampaignError(
+      'INVALID_CANCEL_REASON',
+      `reason must be at most ${CAMPAIGN_LIMITS.cancelReasonMaxLength} characters`,
+    );
+  }
+  const trimmed = reason.trim();
+  return trimmed.length === 0 ? null : trimmed;
+};
+
+/** Validates and normalises the fields present; unknown keys are ignored. */
+const validChanges = (changes: CampaignChangesInput | null | undefined): CampaignChanges => {
+  if (typeof changes !== 'object' || changes === null) {
+    throw new CampaignError('INVALID_CAMPAIGN_CHANGES', 'changes must be an object');
+  }
+  const valid: { -readonly [K in keyof CampaignContent]?: CampaignContent[K] } = {};
+  if (changes.name !== undefined) valid.name = validName(changes.name);
+  if (changes.subject !== undefined) valid.subject = validSubject(changes.subject);
+  if (changes.fromAddress !== undefined) valid.fromAddress = validFromAddress(changes.fromAddress);
+  if (changes.fromName !== undefined) valid.fromName = validFromName(changes.fromName);
+  if (changes.mjmlBody !== undefined) valid.mjmlBody = validMjmlBody(changes.mjmlBody);
+  if (changes.listIds !== undefined) valid.listIds = validListIds(changes.listIds);
+  if (Object.keys(valid).length === 0) {
+    throw new CampaignError('INVALID_CAMPAIGN_CHANGES', 'changes must name at least one field');
+  }
+  return valid;
+};
+
+/** The requested changes that differ from the current content (list ids compared as a set). */
+const diff = (current: CampaignContent, requested: CampaignChanges): CampaignChanges => {
+  const changed: { -readonly [K in keyof CampaignContent]?: CampaignContent[K] } = {};
+  if (requested.name !== undefined && requested.name !== current.name) {
+    changed.name = requested.name;
+  }
+  if (requested.subject !== undefined && requested.subject !== current.subject) {
+    changed.subject = requested.subject;
+  }
+  if (requested.fromAddress !== undefined && requested.fromAddress !== current.fromAddress) {
+    changed.fromAddress = requested.fromAddress;
+  }
+  if (requested.fromName !== undefined && requested.fromName !== current.fromName) {
+    changed.fromName = requested.fromName;
+  }
+  if (requested.mjmlBody !== undefined && requested.mjmlBody !== current.mjmlBody) {
+    changed.mjmlBody = requested.mjmlBody;
+  }
+  if (requested.listIds !== undefined && !sameIds(requested.listIds, current.listIds)) {
+    changed.listIds = requested.listIds;
+  }
+  return changed;
+};
+
+const sameIds = (a: readonly string[], b: readonly string[]): boolean => {
+  if (a.length !== b.length) return false;
+  const ids = new Set(b.map((id) => id.toLowerCase()));
+  return a.every((id) => ids.has(id.toLowerCase()));
+};

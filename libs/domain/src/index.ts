@@ -1,0 +1,84 @@
+// Core
+export type { Command, CommandMetadata, Decider, Event } from './core/decider.js';
+export { evolveAll } from './core/decider.js';
+export {
+  DOMAIN_ERROR_KINDS,
+  DomainError,
+  isDomainError,
+  type DomainErrorKind,
+  type ErrorKindTable,
+} from './core/domain-error.js';
+export { assertNever } from './core/assert-never.js';
+export { isUuid, isValidDate, utf8ByteLength } from './core/validation.js';
+
+// Campaign
+export type {
+  CampaignChangesInput,
+  CampaignCommand,
+  CancelCampaign,
+  DraftCampaign,
+  ReviseCampaign,
+  ScheduleCampaign,
+} from './campaign/campaign.commands.js';
+export {
+  CAMPAIGN_EVENT_TYPES,
+  isCampaignEventType,
+  type CampaignCancelled,
+  type CampaignChanges,
+  type CampaignContent,
+  type CampaignDrafted,
+  type CampaignEvent,
+  type CampaignEventType,
+  type CampaignRevised,
+  type CampaignScheduled,
+} from './campaign/campaign.events.js';
+export {
+  evolveCampaign,
+  initialCampaignState,
+  type Campaign,
+  type CampaignStatus,
+} from './campaign/campaign.state.js';
+export { CAMPAIGN_LIMITS, decideCampaign } from './campaign/campaign.decide.js';
+export { campaignDecider } from './campaign/campaign.decider.js';
+export {
+  CampaignError,
+  campaignErrorKinds,
+  type CampaignErrorCode,
+} from './campaign/campaign.errors.js';
+export { CAMPAIGN_STREAM_CATEGORY, toCampaignStreamId } from './campaign/campaign.stream.js';
+
+// Tenant
+export type {
+  CreateTenant,
+  IssueApiKey,
+  RevokeApiKey,
+  TenantCommand,
+} from './tenant/tenant.commands.js';
+export {
+  TENANT_EVENT_TYPES,
+  isTenantEventType,
+  type ApiKeyIssued,
+  type ApiKeyRevoked,
+  type TenantCreated,
+  type TenantEvent,
+  type TenantEventType,
+} from './tenant/tenant.events.js';
+export {
+  API_KEY_ROLES,
+  TENANT_PLANS,
+  isApiKeyRole,
+  isTenantPlan,
+  type ApiKeyRole,
+  type TenantPlan,
+} from './tenant/tenant.plans.js';
+export {
+  evolveTenant,
+  initialTenantState,
+  type ApiKey,
+  type Tenant,
+  type TenantStatus,
+} from './tenant/tenant.state.js';
+export { TENANT_LIMITS, decideTenant } from './tenant/tenant.decide.js';
+export { tenantDecider } from './tenant/tenant.decider.js';
+export { TenantError, tenantErrorKinds, type TenantErrorCode } from './tenant/tenant.errors.js';
+export { TENANT_STREAM_CATEGORY, toTenantStreamId } from './tenant/tenant.stream.js';

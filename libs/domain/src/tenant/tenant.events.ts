@@ -1,0 +1,42 @@
+import type { Event } from '../core/decider.js';
+
+import type { ApiKeyRole, TenantPlan } from './tenant.plans.js';
+
+/** Dates are ISO-8601 strings so events round-trip through JSON unchanged. */
+export type TenantCreated = Event<
+  'TenantCreated',
+  { tenantId: string; name: string; plan: TenantPlan; createdAt: string }
+>;
+
+export type ApiKeyIssued = Event<
+  'ApiKeyIssued',
+  {
+    tenantId: string;
+    keyId: string;
+    keyHash: string;
+    role: ApiKeyRole;
+    label: string;
+    issuedAt: string;
+  }
+>;
+
+export type ApiKeyRevoked = Event<
+  'ApiKeyRevoked',
+  { tenantId: string; keyId: string; revokedAt: string }
+>;
+
+export type TenantEvent = TenantCreated | ApiKeyIssued | ApiKeyRevoked;
+
+export type TenantEventType = TenantEvent['type'];
+
+const tenantEventTypes = {
+  TenantCreated: true,
+  ApiKeyIssued: true,
+  ApiKeyRevoked: true,
+} satisfies Record<TenantEventType, true>;
+
+/** Every tenant event type, e.g. for a subscription filter. */
+export const TENANT_EVENT_TYPES = Object.keys(tenantEventTypes) as readonly TenantEventType[];
+
+export const isTenantEventType = (type: string): type is TenantEventType =>
+  Object.hasOwn(tenantEventTypes, type);

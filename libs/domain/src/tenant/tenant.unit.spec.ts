@@ -1,0 +1,328 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+
+import {
+  API_KEY_ROLES,
+  DomainError,
+  TENANT_EVENT_TYPES,
+  TENANT_LIMITS,
+  TENANT_PLANS,
+  TenantError,
+  evolveAll,
+  tenantDecider,
+  tenantErrorKinds,
+  toTenantStreamId,
+  type ApiKeyRole,
+  type TenantCommand,
+  type TenantErrorCode,
+  type TenantEvent,
+  type TenantPlan,
+} from '#domain';
+
+import { aNow, anId } from '../../../testing/src/builders/common.builders.js';
+import {
+  aCreateTenant,
+  aRevokeApiKey,
+  aTenantCreated,
+  anApiKeyHash,
+  anApiKeyIssued,
+  anApiKeyRevoked,
+  anIssueApiKey,
+} from '../../../testing/src/builders/tenant.builders.js';
+import { DeciderSpecification } from '../../../testing/src/decider-specification.js';
+
+const given = DeciderSpecification.for(tenantDecider);
+
+const withCode = (code: TenantErrorCode) => (error: TenantError) => error.code === code;
+
+describe('Tenant', () => {
+  const now = aNow();
+  let tenantId: string;
+  let keyId: string;
+
+  beforeEach(() => {
+    tenantId = anId();
+    keyId = anId();
+  });
+
+  const created = () => aTenantCreated({ tenantId });
+  const issued = () => anApiKeyIssued({ tenantId, keyId });
+  const revoked = () => anApiKeyRevoked({ tenantId, keyId });
+
+  describe('When it does not exist yet', () => {
+    it('should create it with a trimmed name', () =>
+      given([])
+        .when(aCreateTenant({ tenantId, name: '  Acme Ltd ', plan: 'pro', now }))
+        .then([
+          {
+            type: 'TenantCreated',
+            data: { tenantId, name: 'Acme Ltd', plan: 'pro', createdAt: now.toISOString() },
+          },
+        ]));
+
+    it.each(TENANT_PLANS.map((plan) => [plan]))('should create it on the %s plan', (plan) =>
+      given([])
+        .when(aCreateTenant({ tenantId, plan }))
+        .then([aTenantCreated({ tenantId, plan, createdAt: now.toISOString() })]),
+    );
+
+    it('should be Active once created, with no API key', () =>
+      given([])
+        .when(aCreateTenant({ tenantId, name: 'Acme Ltd', plan: 'free', now }))
+        .thenState({
+          status: 'Active',
+          tenantId,
+          name: 'Acme Ltd',
+          plan: 'free',
+          createdAt: now.toISOString(),
+          apiKeys: new Map(),
+        }));
+
+    it.each([
+      ['empty', ''],
+      ['blank', '   '],
+      ['too long', 'a'.repeat(TENANT_LIMITS.nameMaxLength + 1)],
+    ])('should reject a name that is %s', (_, name) =>
+      given([])
+        .when(aCreateTenant({ tenantId, name }))
+        .thenThrows(TenantError, withCode('INVALID_TENANT_NAME')),
+    );
+
+    it('should accept a name of 120 characters once trimmed', () =>
+      given([])
+        .when(aCreateTenant({ tenantId, name: `  ${'a'.repeat(120)}  ` }))
+        .thenStateMatches({ status: 'Active', name: 'a'.repeat(120) }));
+
+    it.each([['platinum'], ['PRO'], ['']])('should reject the unknown plan "%s"', (plan) =>
+      given([])
+        .when(aCreateTenant({ tenantId, plan: plan as string as TenantPlan }))
+        .thenThrows(TenantError, withCode('INVALID_PLAN')),
+    );
+
+    it('should not issue an API key', () =>
+      given([])
+        .when(anIssueApiKey({ tenantId, keyId }))
+        .thenThrows(TenantError, withCode('TENANT_NOT_FOUND')));
+
+    it('should not revoke an API key', () =>
+      given([])
+        .when(aRevokeApiKey({ tenantId, keyId }))
+        .thenThrows(TenantError, withCode('TENANT_NOT_FOUND')));
+  });
+
+  describe('When created', () => {
+    it('should not create it again', () =>
+      given([created()])
+        .when(aCreateTenant({ tenantId }))
+        .thenThrows(TenantError, withCode('TENANT_ALREADY_EXISTS')));
+
+    it('should issue an API key', () => {
+      const keyHash = anApiKeyHash();
+      given([created()])
+        .when(
+          anIssueApiKey({ tenantId, keyId, keyHash, role: 'admin', label: ' CI deploys ', now }),
+        )
+        .then([
+          {
+            type: 'ApiKeyIssued',
+            data: {
+              tenantId,
+              keyId,
+              keyHash,
+              role: 'admin',
+              label: 'CI deploys',
+              issuedAt: now.toISOString(),
+            },
+          },
+        ]);
+    });
+
+    it.each(API_KEY_ROLES.map((role) => [role]))('should issue a key with the %s role', (role) => {
+      const command = anIssueApiKey({ tenantId, keyId, role, now });
+      given([created()])
+        .when(command)
+        .then([{ type: 'ApiKeyIssued', data: { ...command.data, issuedAt: now.toISOString() } }]);
+    });
+
+    it('should store the key hash in lower case', () => {
+      const keyHash = anApiKeyHash();
+      given([created()])
+        .when(anIssueApiKey({ tenantId, keyId, keyHash: keyHash.toUpperCase(), now }))
+        .then([anApiKeyIssued({ tenantId, keyId, keyHash, issuedAt: now.toISOString() })]);
+    });
+
+    it('should hold the issued key, not revoked', () => {
+      const keyHash = anApiKeyHash();
+      given([created()])
+        .when(anIssueApiKey({ tenantId, keyId, keyHash, role: 'viewer', label: 'Grafana', now }))
+        .thenStateMatches({
+          status: 'Active',
+          apiKeys: new Map([
+            [
+              keyId,
+              {
+                keyId,
+                keyHash,
+                role: 'viewer',
+                label: 'Grafana',
+                issuedAt: now.toISOString(),
+                revokedAt: null,
+              },
+            ],
+          ]),
+        });
+    });
+
+    it.each([
+      ['empty', ''],
+      ['too short', 'ab'.repeat(31)],
+      ['too long', 'ab'.repeat(33)],
+      ['not hex', 'g'.repeat(64)],
+      ['base64, not hex', 'q'.repeat(43) + '='],
+    ])('should reject a key hash that is %s', (_, keyHash) =>
+      given([created()])
+        .when(anIssueApiKey({ tenantId, keyId, keyHash }))
+        .thenThrows(TenantError, withCode('INVALID_API_KEY_HASH')),
+    );
+
+    it.each([['superuser'], ['Owner'], ['']])('should reject the unknown role "%s"', (role) =>
+      given([created()])
+        .when(anIssueApiKey({ tenantId, keyId, role: role as string as ApiKeyRole }))
+        .thenThrows(TenantError, withCode('INVALID_API_KEY_ROLE')),
+    );
+
+    it.each([
+      ['blank', '  '],
+      ['too long', 'l'.repeat(TENANT_LIMITS.apiKeyLabelMaxLength + 1)],
+    ])('should reject a key label that is %s', (_, label) =>
+      given([created()])
+        .when(anIssueApiKey({ tenantId, keyId, label }))
+        .thenThrows(TenantError, withCode('INVALID_API_KEY_LABEL')),
+    );
+
+    it('should not revoke a key it never issued', () =>
+      given([created()])
+        .when(aRevokeApiKey({ tenantId, keyId }))
+        .thenThrows(TenantError, withCode('API_KEY_NOT_FOUND')));
+
+    it('should treat key ids that look like object properties as plain ids', () =>
+      given([created()])
+        .when(aRevokeApiKey({ tenantId, keyId: 'constructor' }))
+        .thenThrows(TenantError, withCode('API_KEY_NOT_FOUND')));
+  });
+
+  describe('When an API key is issued', () => {
+    it('should not issue another key with the same id', () =>
+      given([created(), issued()])
+        .when(anIssueApiKey({ tenantId, keyId }))
+        .thenThrows(TenantError, withCode('API_KEY_ALREADY_EXISTS')));
+
+    it('should issue a key with another id', () => {
+      const command = anIssueApiKey({ tenantId, keyId: anId(), now });
+      given([created(), issued()])
+        .when(command)
+        .then([{ type: 'ApiKeyIssued', data: { ...command.data, issuedAt: now.toISOString() } }]);
+    });
+
+    it('should revoke it', () =>
+      given([created(), issued()])
+        .when(aRevokeApiKey({ tenantId, keyId, now }))
+        .then([
+          { type: 'ApiKeyRevoked', data: { tenantId, keyId, revokedAt: now.toISOString() } },
+        ]));
+
+    it('should mark it revoked', () => {
+      const key = issued().data;
+      given([created(), anApiKeyIssued(key)])
+        .when(aRevokeApiKey({ tenantId, keyId, now }))
+        .thenStateMatches({
+          status: 'Active',
+          apiKeys: new Map([
+            [
+              keyId,
+              {
+                keyId,
+                keyHash: key.keyHash,
+                role: key.role,
+                label: key.label,
+                issuedAt: key.issuedAt,
+                revokedAt: now.toISOString(),
+              },
+            ],
+          ]),
+        });
+    });
+  });
+
+  describe('When an API key is revoked', () => {
+    it('should record nothing when revoked again', () =>
+      given([created(), issued(), revoked()])
+        .when(aRevokeApiKey({ tenantId, keyId }))
+        .thenNothing());
+
+    it('should not issue a new key with the revoked id', () =>
+      given([created(), issued(), revoked()])
+        .when(anIssueApiKey({ tenantId, keyId }))
+        .thenThrows(TenantError, withCode('API_KEY_ALREADY_EXISTS')));
+  });
+
+  describe('When addressed with another tenant id', () => {
+    it.each<[string, () => TenantCommand]>([
+      ['issue a key', () => anIssueApiKey({ tenantId: anId(), keyId: anId() })],
+      ['revoke a key', () => aRevokeApiKey({ tenantId: anId(), keyId })],
+    ])('should not %s: TENANT_NOT_FOUND', (_, command) =>
+      given([created(), issued()])
+        .when(command())
+        .thenThrows(TenantError, withCode('TENANT_NOT_FOUND')),
+    );
+  });
+
+  describe('When its events are read back from the store', () => {
+    it('should rebuild the same state from JSON', () => {
+      const events: TenantEvent[] = [created(), issued(), revoked()];
+      const roundTripped = JSON.parse(JSON.stringify(events)) as TenantEvent[];
+      expect(evolveAll(tenantDecider, roundTripped)).toEqual(evolveAll(tenantDecider, events));
+    });
+
+    it('should ignore an event that cannot apply to its state', () =>
+      expect(evolveAll(tenantDecider, [issued(), revoked()])).toEqual({ status: 'Empty' }));
+  });
+
+  describe('Errors', () => {
+    it('should be domain errors with a code and a kind', () => {
+      const error = new TenantError('TENANT_NOT_FOUND');
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error).toMatchObject({
+        name: 'TenantError',
+        code: 'TENANT_NOT_FOUND',
+        kind: 'NOT_FOUND',
+      });
+    });
+
+    it.each<[TenantErrorCode, string]>([
+      ['TENANT_NOT_FOUND', 'NOT_FOUND'],
+      ['API_KEY_NOT_FOUND', 'NOT_FOUND'],
+      ['TENANT_ALREADY_EXISTS', 'CONFLICT'],
+      ['API_KEY_ALREADY_EXISTS', 'CONFLICT'],
+    ])('should map %s to %s', (code, kind) => expect(new TenantError(code).kind).toBe(kind));
+
+    it('should map every INVALID_* code to BAD_USER_INPUT', () => {
+      const invalid = Object.entries(tenantErrorKinds).filter(([code]) =>
+        code.startsWith('INVALID_'),
+      );
+      expect(invalid.length).toBeGreaterThan(0);
+      for (const [, kind] of invalid) expect(kind).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('Streams', () => {
+    it('should name its stream tenant-<id>', () =>
+      expect(toTenantStreamId(tenantId)).toBe(`tenant-${tenantId}`));
+
+    it('should list its event types', () =>
+      expect([...TENANT_EVENT_TYPES].sort()).toEqual([
+        'ApiKeyIssued',
+        'ApiKeyRevoked',
+        'TenantCreated',
+      ]));
+  });
+});

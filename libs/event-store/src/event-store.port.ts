@@ -1,0 +1,145 @@
+/**
+ * The event store port. Semantics follow EventStoreDB's so every adapter means the same thing:
+ * revisions are 0-based (the revision of a stream's last event), `expectedRevision` guards every
+ * append, and positions in the global log are totally ordered and gap-free for readers.
+ */
+
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+/** Who and why: travels with every event. Never holds personal data. */
+export interface EventMetadata {
+  /** Id of the command that produced the event (idempotency key of the command). */
+  commandId?: string;
+  correlationId?: string;
+  causationId?: string;
+  tenantId?: string;
+  /** Who: an API key id, `operator:cli`, `system:worker`. Never an email address. */
+  actor?: string;
+  schemaVersion?: number;
+  /** Set by the store when omitted. ISO-8601. */
+  timestamp?: string;
+}
+
+/** An event to append. `data` is JSON-serialisable; personal fields are already ciphertext here. */
+export interface EventToAppend {
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata?: EventMetadata;
+}
+
+/**
+ * A position in the global log. For the SQL adapters `commit` is the writing transaction's
+ * xid8 and `prepare` the global sequence; for EventStoreDB they are its commit/prepare positions.
+ * Ordering is lexicographic on (commit, prepare).
+ */
+export interface Position {
+  commit: bigint;
+  prepare: bigint;
+}
+
+export interface RecordedEvent {
+  eventId: string;
+  type: string;
+  streamId: string;
+  /** 0-based revision inside its stream. */
+  revision: bigint;
+  position: Position;
+  data: unknown;
+  metadata: EventMetadata & { schemaVersion: number; timestamp: string };
+  /** Tamper-evidence chain: hash of this event, and of the previous event of the same stream. */
+  hash: string;
+  previousHash: string;
+}
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append. */
+  nextExpectedRevision: bigint;
+  /** Position of the last appended event in the global log. */
+  position: Position;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: bigint;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Omit to read from the start. */
+  from?: Position;
+  maxCount?: number;
+  filter?: EventFilter;
+}
+
+export interface EventFilter {
+  /** Stream categories: the part of the stream id before the first `-`. */
+  categories?: readonly string[];
+  eventTypes?: readonly string[];
+}
+
+export interface SubscribeOptions {
+  from?: Position;
+  filter?: EventFilter;
+  /** Maximum events per batch read from the log. */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** What an auditor gets from checking the hash chain over a range of the log. */
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  /** The first event whose stored hash or link does not match, if any. */
+  firstBroken?: { streamId: string; revision: bigint; reason: string };
+}
+
+export interface EventStore {
+  append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
+  /** Events of one stream in revision order. A stream that does not exist reads as empty. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** One page of the global log after `from`, in commit order, only what is safe to checkpoint. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up subscription that turns live; batches in log order. Ends when `signal` aborts. */
+  subscribeBatches(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
+  /** The position of the newest event visible to readers, or undefined when the log is empty. */
+  headPosition(): Promise<Position | undefined>;
+  /** Recompute and check the hash chain of every event in the range. */
+  verifyChain(options?: { from?: Position; to?: Position; streamId?: string }): Promise<ChainVerification>;
+  close(): Promise<void>;
+}
+
+export const comparePositions = (a: Position, b: Position): number =>
+  a.commit === b.commit
+    ? a.prepare === b.prepare
+      ? 0
+      : a.prepare < b.prepare
+        ? -1
+        : 1
+    : a.commit < b.commit
+      ? -1
+      : 1;
+
+export const formatPosition = (p: Position): string => `${p.commit}/${p.prepare}`;
+
+export const parsePosition = (text: string): Position => {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  if (!match) throw new TypeError(`Not a log position: ${text}`);
+  return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+};
+
+export const categoryOf = (streamId: string): string => {
+  const dash = streamId.indexOf('-');
+  return dash === -1 ? streamId : streamId.slice(0, dash);
+};
+
+/** `for await (const event of subscribe(store, opts))`: one event at a time over the batches. */
+export async function* subscribe(
+  store: Pick<EventStore, 'subscribeBatches'>,
+  options?: SubscribeOptions,
+): AsyncGenerator<RecordedEvent> {
+  for await (const batch of store.subscribeBatches(options)) yield* batch;
+}

@@ -1,0 +1,349 @@
+import pg from 'pg';
+
+import {
+  EventStoreError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors.js';
+import {
+  type AppendResult,
+  type ChainVerification,
+  type EventFilter,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  comparePositions,
+} from '../event-store.port.js';
+import { GENESIS_HASH, eventHash } from '../hash-chain.js';
+import { WakeSignal } from '../wake-signal.js';
+import { EVENT_STORE_SCHEMA_SQL } from './event-store.schema.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STREAM_ID = /^[A-Za-z][A-Za-z0-9_]*(-[A-Za-z0-9_.:-]+)?$/;
+const SCHEMA_LOCK = 0x6d70_0001; // 'mp' + 1: serialises schema setup across processes
+
+export interface PostgresEventStoreOptions {
+  /** LISTEN/NOTIFY wakes subscribers across processes. Off for PGlite, where it does not cross connections. */
+  listen?: boolean;
+  /** Fallback poll interval for subscriptions, in ms. */
+  pollIntervalMs?: number;
+}
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_id: string;
+  stream_revision: string;
+  event_id: string;
+  event_type: string;
+  data: string;
+  metadata: string;
+  previous_hash: Buffer;
+  hash: Buffer;
+}
+
+const SELECT_COLUMNS = `global_position::text, transaction_id::text, stream_id, stream_revision::text,
+  event_id::text, event_type, data::text, metadata::text, previous_hash, hash`;
+
+/** The PostgreSQL adapter; also serves embedded PGlite through pglite-socket with the same SQL. */
+export class PostgresEventStore implements EventStore {
+  private readonly wake = new WakeSignal();
+  private listener?: pg.Client;
+  private readonly pollIntervalMs: number;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+  }
+
+  /** Creates the schema if needed and starts listening for appends from other processes. */
+  static async open(pool: pg.Pool, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    const store = new PostgresEventStore(pool, options);
+    await store.migrate();
+    if (options.listen) await store.startListening();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      await client.query(EVENT_STORE_SCHEMA_SQL);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async startListening(): Promise<void> {
+    const client = new pg.Client(this.pool.options);
+    client.on('notification', () => this.wake.notify());
+    client.on('error', () => {
+      // The poll fallback keeps subscribers going; drop the broken listener.
+      this.listener = undefined;
+    });
+    await client.connect();
+    await client.query('LISTEN mp_events');
+    this.listener = client;
+  }
+
+  async append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    if (!STREAM_ID.test(streamId)) {
+      throw new EventStoreError('INVALID_STREAM_ID', `Invalid stream id: ${JSON.stringify(streamId)}`);
+    }
+    if (events.length === 0) throw new EventStoreError('INVALID_EVENT', 'Nothing to append');
+    const expected = options.expectedRevision ?? 'any';
+    if (typeof expected === 'bigint' && expected < 0n) {
+      throw new EventStoreError('INVALID_EVENT', 'expectedRevision must be >= 0');
+    }
+    const now = new Date().toISOString();
+    const ids: string[] = [];
+    const types: string[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
+    for (const event of events) {
+      if (!UUID.test(event.eventId)) {
+        throw new EventStoreError('INVALID_EVENT', `Event id must be a UUID: ${event.eventId}`);
+      }
+      if (!event.type) throw new EventStoreError('INVALID_EVENT', 'Event type is required');
+      ids.push(event.eventId.toLowerCase());
+      types.push(event.type);
+      data.push(JSON.stringify(event.data ?? null));
+      metadata.push(
+        JSON.stringify({ schemaVersion: 1, ...event.metadata, timestamp: event.metadata?.timestamp ?? now }),
+      );
+    }
+    try {
+      const { rows } = await this.pool.query<{
+        next_revision: string;
+        commit_position: string;
+        prepare_position: string;
+      }>(
+        `SELECT next_revision::text, commit_position::text, prepare_position::text
+           FROM mp_append($1, $2, $3::uuid[], $4::text[], $5::text[], $6::text[])`,
+        [streamId, expected.toString(), ids, types, data, metadata],
+      );
+      const row = rows[0]!;
+      this.wake.notify();
+      return {
+        nextExpectedRevision: BigInt(row.next_revision),
+        position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+      };
+    } catch (error) {
+      throw this.translate(error, streamId, expected);
+    }
+  }
+
+  private translate(error: unknown, streamId: string, expected: ExpectedRevision): unknown {
+    if (!(error instanceof Error) || !('code' in error)) return error;
+    const { code, detail } = error as Error & { code?: string; detail?: string };
+    if (code === 'MP409') {
+      const actual = BigInt(detail ?? '-1');
+      return new WrongExpectedRevisionError(streamId, expected.toString(), actual < 0n ? 'no_stream' : actual);
+    }
+    if (code === 'MP422') return new EventStoreError('IDEMPOTENCY_MISMATCH', error.message);
+    if (code === '23505') {
+      return new EventStoreError('IDEMPOTENCY_MISMATCH', 'An event id is already stored in another stream');
+    }
+    if (code === '22P02' || code === '22023') return new EventStoreError('INVALID_EVENT', error.message);
+    return error;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM mp_events
+        WHERE stream_id = $1 AND stream_revision >= $2
+        ORDER BY mp_events.stream_revision LIMIT $3`,
+      [streamId, (options.fromRevision ?? 0n).toString(), options.maxCount ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const rows = await this.readAllRows(options.from, options.filter, options.maxCount ?? 1000);
+    return rows.map(toRecorded);
+  }
+
+  private async readAllRows(
+    from: Position | undefined,
+    filter: EventFilter | undefined,
+    limit: number,
+  ): Promise<EventRow[]> {
+    const params: unknown[] = [(from?.commit ?? 0n).toString(), (from?.prepare ?? 0n).toString(), limit];
+    let where = '';
+    if (filter?.categories?.length) {
+      params.push(filter.categories);
+      where += ` AND category = ANY($${params.length}::text[])`;
+    }
+    if (filter?.eventTypes?.length) {
+      params.push(filter.eventTypes);
+      where += ` AND event_type = ANY($${params.length}::text[])`;
+    }
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM mp_events
+        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())${where}
+        ORDER BY mp_events.transaction_id, mp_events.global_position
+        LIMIT $3`,
+      params,
+    );
+    return rows;
+  }
+
+  async *subscribeBatches(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent[]> {
+    const batchSize = options.batchSize ?? 1000;
+    const { signal } = options;
+    let from = options.from;
+    let quickRetries = 0;
+    while (!signal?.aborted) {
+      const seen = this.wake.current;
+      const rows = await this.readAllRows(from, options.filter, batchSize);
+      if (rows.length > 0) {
+        const batch = rows.map(toRecorded);
+        from = batch[batch.length - 1]!.position;
+        quickRetries = 0;
+        yield batch;
+        continue;
+      }
+      // Caught up. A signal that arrived since the read started may stand for a commit that an
+      // older running transaction still hides: retry soon a few times, then rest until woken.
+      if (seen !== this.wake.current && quickRetries < 20) {
+        quickRetries++;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** quickRetries, 50)));
+        continue;
+      }
+      quickRetries = 0;
+      await this.wake.wait(seen, this.pollIntervalMs, signal);
+    }
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position::text FROM mp_events
+        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY mp_events.transaction_id DESC, mp_events.global_position DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : undefined;
+  }
+
+  async verifyChain(
+    options: { from?: Position; to?: Position; streamId?: string } = {},
+  ): Promise<ChainVerification> {
+    const heads = new Map<string, { revision: bigint; hash: Buffer }>();
+    let checked = 0;
+    const check = async (
+      event: RecordedEvent & { raw: EventRow },
+    ): Promise<ChainVerification['firstBroken']> => {
+      let head = heads.get(event.streamId);
+      if (!head) {
+        head =
+          event.revision === 0n
+            ? { revision: -1n, hash: GENESIS_HASH }
+            : await this.storedHead(event.streamId, event.revision - 1n);
+      }
+      const broken = (reason: string) => ({ streamId: event.streamId, revision: event.revision, reason });
+      if (head.revision !== event.revision - 1n) return broken('a previous event of the stream is missing');
+      if (!head.hash.equals(event.raw.previous_hash)) return broken('link to the previous event does not match');
+      const expected = eventHash({
+        previousHash: head.hash,
+        eventId: event.eventId,
+        streamId: event.streamId,
+        revision: event.revision,
+        type: event.type,
+        dataText: event.raw.data,
+        metadataText: event.raw.metadata,
+      });
+      if (!expected.equals(event.raw.hash)) return broken('stored bytes do not match the hash');
+      heads.set(event.streamId, { revision: event.revision, hash: event.raw.hash });
+      return undefined;
+    };
+
+    if (options.streamId) {
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${SELECT_COLUMNS} FROM mp_events WHERE stream_id = $1 ORDER BY mp_events.stream_revision`,
+        [options.streamId],
+      );
+      for (const row of rows) {
+        const firstBroken = await check({ ...toRecorded(row), raw: row });
+        checked++;
+        if (firstBroken) return { ok: false, checked, firstBroken };
+      }
+      const stream = await this.pool.query<{ revision: string; head_hash: Buffer }>(
+        'SELECT revision::text, head_hash FROM mp_streams WHERE stream_id = $1',
+        [options.streamId],
+      );
+      const last = rows[rows.length - 1];
+      const head = stream.rows[0];
+      if (head && (!last || BigInt(head.revision) !== BigInt(last.stream_revision) || !head.head_hash.equals(last.hash))) {
+        return {
+          ok: false,
+          checked,
+          firstBroken: { streamId: options.streamId, revision: BigInt(head.revision), reason: 'events after the last stored one are missing' },
+        };
+      }
+      return { ok: true, checked };
+    }
+
+    let from = options.from;
+    for (;;) {
+      const rows = await this.readAllRows(from, undefined, 5000);
+      for (const row of rows) {
+        const event = toRecorded(row);
+        if (options.to && comparePositions(event.position, options.to) > 0) return { ok: true, checked };
+        const firstBroken = await check({ ...event, raw: row });
+        checked++;
+        if (firstBroken) return { ok: false, checked, firstBroken };
+        from = event.position;
+      }
+      if (rows.length < 5000) return { ok: true, checked };
+    }
+  }
+
+  private async storedHead(streamId: string, revision: bigint): Promise<{ revision: bigint; hash: Buffer }> {
+    const { rows } = await this.pool.query<{ stream_revision: string; hash: Buffer }>(
+      `SELECT stream_revision::text, hash FROM mp_events WHERE stream_id = $1 AND stream_revision = $2`,
+      [streamId, revision.toString()],
+    );
+    const row = rows[0];
+    return row ? { revision: BigInt(row.stream_revision), hash: row.hash } : { revision: -2n, hash: GENESIS_HASH };
+  }
+
+  async close(): Promise<void> {
+    this.wake.notify();
+    if (this.listener) {
+      const listener = this.listener;
+      this.listener = undefined;
+      await listener.end().catch(() => undefined);
+    }
+  }
+}
+
+const toRecorded = (row: EventRow): RecordedEvent => {
+  const metadata = JSON.parse(row.metadata) as RecordedEvent['metadata'];
+  return {
+    eventId: row.event_id,
+    type: row.event_type,
+    streamId: row.stream_id,
+    revision: BigInt(row.stream_revision),
+    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+    data: JSON.parse(row.data) as unknown,
+    metadata,
+    hash: row.hash.toString('hex'),
+    previousHash: row.previous_hash.toString('hex'),
+  };
+};

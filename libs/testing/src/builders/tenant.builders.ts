@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+import type {
+  ApiKeyIssued,
+  ApiKeyRevoked,
+  CreateTenant,
+  IssueApiKey,
+  RevokeApiKey,
+  TenantCreated,
+} from '#domain';
+
+import { aNow, anId } from './common.builders.js';
+
+type WithNow = { now?: Date };
+
+/** The SHA-256 (hex) of a fresh random key, as the API stores it. */
+export const anApiKeyHash = (): string =>
+  createHash('sha256').update(randomBytes(32)).digest('hex');
+
+// ── Commands ───────────────────────────────────────────────────────────────────────────────────
+
+export const aCreateTenant = ({
+  now = aNow(),
+  ...overrides
+}: Partial<CreateTenant['data']> & WithNow = {}): CreateTenant => ({
+  type: 'CreateTenant',
+  data: { tenantId: anId(), name: 'Acme Ltd', plan: 'starter', ...overrides },
+  metadata: { now },
+});
+
+export const anIssueApiKey = ({
+  now = aNow(),
+  ...overrides
+}: Partial<IssueApiKey['data']> & WithNow = {}): IssueApiKey => ({
+  type: 'IssueApiKey',
+  data: {
+    tenantId: anId(),
+    keyId: anId(),
+    keyHash: anApiKeyHash(),
+    role: 'marketer',
+    label: 'Newsletter automation',
+    ...overrides,
+  },
+  metadata: { now },
+});
+
+export const aRevokeApiKey = ({
+  now = aNow(),
+  ...overrides
+}: Partial<RevokeApiKey['data']> & WithNow = {}): RevokeApiKey => ({
+  type: 'RevokeApiKey',
+  data: { tenantId: anId(), keyId: anId(), ...overrides },
+  metadata: { now },
+});
+
+// ── Events ─────────────────────────────────────────────────────────────────────────────────────
+
+export const aTenantCreated = (overrides: Partial<TenantCreated['data']> = {}): TenantCreated => ({
+  type: 'TenantCreated',
+  data: {
+    tenantId: anId(),
+    name: 'Acme Ltd',
+    plan: 'starter',
+    createdAt: aNow().toISOString(),
+    ...overrides,
+  },
+});
+
+export const anApiKeyIssued = (overrides: Partial<ApiKeyIssued['data']> = {}): ApiKeyIssued => ({
+  type: 'ApiKeyIssued',
+  data: {
+    tenantId: anId(),
+    keyId: anId(),
+    keyHash: anApiKeyHash(),
+    role: 'marketer',
+    label: 'Newsletter automation',
+    issuedAt: aNow().toISOString(),
+    ...overrides,
+  },
+});
+
+export const anApiKeyRevoked = (overrides: Partial<ApiKeyRevoked['data']> = {}): ApiKeyRevoked => ({
+  type: 'ApiKeyRevoked',
+  data: { tenantId: anId(), keyId: anId(), revokedAt: aNow().toISOString(), ...overrides },
+});

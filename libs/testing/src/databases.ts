@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+
+import pg from 'pg';
+
+import { EmbeddedPostgres } from '#event-store';
+
+/** A database a test can own: created fresh, dropped at the end. */
+export interface TestDatabase {
+  readonly name: 'pglite' | 'postgres';
+  readonly connectionString: string;
+  drop(): Promise<void>;
+}
+
+/** The SQL backends the int and e2e tiers run against: PGlite always, Postgres when DATABASE_URL is set. */
+export const sqlBackends = (): Array<'pglite' | 'postgres'> =>
+  process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+export const createTestDatabase = async (kind: 'pglite' | 'postgres'): Promise<TestDatabase> => {
+  if (kind === 'pglite') {
+    const embedded = await EmbeddedPostgres.start();
+    return { name: 'pglite', connectionString: embedded.connectionString, drop: () => embedded.stop() };
+  }
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('DATABASE_URL is not set');
+  const database = `mp_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return {
+    name: 'postgres',
+    connectionString: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+};
+
+/** Announces, by name, a backend that this run skips, so a green run never hides what it left out. */
+export const reportSkipped = (what: string, reason: string): void => {
+  process.stdout.write(`\n  SKIPPED: ${what} (${reason})\n`);
+};

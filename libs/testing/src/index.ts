@@ -1,0 +1,5 @@
+export * from './databases.js';
+export * from './decider-specification.js';
+export * from './builders/common.builders.js';
+export * from './builders/campaign.builders.js';
+export * from './builders/tenant.builders.js';
