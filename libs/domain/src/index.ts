@@ -53,6 +53,7 @@ export type {
   IssueApiKey,
   RevokeApiKey,
   TenantCommand,
+  TenantOwner,
 } from './tenant/tenant.commands.js';
 export {
   TENANT_EVENT_TYPES,

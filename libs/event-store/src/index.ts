@@ -1,6 +1,7 @@
 export * from './event-store.port.js';
 export * from './event-store.errors.js';
 export { eventHash, GENESIS_HASH } from './hash-chain.js';
+export { WakeSignal } from './wake-signal.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store.js';
 export { createPool } from './postgres/create-pool.js';
 export { EmbeddedPostgres } from './pglite/embedded-postgres.js';

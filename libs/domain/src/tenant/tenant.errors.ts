@@ -9,7 +9,9 @@ export type TenantErrorCode =
   | 'API_KEY_ALREADY_EXISTS'
   | 'INVALID_API_KEY_HASH'
   | 'INVALID_API_KEY_ROLE'
-  | 'INVALID_API_KEY_LABEL';
+  | 'INVALID_API_KEY_LABEL'
+  | 'INVALID_OWNER'
+  | 'INVALID_OWNER_EMAIL';
 
 /** The one place a tenant error code gets its API kind. */
 export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
@@ -22,6 +24,8 @@ export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
   INVALID_API_KEY_HASH: 'BAD_USER_INPUT',
   INVALID_API_KEY_ROLE: 'BAD_USER_INPUT',
   INVALID_API_KEY_LABEL: 'BAD_USER_INPUT',
+  INVALID_OWNER: 'BAD_USER_INPUT',
+  INVALID_OWNER_EMAIL: 'BAD_USER_INPUT',
 };
 
 export class TenantError extends DomainError<TenantErrorCode> {

@@ -5,7 +5,14 @@ import type { ApiKeyRole, TenantPlan } from './tenant.plans.js';
 /** Dates are ISO-8601 strings so events round-trip through JSON unchanged. */
 export type TenantCreated = Event<
   'TenantCreated',
-  { tenantId: string; name: string; plan: TenantPlan; createdAt: string }
+  {
+    tenantId: string;
+    name: string;
+    plan: TenantPlan;
+    /** Personal data (email, name) is stored encrypted under the owner account's own key. */
+    owner: { accountId: string; email: string; name: string | null } | null;
+    createdAt: string;
+  }
 >;
 
 export type ApiKeyIssued = Event<

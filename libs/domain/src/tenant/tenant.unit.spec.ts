@@ -32,6 +32,7 @@ import { DeciderSpecification } from '../../../testing/src/decider-specification
 
 const given = DeciderSpecification.for(tenantDecider);
 
+const OWNER_ID = '6f1d2c1e-8a55-4b8e-9d43-0c1f2e3a4b5c';
 const withCode = (code: TenantErrorCode) => (error: TenantError) => error.code === code;
 
 describe('Tenant', () => {
@@ -55,9 +56,42 @@ describe('Tenant', () => {
         .then([
           {
             type: 'TenantCreated',
-            data: { tenantId, name: 'Acme Ltd', plan: 'pro', createdAt: now.toISOString() },
+            data: { tenantId, name: 'Acme Ltd', plan: 'pro', owner: null, createdAt: now.toISOString() },
           },
         ]));
+
+    it('should record its first owner with a normalised email', () =>
+      given([])
+        .when(
+          aCreateTenant({
+            tenantId,
+            name: 'Acme Ltd',
+            plan: 'pro',
+            owner: { accountId: keyId, email: ' Ada.Lovelace@Example.COM ', name: ' Ada ' },
+            now,
+          }),
+        )
+        .then([
+          {
+            type: 'TenantCreated',
+            data: {
+              tenantId,
+              name: 'Acme Ltd',
+              plan: 'pro',
+              owner: { accountId: keyId, email: 'Ada.Lovelace@example.com', name: 'Ada' },
+              createdAt: now.toISOString(),
+            },
+          },
+        ]));
+
+    it.each([
+      ['an invalid email', { accountId: OWNER_ID, email: 'not-an-email' }, 'INVALID_OWNER_EMAIL'],
+      ['an account id that is not a UUID', { accountId: 'x', email: 'a@b.co' }, 'INVALID_OWNER'],
+      ['a name with a line break', { accountId: OWNER_ID, email: 'a@b.co', name: 'A\nB' }, 'INVALID_OWNER'],
+    ] as const)('should reject an owner with %s', (_, owner, code) =>
+      given([])
+        .when(aCreateTenant({ tenantId, owner }))
+        .thenThrows(TenantError, (e) => e.code === code));
 
     it.each(TENANT_PLANS.map((plan) => [plan]))('should create it on the %s plan', (plan) =>
       given([])

@@ -61,6 +61,7 @@ export const aTenantCreated = (overrides: Partial<TenantCreated['data']> = {}): 
     tenantId: anId(),
     name: 'Acme Ltd',
     plan: 'starter',
+    owner: null,
     createdAt: aNow().toISOString(),
     ...overrides,
   },

@@ -1,0 +1,55 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** Read model `campaigns`: one row per campaign, per tenant. Written only by the projection. */
+@Entity({ name: 'campaigns' })
+@Index(['tenantId', 'createdAt', 'campaignId'])
+export class CampaignEntity {
+  @PrimaryColumn({ name: 'campaign_id', type: 'uuid' })
+  campaignId: string;
+
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId: string;
+
+  @Column({ type: 'text' })
+  status: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text' })
+  subject: string;
+
+  @Column({ name: 'from_address', type: 'text' })
+  fromAddress: string;
+
+  @Column({ name: 'from_name', type: 'text', nullable: true })
+  fromName: string | null;
+
+  @Column({ name: 'mjml_body', type: 'text' })
+  mjmlBody: string;
+
+  @Column({ name: 'list_ids', type: 'uuid', array: true })
+  listIds: string[];
+
+  @Column({ name: 'send_at', type: 'timestamptz', nullable: true })
+  sendAt: Date | null;
+
+  @Column({ name: 'cancel_reason', type: 'text', nullable: true })
+  cancelReason: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
+  scheduledAt: Date | null;
+
+  @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
+  cancelledAt: Date | null;
+
+  /** Stream revision of the last applied event: the campaign's `revision` in the API. */
+  @Column({ name: 'last_revision', type: 'bigint' })
+  lastRevision: string;
+}

@@ -1,0 +1,98 @@
+import { type CampaignEvent, CAMPAIGN_EVENT_TYPES, CAMPAIGN_STREAM_CATEGORY, assertNever } from '#domain';
+import type { RecordedEvent } from '#event-store';
+
+import { defineRowProjection } from '../core/projection.js';
+
+export interface CampaignRow {
+  campaign_id: string;
+  tenant_id: string;
+  status: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+  name: string;
+  subject: string;
+  from_address: string;
+  from_name: string | null;
+  mjml_body: string;
+  list_ids: string[];
+  send_at: string | Date | null;
+  cancel_reason: string | null;
+  created_at: string | Date;
+  updated_at: string | Date;
+  scheduled_at: string | Date | null;
+  cancelled_at: string | Date | null;
+  last_revision: string | number;
+}
+
+const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): CampaignRow | null => {
+  const event = recorded as unknown as CampaignEvent & { revision: bigint };
+  const revision = recorded.revision.toString();
+  switch (event.type) {
+    case 'CampaignDrafted': {
+      const d = event.data;
+      return {
+        campaign_id: d.campaignId,
+        tenant_id: d.tenantId,
+        status: 'DRAFT',
+        name: d.name,
+        subject: d.subject,
+        from_address: d.fromAddress,
+        from_name: d.fromName,
+        mjml_body: d.mjmlBody,
+        list_ids: [...d.listIds],
+        send_at: null,
+        cancel_reason: null,
+        created_at: d.draftedAt,
+        updated_at: d.draftedAt,
+        scheduled_at: null,
+        cancelled_at: null,
+        last_revision: revision,
+      };
+    }
+    case 'CampaignRevised': {
+      if (!row) return null;
+      const c = event.data.changes;
+      return {
+        ...row,
+        name: c.name ?? row.name,
+        subject: c.subject ?? row.subject,
+        from_address: c.fromAddress ?? row.from_address,
+        from_name: c.fromName !== undefined ? c.fromName : row.from_name,
+        mjml_body: c.mjmlBody ?? row.mjml_body,
+        list_ids: c.listIds ? [...c.listIds] : row.list_ids,
+        updated_at: event.data.revisedAt,
+        last_revision: revision,
+      };
+    }
+    case 'CampaignScheduled':
+      if (!row) return null;
+      return {
+        ...row,
+        status: 'SCHEDULED',
+        send_at: event.data.sendAt,
+        scheduled_at: event.data.scheduledAt,
+        updated_at: event.data.scheduledAt,
+        last_revision: revision,
+      };
+    case 'CampaignCancelled':
+      if (!row) return null;
+      return {
+        ...row,
+        status: 'CANCELLED',
+        cancel_reason: event.data.reason,
+        cancelled_at: event.data.cancelledAt,
+        updated_at: event.data.cancelledAt,
+        last_revision: revision,
+      };
+    default:
+      return assertNever(event);
+  }
+};
+
+/** `campaigns`: status, content, schedule and revision of every campaign, per tenant. */
+export const campaignsProjection = defineRowProjection<CampaignRow>({
+  name: 'campaigns',
+  table: 'campaigns',
+  keyColumn: 'campaign_id',
+  filter: { categories: [CAMPAIGN_STREAM_CATEGORY], eventTypes: [...CAMPAIGN_EVENT_TYPES] },
+  keyOf: (event) => (event.data as { campaignId?: string }).campaignId,
+  evolve,
+});

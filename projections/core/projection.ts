@@ -1,0 +1,94 @@
+import type { EventFilter, RecordedEvent } from '#event-store';
+
+/** Runs SQL inside the projection's transaction. */
+export interface SqlExecutor {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+/**
+ * A read model fed by the event log. `apply` gets a batch of the events it subscribed to and
+ * writes its rows through `sql`, inside the same transaction that stores the checkpoint.
+ * `tables` maps the model's logical table names to the physical ones (live or rebuild shadow).
+ */
+export interface Projection {
+  readonly name: string;
+  /** Logical table names, in creation order. */
+  readonly tables: readonly string[];
+  readonly filter: EventFilter;
+  apply(batch: readonly RecordedEvent[], sql: SqlExecutor, tables: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/** A row of a keyed read model: the stream revision of the last event applied to it. */
+export interface VersionedRow {
+  last_revision: string | number;
+}
+
+/**
+ * The common shape of our read models: rows keyed by one column, each fed by one stream.
+ * A batch loads the rows it touches in one query, folds the events in memory with `evolve`
+ * (skipping events at or below a row's `last_revision`, which makes redelivery harmless), and
+ * writes them back with one upsert and one delete: a rebuild is a bulk operation, not a loop of
+ * single inserts.
+ */
+export interface RowProjectionDefinition<Row extends VersionedRow> {
+  name: string;
+  table: string;
+  keyColumn: keyof Row & string;
+  filter: EventFilter;
+  /** The row key an event applies to, or undefined to ignore the event. */
+  keyOf(event: RecordedEvent): string | undefined;
+  /** New row, or null to delete it. Never called for an event already applied to the row. */
+  evolve(row: Row | undefined, event: RecordedEvent): Row | null;
+}
+
+export const defineRowProjection = <Row extends VersionedRow>(
+  definition: RowProjectionDefinition<Row>,
+): Projection => ({
+  name: definition.name,
+  tables: [definition.table],
+  filter: definition.filter,
+  async apply(batch, sql, tables) {
+    const table = quoteIdent(tables[definition.table] ?? definition.table);
+    const key = quoteIdent(definition.keyColumn);
+    const keyed = batch
+      .map((event) => ({ event, key: definition.keyOf(event) }))
+      .filter((e): e is { event: RecordedEvent; key: string } => e.key !== undefined);
+    if (keyed.length === 0) return;
+    const keys = [...new Set(keyed.map((e) => e.key))];
+    const existing = await sql.query<Row>(`SELECT * FROM ${table} WHERE ${key}::text = ANY($1::text[])`, [keys]);
+    const rows = new Map<string, Row | null>();
+    const touched = new Set<string>();
+    for (const row of existing) rows.set(String(row[definition.keyColumn]), row);
+    for (const { event, key: rowKey } of keyed) {
+      const row = rows.get(rowKey) ?? undefined;
+      if (row && BigInt(row.last_revision) >= event.revision) continue; // already applied
+      rows.set(rowKey, definition.evolve(row, event));
+      touched.add(rowKey);
+    }
+    const upserts: Row[] = [];
+    const deletes: string[] = [];
+    for (const rowKey of touched) {
+      const row = rows.get(rowKey);
+      if (row) upserts.push(row);
+      else deletes.push(rowKey);
+    }
+    if (upserts.length > 0) {
+      const columns = Object.keys(upserts[0]!).map(quoteIdent);
+      const updates = columns.filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`);
+      await sql.query(
+        `INSERT INTO ${table} (${columns.join(', ')})
+         SELECT ${columns.join(', ')} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
+         ON CONFLICT (${key}) DO UPDATE SET ${updates.join(', ')}`,
+        [JSON.stringify(upserts)],
+      );
+    }
+    if (deletes.length > 0) {
+      await sql.query(`DELETE FROM ${table} WHERE ${key}::text = ANY($1::text[])`, [deletes]);
+    }
+  },
+});
+
+export const quoteIdent = (name: string): string => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unsafe SQL identifier: ${name}`);
+  return `"${name}"`;
+};
