@@ -1,8 +1,7 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** Read model `campaigns`: one row per campaign, per tenant. Written only by the projection. */
 @Entity({ name: 'campaigns' })
-@Index(['tenantId', 'createdAt', 'campaignId'])
 export class CampaignEntity {
   @PrimaryColumn({ name: 'campaign_id', type: 'uuid' })
   campaignId: string;

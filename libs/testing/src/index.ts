@@ -3,3 +3,4 @@ export * from './decider-specification.js';
 export * from './builders/common.builders.js';
 export * from './builders/campaign.builders.js';
 export * from './builders/tenant.builders.js';
+export * from './projection-harness.js';

@@ -1,0 +1,40 @@
+import { DataSource } from 'typeorm';
+
+import { ApiKeyEntity } from './api-keys/api-key.entity.js';
+import { CampaignEntity } from './campaigns/campaign.entity.js';
+import { ProjectionCheckpointEntity } from './checkpoints/projection-checkpoint.entity.js';
+import { InitialReadModels1764400000000 } from './migrations/1764400000000-initial-read-models.js';
+import { TenantEntity } from './tenants/tenant.entity.js';
+
+export const READ_MODEL_ENTITIES = [CampaignEntity, TenantEntity, ApiKeyEntity, ProjectionCheckpointEntity];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764400000000];
+
+const MIGRATION_LOCK = 0x6d70_0002;
+
+/** TypeORM over the read-model database. Schema changes go through migrations, never `synchronize`. */
+export const createReadModelDataSource = (connectionString: string): DataSource =>
+  new DataSource({
+    type: 'postgres',
+    url: connectionString,
+    entities: READ_MODEL_ENTITIES,
+    migrations: READ_MODEL_MIGRATIONS,
+    migrationsTableName: 'mp_migrations',
+    synchronize: false,
+    logging: false,
+    extra: { max: 10 },
+  });
+
+/** Initialises the data source and applies pending migrations, one process at a time. */
+export const openReadModels = async (connectionString: string): Promise<DataSource> => {
+  const dataSource = createReadModelDataSource(connectionString);
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+  return dataSource;
+};

@@ -1,0 +1,30 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** Read model `tenants`. The owner's email and name stay ciphertext here; the API decrypts them. */
+@Entity({ name: 'tenants' })
+export class TenantEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
+  tenantId: string;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text' })
+  plan: string;
+
+  @Column({ name: 'owner_account_id', type: 'uuid', nullable: true })
+  ownerAccountId: string | null;
+
+  /** Encrypted field (`{ $pii, s, c }`), never plaintext. */
+  @Column({ name: 'owner_email', type: 'jsonb', nullable: true })
+  ownerEmail: unknown;
+
+  @Column({ name: 'owner_name', type: 'jsonb', nullable: true })
+  ownerName: unknown;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'last_revision', type: 'bigint' })
+  lastRevision: string;
+}
