@@ -9,7 +9,7 @@ import { TenantEntity } from './tenants/tenant.entity.js';
 export const READ_MODEL_ENTITIES = [CampaignEntity, TenantEntity, ApiKeyEntity, ProjectionCheckpointEntity];
 export const READ_MODEL_MIGRATIONS = [InitialReadModels1764400000000];
 
-const MIGRATION_LOCK = 0x6d70_0002;
+const MIGRATION_LOCK = 0x6d70_0003;
 
 /** TypeORM over the read-model database. Schema changes go through migrations, never `synchronize`. */
 export const createReadModelDataSource = (connectionString: string): DataSource =>

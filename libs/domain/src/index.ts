@@ -83,3 +83,4 @@ export { TENANT_LIMITS, decideTenant } from './tenant/tenant.decide.js';
 export { tenantDecider } from './tenant/tenant.decider.js';
 export { TenantError, tenantErrorKinds, type TenantErrorCode } from './tenant/tenant.errors.js';
 export { TENANT_STREAM_CATEGORY, toTenantStreamId } from './tenant/tenant.stream.js';
+export { PERSONAL_DATA, type PersonalDataDeclaration } from './personal-data.js';

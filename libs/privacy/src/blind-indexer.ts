@@ -33,7 +33,9 @@ export class BlindIndexer {
   #tenantKey(tenantId: string): Buffer {
     let key = this.#tenantKeys.get(tenantId);
     if (!key) {
-      key = Buffer.from(hkdfSync('sha256', this.#baseKey, Buffer.alloc(0), `tenant:${tenantId}`, 32));
+      key = Buffer.from(
+        hkdfSync('sha256', this.#baseKey, Buffer.alloc(0), `tenant:${tenantId}`, 32),
+      );
       if (this.#tenantKeys.size >= MAX_CACHED_TENANTS) this.#tenantKeys.clear();
       this.#tenantKeys.set(tenantId, key);
     }

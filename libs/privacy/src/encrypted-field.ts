@@ -63,7 +63,10 @@ export const decryptWithDataKey = (
 ): string => {
   const bytes = Buffer.from(field.c, 'base64');
   if (bytes.length < IV_BYTES + TAG_BYTES) {
-    throw new PrivacyError('CIPHERTEXT_INVALID', `the encrypted field of subject ${field.s} is truncated`);
+    throw new PrivacyError(
+      'CIPHERTEXT_INVALID',
+      `the encrypted field of subject ${field.s} is truncated`,
+    );
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, bytes.subarray(0, IV_BYTES));

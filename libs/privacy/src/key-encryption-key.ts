@@ -41,7 +41,10 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
 
   constructor(key: Buffer) {
     if (!Buffer.isBuffer(key) || key.length !== KEK_BYTES) {
-      throw new PrivacyError('KEK_INVALID', `a key-encryption key must be exactly ${KEK_BYTES} bytes`);
+      throw new PrivacyError(
+        'KEK_INVALID',
+        `a key-encryption key must be exactly ${KEK_BYTES} bytes`,
+      );
     }
     this.#key = Buffer.from(key);
     this.id = createHmac('sha256', this.#key).update('mailpackr-kek-id').digest('hex').slice(0, 16);
@@ -95,7 +98,8 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
 }
 
 /** A new key as base64, the format `loadKeyEncryptionKey` reads from config and key files. */
-export const generateKeyEncryptionKeyBase64 = (): string => randomBytes(KEK_BYTES).toString('base64');
+export const generateKeyEncryptionKeyBase64 = (): string =>
+  randomBytes(KEK_BYTES).toString('base64');
 
 export interface LoadKeyEncryptionKeyOptions {
   /** The key inline, as base64 of 32 bytes (e.g. from a secret store through config). */
@@ -150,7 +154,10 @@ const errorCode = (error: unknown): string =>
     ? error.code
     : 'unknown error';
 
-const readKeyFile = async (path: string, createIfMissing: boolean): Promise<LocalKeyEncryptionKey> => {
+const readKeyFile = async (
+  path: string,
+  createIfMissing: boolean,
+): Promise<LocalKeyEncryptionKey> => {
   let text: string;
   try {
     text = await fs.readFile(path, 'utf8');

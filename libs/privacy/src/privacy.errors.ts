@@ -34,4 +34,5 @@ export class PrivacyError<Code extends PrivacyErrorCode = PrivacyErrorCode> exte
   }
 }
 
-export const isPrivacyError = (error: unknown): error is PrivacyError => error instanceof PrivacyError;
+export const isPrivacyError = (error: unknown): error is PrivacyError =>
+  error instanceof PrivacyError;

@@ -1,0 +1,69 @@
+import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { GraphQLModule } from '@nestjs/graphql';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { ValidationError } from 'class-validator';
+import { join } from 'node:path';
+
+import { type MailpackrRuntime, packageRoot } from '#platform';
+
+import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { CampaignsModule } from './campaigns/campaigns.module.js';
+import { ApiError } from './graphql/api-error.js';
+import { DateTimeScalar } from './graphql/date-time.scalar.js';
+import { formatGraphQLError } from './graphql/error-formatter.js';
+import { CLOCK, RUNTIME } from './runtime/runtime.tokens.js';
+import { HealthController } from './system/health.controller.js';
+import { SystemResolver } from './system/system.resolver.js';
+
+const describeValidation = (errors: ValidationError[], prefix = ''): string[] =>
+  errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((m) => `${prefix}${m}`),
+    ...describeValidation(e.children ?? [], `${prefix}${e.property}.`),
+  ]);
+
+/** The API app, built around an already started runtime (storage, vault, projections). */
+@Module({})
+export class AppModule {
+  static forRuntime(runtime: MailpackrRuntime, clock: () => Date = () => new Date()): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        CqrsModule.forRoot(),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          typePaths: [join(packageRoot(), 'schema.graphql')],
+          path: '/graphql',
+          introspection: runtime.config.NODE_ENV !== 'production',
+          playground: false,
+          allowBatchedHttpRequests: false,
+          includeStacktraceInErrorResponses: false,
+          formatError: formatGraphQLError,
+          context: ({ req }: { req: unknown }) => ({ req }),
+        }),
+        CampaignsModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        { provide: CLOCK, useValue: clock },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            exceptionFactory: (errors) =>
+              new ApiError('BAD_USER_INPUT', describeValidation(errors).join('; ') || 'Invalid input'),
+          }),
+        },
+        DateTimeScalar,
+        SystemResolver,
+      ],
+      exports: [RUNTIME, CLOCK],
+    };
+  }
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+
+import type { CampaignCommand } from '#domain';
+import { uuidFromName } from '#platform';
+import type { CampaignEntity } from '#projections';
+
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ApiError } from '../graphql/api-error.js';
+import {
+  type Campaign,
+  type CampaignConnection,
+  CampaignStatus,
+} from '../graphql/graphql.generated.js';
+import { CLOCK, type Clock } from '../runtime/runtime.tokens.js';
+import {
+  CancelCampaignInputDto,
+  DraftCampaignInputDto,
+  ReviseCampaignInputDto,
+  ScheduleCampaignInputDto,
+} from './campaign.inputs.js';
+import { type CampaignCommandOptions, ExecuteCampaignCommand } from './commands/campaign-commands.js';
+import { GetCampaignQuery, ListCampaignsQuery } from './queries/campaign-queries.js';
+
+const MAX_PAGE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const toCampaign = (row: CampaignEntity): Campaign => ({
+  id: row.campaignId,
+  name: row.name,
+  subject: row.subject,
+  fromAddress: row.fromAddress,
+  fromName: row.fromName,
+  mjmlBody: row.mjmlBody,
+  listIds: row.listIds,
+  status: row.status as CampaignStatus,
+  sendAt: row.sendAt,
+  cancelReason: row.cancelReason,
+  revision: Number(row.lastRevision),
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+  scheduledAt: row.scheduledAt,
+  cancelledAt: row.cancelledAt,
+});
+
+const encodeCursor = (row: CampaignEntity): string =>
+  Buffer.from(`${row.createdAt.toISOString()}|${row.campaignId}`, 'utf8').toString('base64url');
+
+const decodeCursor = (cursor: string): { createdAt: Date; campaignId: string } => {
+  const [iso, campaignId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  if (!campaignId || !UUID.test(campaignId) || Number.isNaN(createdAt.getTime())) {
+    throw new ApiError('BAD_USER_INPUT', 'Invalid cursor: pass back an `endCursor` or `cursor` you received');
+  }
+  return { createdAt, campaignId };
+};
+
+@Resolver('Campaign')
+export class CampaignsResolver {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly queryBus: QueryBus,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Query('campaign')
+  async campaign(@CurrentPrincipal() principal: Principal, @Args('id') id: string): Promise<Campaign> {
+    if (!UUID.test(id)) throw new ApiError('BAD_USER_INPUT', 'Campaign id must be a UUID');
+    return this.load(principal, id);
+  }
+
+  @Query('campaigns')
+  async campaigns(
+    @CurrentPrincipal() principal: Principal,
+    @Args('first') first: number | null,
+    @Args('after') after: string | null,
+    @Args('status') status: CampaignStatus | null,
+  ): Promise<CampaignConnection> {
+    const size = first ?? 20;
+    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
+      throw new ApiError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE}`);
+    }
+    const page = await this.queryBus.execute(
+      new ListCampaignsQuery(principal.tenantId, size, after ? decodeCursor(after) : undefined, status ?? undefined),
+    );
+    const edges = page.items.map((row) => ({ cursor: encodeCursor(row), node: toCampaign(row) }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges[edges.length - 1]?.cursor ?? null } };
+  }
+
+  @Mutation('draftCampaign')
+  draftCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: DraftCampaignInputDto): Promise<Campaign> {
+    return this.run(principal, {
+      type: 'DraftCampaign',
+      data: {
+        // A retried draft with the same idempotency key lands on the same campaign.
+        campaignId: input.idempotencyKey ? uuidFromName(`draft:${principal.tenantId}:${input.idempotencyKey}`) : randomUUID(),
+        tenantId: principal.tenantId,
+        name: input.name,
+        subject: input.subject,
+        fromAddress: input.fromAddress,
+        fromName: input.fromName ?? undefined,
+        mjmlBody: input.mjmlBody,
+        listIds: input.listIds ?? [],
+      },
+      metadata: { now: this.clock() },
+    }, input);
+  }
+
+  @Mutation('reviseCampaign')
+  reviseCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: ReviseCampaignInputDto): Promise<Campaign> {
+    const changes = Object.fromEntries(
+      (['name', 'subject', 'fromAddress', 'fromName', 'mjmlBody', 'listIds'] as const)
+        .filter((field) => input[field] !== undefined && (input[field] !== null || field === 'fromName'))
+        .map((field) => [field, input[field]]),
+    );
+    return this.run(principal, {
+      type: 'ReviseCampaign',
+      data: { campaignId: input.id, tenantId: principal.tenantId, changes },
+      metadata: { now: this.clock() },
+    }, input);
+  }
+
+  @Mutation('scheduleCampaign')
+  scheduleCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: ScheduleCampaignInputDto): Promise<Campaign> {
+    return this.run(principal, {
+      type: 'ScheduleCampaign',
+      data: { campaignId: input.id, tenantId: principal.tenantId, sendAt: input.sendAt },
+      metadata: { now: this.clock() },
+    }, input);
+  }
+
+  @Mutation('cancelCampaign')
+  cancelCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: CancelCampaignInputDto): Promise<Campaign> {
+    return this.run(principal, {
+      type: 'CancelCampaign',
+      data: { campaignId: input.id, tenantId: principal.tenantId, reason: input.reason ?? undefined },
+      metadata: { now: this.clock() },
+    }, input);
+  }
+
+  private async run(principal: Principal, command: CampaignCommand, options: CampaignCommandOptions): Promise<Campaign> {
+    const ack = await this.commandBus.execute(new ExecuteCampaignCommand(command, principal, options));
+    return this.load(principal, ack.campaignId);
+  }
+
+  private async load(principal: Principal, campaignId: string): Promise<Campaign> {
+    const row = await this.queryBus.execute(new GetCampaignQuery(principal.tenantId, campaignId));
+    if (!row) throw new ApiError('NOT_FOUND', `No campaign ${campaignId}`);
+    return toCampaign(row);
+  }
+}

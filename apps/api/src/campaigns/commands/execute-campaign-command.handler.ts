@@ -1,0 +1,34 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+
+import { campaignDecider, toCampaignStreamId } from '#domain';
+import type { MailpackrRuntime } from '#platform';
+import { CommandExecutor } from '#platform';
+
+import { RUNTIME } from '../../runtime/runtime.tokens.js';
+import { type CampaignAck, ExecuteCampaignCommand } from './campaign-commands.js';
+
+/** Load → decide → append for Draft/Revise/Schedule/CancelCampaign, then wait for the read model. */
+@CommandHandler(ExecuteCampaignCommand)
+export class ExecuteCampaignCommandHandler implements ICommandHandler<ExecuteCampaignCommand, CampaignAck> {
+  private readonly executor: CommandExecutor;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {
+    this.executor = new CommandExecutor(runtime.store, runtime.codec);
+  }
+
+  async execute({ command, principal, options }: ExecuteCampaignCommand): Promise<CampaignAck> {
+    const { campaignId } = command.data;
+    const result = await this.executor.handle(toCampaignStreamId(campaignId), campaignDecider, command, {
+      tenantId: principal.tenantId,
+      actor: `api-key:${principal.apiKeyId}`,
+      commandId: options.idempotencyKey ? `${principal.tenantId}:${options.idempotencyKey}` : undefined,
+      expectedRevision: options.expectedRevision == null ? undefined : BigInt(options.expectedRevision),
+    });
+    if (result.position) {
+      // Read your own writes: answer once the read model has applied what was just appended.
+      await this.runtime.projections.waitFor(result.position, ['campaigns'], this.runtime.config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS);
+    }
+    return { campaignId, revision: result.revision };
+  }
+}

@@ -1,0 +1,43 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+
+import type { MailpackrRuntime } from '#platform';
+import { CampaignEntity } from '#projections';
+
+import { RUNTIME } from '../../runtime/runtime.tokens.js';
+import { type CampaignPage, GetCampaignQuery, ListCampaignsQuery } from './campaign-queries.js';
+
+@QueryHandler(GetCampaignQuery)
+export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  execute({ tenantId, campaignId }: GetCampaignQuery): Promise<CampaignEntity | null> {
+    return this.runtime.readModels.getRepository(CampaignEntity).findOne({ where: { tenantId, campaignId } });
+  }
+}
+
+/** Keyset pagination, newest first: (created_at, campaign_id) descending, served by an index. */
+@QueryHandler(ListCampaignsQuery)
+export class ListCampaignsHandler implements IQueryHandler<ListCampaignsQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  async execute({ tenantId, first, after, status }: ListCampaignsQuery): Promise<CampaignPage> {
+    const query = this.runtime.readModels
+      .getRepository(CampaignEntity)
+      .createQueryBuilder('c')
+      .where('c.tenant_id = :tenantId', { tenantId });
+    if (status) query.andWhere('c.status = :status', { status });
+    if (after) {
+      query.andWhere('(c.created_at, c.campaign_id) < (:createdAt, :campaignId)', {
+        createdAt: after.createdAt,
+        campaignId: after.campaignId,
+      });
+    }
+    const rows = await query
+      .orderBy('c.created_at', 'DESC')
+      .addOrderBy('c.campaign_id', 'DESC')
+      .limit(first + 1)
+      .getMany();
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+}

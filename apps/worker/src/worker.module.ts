@@ -1,0 +1,17 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import type { MailpackrRuntime } from '#platform';
+
+import { ProjectionWorker } from './projection-worker.service.js';
+import { WORKER_RUNTIME } from './worker.tokens.js';
+
+/** The long-running side: projections now; scheduling, delivery and retention later. */
+@Module({})
+export class WorkerModule {
+  static forRuntime(runtime: MailpackrRuntime): DynamicModule {
+    return {
+      module: WorkerModule,
+      providers: [{ provide: WORKER_RUNTIME, useValue: runtime }, ProjectionWorker],
+    };
+  }
+}

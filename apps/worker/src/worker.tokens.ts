@@ -1,0 +1,1 @@
+export const WORKER_RUNTIME = Symbol('WorkerRuntime');

@@ -1,0 +1,14 @@
+/**
+ * Which fields of which events are personal data, and whose. The event store never sees these
+ * fields in plaintext: they are encrypted under the data subject's own key before the append
+ * (crypto-shredding, DESIGN.md §4). Paths are dot-separated inside the event's `data`.
+ */
+export interface PersonalDataDeclaration {
+  /** Path to the data subject's id (the key the fields are encrypted under). */
+  subject: string;
+  fields: string[];
+}
+
+export const PERSONAL_DATA: Readonly<Record<string, PersonalDataDeclaration>> = {
+  TenantCreated: { subject: 'owner.accountId', fields: ['owner.email', 'owner.name'] },
+};

@@ -1,0 +1,110 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import type { Command, Decider, Event } from '#domain';
+import { type EventStore, type Position, WrongExpectedRevisionError } from '#event-store';
+import type { PersonalDataCodec } from '#privacy';
+
+/** Who asks, and the guards a caller may set. Nothing personal: ids and roles only. */
+export interface CommandContext {
+  tenantId: string;
+  /** An API key id, `operator:cli`, `system:bootstrap`. */
+  actor: string;
+  /** Idempotency key: a retried command with the same id returns the first result. */
+  commandId?: string;
+  correlationId?: string;
+  causationId?: string;
+  /** Fail with a conflict unless the stream is at this revision (`-1n`: must not exist). */
+  expectedRevision?: bigint;
+}
+
+export interface CommandResult<S, E> {
+  state: S;
+  /** The events this call appended: empty when nothing changed or on an idempotent retry. */
+  events: E[];
+  /** Revision of the stream after the command (-1n: the stream does not exist). */
+  revision: bigint;
+  /** Log position to wait for before reading the read models; undefined for an empty stream. */
+  position?: Position;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/** A UUID derived from a name (SHA-256 based, version nibble 5): the same name, the same id. */
+export const uuidFromName = (name: string): string => {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+
+/** Deterministic event ids for a command id, so a retried append is recognised by the store. */
+const eventIdFor = (commandId: string, index: number): string => uuidFromName(`${commandId}:${index}`);
+
+/**
+ * Load → decide → append, and nothing else (EventSourcing.NodeJS's CommandHandler in DI form).
+ * Personal fields are decrypted for the decider and encrypted again before the append, so the
+ * domain works with plain values and the store only ever holds ciphertext.
+ */
+export class CommandExecutor {
+  constructor(
+    private readonly store: EventStore,
+    private readonly codec: PersonalDataCodec,
+  ) {}
+
+  async handle<S, C extends Command<string, object>, E extends Event<string, object>>(
+    streamId: string,
+    decider: Decider<S, C, E>,
+    command: C,
+    context: CommandContext,
+  ): Promise<CommandResult<S, E>> {
+    for (let attempt = 1; ; attempt++) {
+      const recorded = await this.store.readStream(streamId);
+      const data = await this.codec.decryptEvents(recorded.map((e) => ({ type: e.type, data: e.data })));
+      let state = decider.initialState();
+      recorded.forEach((e, i) => {
+        state = decider.evolve(state, { type: e.type, data: data[i] } as unknown as E);
+      });
+      const last = recorded[recorded.length - 1];
+      const revision = last ? last.revision : -1n;
+
+      if (context.commandId) {
+        const earlier = recorded.filter((e) => e.metadata.commandId === context.commandId);
+        if (earlier.length > 0) {
+          return { state, events: [], revision, position: earlier[earlier.length - 1]!.position };
+        }
+      }
+      if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+        throw new WrongExpectedRevisionError(streamId, context.expectedRevision.toString(), revision < 0n ? 'no_stream' : revision);
+      }
+
+      const events = decider.decide(command, state);
+      if (events.length === 0) return { state, events, revision, position: last?.position };
+
+      const commandId = context.commandId ?? randomUUID();
+      const toAppend = await Promise.all(
+        events.map(async (event, index) => ({
+          eventId: eventIdFor(commandId, index),
+          type: event.type,
+          data: await this.codec.encryptEvent(event.type, event.data, context.tenantId),
+          metadata: {
+            commandId,
+            correlationId: context.correlationId ?? commandId,
+            causationId: context.causationId ?? commandId,
+            tenantId: context.tenantId,
+            actor: context.actor,
+            schemaVersion: 1,
+          },
+        })),
+      );
+      try {
+        const result = await this.store.append(streamId, toAppend, {
+          expectedRevision: revision < 0n ? 'no_stream' : revision,
+        });
+        for (const event of events) state = decider.evolve(state, event);
+        return { state, events, revision: result.nextExpectedRevision, position: result.position };
+      } catch (error) {
+        // Someone else wrote first. Without a guard from the caller, decide again on fresh state.
+        const retry = error instanceof WrongExpectedRevisionError && context.expectedRevision === undefined && attempt < MAX_ATTEMPTS;
+        if (!retry) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+import { type ApiKeyRole, type TenantOwner, type TenantPlan, tenantDecider, toTenantStreamId } from '#domain';
+import type { Position } from '#event-store';
+
+import type { CommandExecutor } from './command-executor.js';
+
+export const API_KEY_PREFIX = 'mpk_';
+
+/** A new API key: a long random secret. Only its SHA-256 is ever stored. */
+export const generateApiKey = (): string => `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+
+export const hashApiKey = (apiKey: string): string => createHash('sha256').update(apiKey, 'utf8').digest('hex');
+
+export interface CreatedTenant {
+  tenantId: string;
+  apiKeyId: string;
+  /** The owner's API key, in plaintext: shown once, never stored. */
+  apiKey: string;
+  position?: Position;
+}
+
+/** Platform-operator actions on tenants (CLI and first start), not exposed on the tenant API. */
+export class TenantAdministration {
+  constructor(private readonly executor: CommandExecutor) {}
+
+  async createTenant(input: {
+    name: string;
+    plan?: TenantPlan;
+    owner?: Omit<TenantOwner, 'accountId'>;
+    apiKey?: string;
+    actor: string;
+    now?: Date;
+  }): Promise<CreatedTenant> {
+    const tenantId = randomUUID();
+    const now = input.now ?? new Date();
+    const context = { tenantId, actor: input.actor };
+    await this.executor.handle(
+      toTenantStreamId(tenantId),
+      tenantDecider,
+      {
+        type: 'CreateTenant',
+        data: {
+          tenantId,
+          name: input.name,
+          plan: input.plan ?? 'free',
+          owner: input.owner ? { accountId: randomUUID(), ...input.owner } : undefined,
+        },
+        metadata: { now },
+      },
+      context,
+    );
+    const issued = await this.issueApiKey({ tenantId, role: 'owner', label: 'First owner key', apiKey: input.apiKey, actor: input.actor, now });
+    return { tenantId, ...issued };
+  }
+
+  async issueApiKey(input: {
+    tenantId: string;
+    role: ApiKeyRole;
+    label: string;
+    apiKey?: string;
+    actor: string;
+    now?: Date;
+  }): Promise<{ apiKeyId: string; apiKey: string; position?: Position }> {
+    const apiKey = input.apiKey ?? generateApiKey();
+    const apiKeyId = randomUUID();
+    const result = await this.executor.handle(
+      toTenantStreamId(input.tenantId),
+      tenantDecider,
+      {
+        type: 'IssueApiKey',
+        data: { tenantId: input.tenantId, keyId: apiKeyId, keyHash: hashApiKey(apiKey), role: input.role, label: input.label },
+        metadata: { now: input.now ?? new Date() },
+      },
+      { tenantId: input.tenantId, actor: input.actor },
+    );
+    return { apiKeyId, apiKey, position: result.position };
+  }
+}

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
+
+import { PERSONAL_DATA } from '#domain';
+import {
+  EmbeddedPostgres,
+  type EventStore,
+  PostgresEventStore,
+  createPool,
+  openEventStoreDb,
+} from '#event-store';
+import { PersonalDataCodec, PersonalDataVault, loadKeyEncryptionKey } from '#privacy';
+import { ALL_PROJECTIONS, type ProjectionLogger, ProjectionRunner, openReadModels } from '#projections';
+
+import type { AppConfig } from '../config/app.config.js';
+
+export interface RuntimeLogger extends ProjectionLogger {
+  warn(message: string): void;
+}
+
+/**
+ * The composition root: opens storage (embedded PGlite or PostgreSQL, optionally EventStoreDB for
+ * the log), the personal-data vault and the read models, in that order, and closes them in
+ * reverse. The Nest apps, the CLI and the tests all start MailPackr through here.
+ */
+export class MailpackrRuntime {
+  private constructor(
+    readonly config: AppConfig,
+    readonly pool: pg.Pool,
+    readonly store: EventStore,
+    readonly vault: PersonalDataVault,
+    readonly codec: PersonalDataCodec,
+    readonly readModels: DataSource,
+    readonly projections: ProjectionRunner,
+    readonly databaseUrl: string,
+    private readonly closers: Array<() => Promise<void>>,
+  ) {}
+
+  static async start(config: AppConfig, logger?: RuntimeLogger): Promise<MailpackrRuntime> {
+    const closers: Array<() => Promise<void>> = [];
+    const close = async () => {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+    };
+    try {
+      let databaseUrl = config.DATABASE_URL;
+      let freshEmbedded = false;
+      if (!databaseUrl) {
+        const folder = join(config.dataDir, 'pglite');
+        freshEmbedded = !existsSync(folder);
+        const embedded = await EmbeddedPostgres.start(folder);
+        closers.push(() => embedded.stop());
+        databaseUrl = embedded.connectionString;
+      }
+      const pool = createPool(databaseUrl, config.embedded ? 8 : 20);
+      closers.push(() => pool.end());
+
+      const kek = await loadKeyEncryptionKey({
+        base64: config.MAILPACKR_KEK,
+        file: config.MAILPACKR_KEK ? undefined : config.kekFile,
+        // A missing key file next to existing data is an error, never a silent new key.
+        createIfMissing: config.embedded ? freshEmbedded : !existsSync(config.kekFile),
+      });
+      const vault = await PersonalDataVault.open(pool, kek);
+      const codec = new PersonalDataCodec(vault, PERSONAL_DATA);
+
+      const store: EventStore = config.EVENTSTORE_URL
+        ? await openEventStoreDb(config.EVENTSTORE_URL)
+        : await PostgresEventStore.open(pool, { listen: !config.embedded });
+      closers.push(() => store.close());
+
+      const readModels = await openReadModels(databaseUrl);
+      closers.push(() => readModels.destroy());
+
+      const projections = new ProjectionRunner(store, pool, ALL_PROJECTIONS, logger);
+      closers.push(() => projections.stop());
+      if (config.embedded) logger?.warn('Embedded PGlite store: for trying and developing, not for production (no fsync, one query at a time).');
+      return new MailpackrRuntime(config, pool, store, vault, codec, readModels, projections, databaseUrl, closers);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.reverse()) await close().catch(() => undefined);
+    this.closers.length = 0;
+  }
+}
