@@ -106,8 +106,8 @@ export class PersonalDataVault {
       );
     }
     assertContext(context);
-    const entry = await this.#keyForWriting(subjectId, tenantId);
-    return encryptWithDataKey(entry, subjectId, context, plaintext);
+    const key = await this.#keyForWriting(subjectId, tenantId);
+    return encryptWithDataKey(key, subjectId, context, plaintext);
   }
 
   /** The plaintext, or `ERASED` when the subject's key was shredded or never existed. */

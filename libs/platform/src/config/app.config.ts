@@ -21,15 +21,15 @@ export class AppConfig {
   EVENTSTORE_URL?: string;
 
   @IsString()
-  MAILPACKR_DATA_DIR = '.mailpackr';
+  MAILPACKR_DATA_DIR: string = '.mailpackr';
 
   @IsInt()
   @Min(0)
   @Max(65535)
-  PORT = 4000;
+  PORT: number = 4000;
 
   @IsString()
-  HOST = '127.0.0.1';
+  HOST: string = '127.0.0.1';
 
   /** Key-encryption key, base64 of 32 bytes. Takes precedence over the key file. */
   @IsOptional()
@@ -55,7 +55,7 @@ export class AppConfig {
   @IsInt()
   @Min(0)
   @Max(60_000)
-  MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+  MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS: number = 5000;
 
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';

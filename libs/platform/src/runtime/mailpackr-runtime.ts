@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type pg from 'pg';
@@ -16,6 +16,22 @@ import { PersonalDataCodec, PersonalDataVault, loadKeyEncryptionKey } from '#pri
 import { ALL_PROJECTIONS, type ProjectionLogger, ProjectionRunner, openReadModels } from '#projections';
 
 import type { AppConfig } from '../config/app.config.js';
+
+const EMBEDDED_LOCK = 'embedded-server.json';
+
+/** The connection string of a live process serving this data folder's PGlite, if any. */
+const runningEmbeddedServer = (dataDir: string): string | undefined => {
+  const lock = join(dataDir, EMBEDDED_LOCK);
+  if (!existsSync(lock)) return undefined;
+  try {
+    const { pid, connectionString } = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number; connectionString: string };
+    process.kill(pid, 0); // throws when the process is gone
+    return connectionString;
+  } catch {
+    rmSync(lock, { force: true }); // stale: its process died without cleaning up
+    return undefined;
+  }
+};
 
 export interface RuntimeLogger extends ProjectionLogger {
   warn(message: string): void;
@@ -48,11 +64,20 @@ export class MailpackrRuntime {
       let databaseUrl = config.DATABASE_URL;
       let freshEmbedded = false;
       if (!databaseUrl) {
-        const folder = join(config.dataDir, 'pglite');
-        freshEmbedded = !existsSync(folder);
-        const embedded = await EmbeddedPostgres.start(folder);
-        closers.push(() => embedded.stop());
-        databaseUrl = embedded.connectionString;
+        const running = runningEmbeddedServer(config.dataDir);
+        if (running) {
+          // Another MailPackr process owns the data folder: share its embedded server.
+          databaseUrl = running;
+        } else {
+          const folder = join(config.dataDir, 'pglite');
+          freshEmbedded = !existsSync(folder);
+          const embedded = await EmbeddedPostgres.start(folder);
+          closers.push(() => embedded.stop());
+          databaseUrl = embedded.connectionString;
+          const lock = join(config.dataDir, EMBEDDED_LOCK);
+          writeFileSync(lock, JSON.stringify({ pid: process.pid, connectionString: databaseUrl }), { mode: 0o600 });
+          closers.push(async () => rmSync(lock, { force: true }));
+        }
       }
       const pool = createPool(databaseUrl, config.embedded ? 8 : 20);
       closers.push(() => pool.end());
