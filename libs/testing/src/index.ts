@@ -4,3 +4,4 @@ export * from './builders/common.builders.js';
 export * from './builders/campaign.builders.js';
 export * from './builders/tenant.builders.js';
 export * from './projection-harness.js';
+export * from './canary.js';

@@ -103,7 +103,14 @@ export class Tenant {
     id: string;
     name: string;
     plan: TenantPlan;
+    owner?: Nullable<Account>;
     createdAt: DateTime;
+}
+
+export class Account {
+    id: string;
+    email: string;
+    name?: Nullable<string>;
 }
 
 export class Viewer {

@@ -2,11 +2,12 @@ import { Inject } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 
 import type { MailpackrRuntime } from '#platform';
+import { isEncryptedField } from '#privacy';
 import { TenantEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ApiError } from '../graphql/api-error.js';
-import type { ApiKeyRole, ProjectionStatus, TenantPlan, Viewer } from '../graphql/graphql.generated.js';
+import type { Account, ApiKeyRole, ProjectionStatus, TenantPlan, Viewer } from '../graphql/graphql.generated.js';
 import { RUNTIME } from '../runtime/runtime.tokens.js';
 
 @Resolver()
@@ -18,10 +19,26 @@ export class SystemResolver {
     const tenant = await this.runtime.readModels.getRepository(TenantEntity).findOne({ where: { tenantId: principal.tenantId } });
     if (!tenant) throw new ApiError('NOT_FOUND', 'Tenant not found');
     return {
-      tenant: { id: tenant.tenantId, name: tenant.name, plan: tenant.plan.toUpperCase() as TenantPlan, createdAt: tenant.createdAt },
+      tenant: {
+        id: tenant.tenantId,
+        name: tenant.name,
+        plan: tenant.plan.toUpperCase() as TenantPlan,
+        owner: await this.owner(tenant),
+        createdAt: tenant.createdAt,
+      },
       apiKeyId: principal.apiKeyId,
       role: principal.role.toUpperCase() as ApiKeyRole,
     };
+  }
+
+  /** The read model keeps the owner's fields as ciphertext: decrypted here, `[erased]` once shredded. */
+  private async owner(tenant: TenantEntity): Promise<Account | null> {
+    if (!tenant.ownerAccountId || !isEncryptedField(tenant.ownerEmail)) return null;
+    const [email, name] = await this.runtime.vault.decryptMany([
+      { field: tenant.ownerEmail, context: 'TenantCreated.owner.email' },
+      ...(isEncryptedField(tenant.ownerName) ? [{ field: tenant.ownerName, context: 'TenantCreated.owner.name' }] : []),
+    ]);
+    return { id: tenant.ownerAccountId, email: email!, name: name ?? null };
   }
 
   /** Projection lag, so a frontend or an operator can see how fresh the read models are. */
