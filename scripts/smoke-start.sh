@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts MailPackr the way a newcomer does (`npm start`, nothing configured, empty data folder),
+# waits for the banner, calls GraphQL with the printed owner key, and stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+log="$work/start.log"
+(cd "$work" && env -u DATABASE_URL -u EVENTSTORE_URL PORT="$port" MAILPACKR_DATA_DIR="$work/.mailpackr" \
+  node "$OLDPWD/dist/apps/api/src/main.js" >"$log" 2>&1) &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 90); do grep -q 'GraphQL at' "$log" && break; sleep 1; done
+key=$(grep -o 'mpk_[A-Za-z0-9_-]*' "$log" | head -n 1)
+[ -n "$key" ] || { echo "smoke: no API key printed"; cat "$log"; exit 1; }
+answer=$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
+  -H "authorization: Bearer $key" -d '{"query":"{ viewer { tenant { name } role } }"}')
+echo "smoke: $answer"
+[ "$answer" = '{"data":{"viewer":{"tenant":{"name":"Default"},"role":"OWNER"}}}' ] || { cat "$log"; exit 1; }
+[ -f "$work/.mailpackr/kek.key" ] || { echo "smoke: no key file generated"; exit 1; }
+echo "smoke: npm start on an empty data folder works"
