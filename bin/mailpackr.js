@@ -4,7 +4,16 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'apps', 'api', 'src', 'cli', 'mailpackr.cli.js');
+const entry = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'dist',
+  'apps',
+  'api',
+  'src',
+  'cli',
+  'mailpackr.cli.js',
+);
 if (!existsSync(entry)) {
   process.stderr.write('MailPackr is not built yet: run `npm run build` first.\n');
   process.exit(1);

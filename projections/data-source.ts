@@ -6,7 +6,12 @@ import { ProjectionCheckpointEntity } from './checkpoints/projection-checkpoint.
 import { InitialReadModels1764400000000 } from './migrations/1764400000000-initial-read-models.js';
 import { TenantEntity } from './tenants/tenant.entity.js';
 
-export const READ_MODEL_ENTITIES = [CampaignEntity, TenantEntity, ApiKeyEntity, ProjectionCheckpointEntity];
+export const READ_MODEL_ENTITIES = [
+  CampaignEntity,
+  TenantEntity,
+  ApiKeyEntity,
+  ProjectionCheckpointEntity,
+];
 export const READ_MODEL_MIGRATIONS = [InitialReadModels1764400000000];
 
 const MIGRATION_LOCK = 0x6d70_0003;

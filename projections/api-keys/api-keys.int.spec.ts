@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { toTenantStreamId } from '#domain';
 import { type ApiKeyRow, apiKeysProjection } from '#projections';
-import { ProjectionHarness, aTenantCreated, anApiKeyIssued, anApiKeyRevoked, anId, sqlBackends } from '#testing';
+import {
+  ProjectionHarness,
+  aTenantCreated,
+  anApiKeyIssued,
+  anApiKeyRevoked,
+  anId,
+  sqlBackends,
+} from '#testing';
 
 describe.each(sqlBackends())('API keys projection on %s', (backend) => {
   let harness: ProjectionHarness;
@@ -25,7 +32,12 @@ describe.each(sqlBackends())('API keys projection on %s', (backend) => {
         anApiKeyRevoked({ tenantId, keyId: revoked }),
       ]);
       await harness.runner.catchUp();
-      expect(await row(kept)).toMatchObject({ tenant_id: tenantId, role: 'owner', revoked_at: null, last_revision: '1' });
+      expect(await row(kept)).toMatchObject({
+        tenant_id: tenantId,
+        role: 'owner',
+        revoked_at: null,
+        last_revision: '1',
+      });
       expect((await row(revoked))?.revoked_at).toBeInstanceOf(Date);
     });
   });
@@ -35,11 +47,22 @@ describe.each(sqlBackends())('API keys projection on %s', (backend) => {
       const tenantId = anId();
       const keyId = anId();
       const stream = toTenantStreamId(tenantId);
-      await harness.append(stream, [aTenantCreated({ tenantId }), anApiKeyIssued({ tenantId, keyId }), anApiKeyRevoked({ tenantId, keyId })]);
+      await harness.append(stream, [
+        aTenantCreated({ tenantId }),
+        anApiKeyIssued({ tenantId, keyId }),
+        anApiKeyRevoked({ tenantId, keyId }),
+      ]);
       await harness.runner.catchUp();
       const before = await row(keyId);
       const events = await harness.store.readStream(stream);
-      await apiKeysProjection.apply(events.slice(1, 2), { query: async (q, p) => (await harness.pool.query(q, p)).rows }, { api_keys: 'api_keys' });
+      await apiKeysProjection.apply(
+        events.slice(1, 2),
+        {
+          query: async <R>(q: string, p?: unknown[]) =>
+            (await harness.pool.query(q, p)).rows as R[],
+        },
+        { api_keys: 'api_keys' },
+      );
       expect(await row(keyId)).toEqual(before);
       expect(before?.revoked_at).not.toBeNull();
     });

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { toCampaignStreamId } from '#domain';
-import { ProjectionHarness, aCampaignCancelled, aCampaignDrafted, aCampaignRevised, aCampaignScheduled, anId, sqlBackends } from '#testing';
+import {
+  ProjectionHarness,
+  aCampaignCancelled,
+  aCampaignDrafted,
+  aCampaignRevised,
+  aCampaignScheduled,
+  anId,
+  sqlBackends,
+} from '#testing';
 import { type CampaignRow, campaignsProjection } from '#projections';
 
 describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
@@ -12,28 +20,52 @@ describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
   afterAll(async () => harness.stop());
 
   const row = async (campaignId: string): Promise<CampaignRow | undefined> =>
-    (await harness.rows<CampaignRow>('SELECT * FROM campaigns WHERE campaign_id = $1', [campaignId]))[0];
+    (
+      await harness.rows<CampaignRow>('SELECT * FROM campaigns WHERE campaign_id = $1', [
+        campaignId,
+      ])
+    )[0];
 
   describe('When a campaign is drafted, revised, scheduled and cancelled', () => {
     it('should follow every step with its status, schedule and revision', async () => {
       const campaignId = anId();
       const tenantId = anId();
       const stream = toCampaignStreamId(campaignId);
-      await harness.append(stream, [aCampaignDrafted({ campaignId, tenantId, name: 'Spring sale' })]);
+      await harness.append(stream, [
+        aCampaignDrafted({ campaignId, tenantId, name: 'Spring sale' }),
+      ]);
       await harness.runner.catchUp();
-      expect(await row(campaignId)).toMatchObject({ status: 'DRAFT', name: 'Spring sale', last_revision: '0', tenant_id: tenantId });
+      expect(await row(campaignId)).toMatchObject({
+        status: 'DRAFT',
+        name: 'Spring sale',
+        last_revision: '0',
+        tenant_id: tenantId,
+      });
 
-      await harness.append(stream, [aCampaignRevised({ campaignId, tenantId, changes: { subject: 'Now 20% off' } })]);
+      await harness.append(stream, [
+        aCampaignRevised({ campaignId, tenantId, changes: { subject: 'Now 20% off' } }),
+      ]);
       const sendAt = '2030-05-01T08:00:00.000Z';
       await harness.append(stream, [aCampaignScheduled({ campaignId, tenantId, sendAt })]);
       await harness.runner.catchUp();
       const scheduled = await row(campaignId);
-      expect(scheduled).toMatchObject({ status: 'SCHEDULED', name: 'Spring sale', subject: 'Now 20% off', last_revision: '2' });
+      expect(scheduled).toMatchObject({
+        status: 'SCHEDULED',
+        name: 'Spring sale',
+        subject: 'Now 20% off',
+        last_revision: '2',
+      });
       expect((scheduled!.send_at as Date).toISOString()).toBe(sendAt);
 
-      await harness.append(stream, [aCampaignCancelled({ campaignId, tenantId, reason: 'Changed plans' })]);
+      await harness.append(stream, [
+        aCampaignCancelled({ campaignId, tenantId, reason: 'Changed plans' }),
+      ]);
       await harness.runner.catchUp();
-      expect(await row(campaignId)).toMatchObject({ status: 'CANCELLED', cancel_reason: 'Changed plans', last_revision: '3' });
+      expect(await row(campaignId)).toMatchObject({
+        status: 'CANCELLED',
+        cancel_reason: 'Changed plans',
+        last_revision: '3',
+      });
     });
   });
 
@@ -41,7 +73,10 @@ describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
     it('should leave the row as it was', async () => {
       const campaignId = anId();
       const stream = toCampaignStreamId(campaignId);
-      await harness.append(stream, [aCampaignDrafted({ campaignId }), aCampaignRevised({ campaignId, changes: { name: 'Second' } })]);
+      await harness.append(stream, [
+        aCampaignDrafted({ campaignId }),
+        aCampaignRevised({ campaignId, changes: { name: 'Second' } }),
+      ]);
       await harness.runner.catchUp();
       const before = await row(campaignId);
       const events = await harness.store.readStream(stream);
@@ -49,8 +84,16 @@ describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
       const client = await harness.pool.connect();
       try {
         await client.query('BEGIN');
-        await campaignsProjection.apply(events, { query: async (q, p) => (await client.query(q, p)).rows }, { campaigns: 'campaigns' });
-        await campaignsProjection.apply(events.slice(0, 1), { query: async (q, p) => (await client.query(q, p)).rows }, { campaigns: 'campaigns' });
+        await campaignsProjection.apply(
+          events,
+          { query: async <R>(q: string, p?: unknown[]) => (await client.query(q, p)).rows as R[] },
+          { campaigns: 'campaigns' },
+        );
+        await campaignsProjection.apply(
+          events.slice(0, 1),
+          { query: async <R>(q: string, p?: unknown[]) => (await client.query(q, p)).rows as R[] },
+          { campaigns: 'campaigns' },
+        );
         await client.query('COMMIT');
       } finally {
         client.release();
@@ -84,7 +127,9 @@ describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
       expect(afterFirst).toEqual(live);
 
       const campaignId = anId();
-      const appended = await harness.append(toCampaignStreamId(campaignId), [aCampaignDrafted({ campaignId, tenantId })]);
+      const appended = await harness.append(toCampaignStreamId(campaignId), [
+        aCampaignDrafted({ campaignId, tenantId }),
+      ]);
       expect(await harness.runner.waitFor(appended.position, ['campaigns'], 10_000)).toBe(true);
       expect(await row(campaignId)).toMatchObject({ status: 'DRAFT' });
       const [lag] = await harness.runner.lag();

@@ -1,4 +1,9 @@
-import { type CampaignEvent, CAMPAIGN_EVENT_TYPES, CAMPAIGN_STREAM_CATEGORY, assertNever } from '#domain';
+import {
+  type CampaignEvent,
+  CAMPAIGN_EVENT_TYPES,
+  CAMPAIGN_STREAM_CATEGORY,
+  assertNever,
+} from '#domain';
 import type { RecordedEvent } from '#event-store';
 
 import { defineRowProjection } from '../core/projection.js';

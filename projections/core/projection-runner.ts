@@ -73,7 +73,11 @@ export class ProjectionRunner {
     for (const projection of this.select(names)) {
       for (;;) {
         const from = await this.storedCheckpoint(projection.name);
-        const batch = await this.store.readAll({ from, filter: projection.filter, maxCount: REBUILD_BATCH_SIZE });
+        const batch = await this.store.readAll({
+          from,
+          filter: projection.filter,
+          maxCount: REBUILD_BATCH_SIZE,
+        });
         if (batch.length === 0) break;
         await this.applyBatch(projection, from, batch);
       }
@@ -111,12 +115,20 @@ export class ProjectionRunner {
     if (checkpoint && comparePositions(checkpoint, position) >= 0) return true;
     const head = await this.store.headPosition();
     if (!head || comparePositions(head, position) < 0) return false; // not visible to readers yet
-    const [next] = await this.store.readAll({ from: checkpoint, filter: projection.filter, maxCount: 1 });
+    const [next] = await this.store.readAll({
+      from: checkpoint,
+      filter: projection.filter,
+      maxCount: 1,
+    });
     return !next || comparePositions(next.position, position) > 0;
   }
 
   async lag(): Promise<ProjectionLag[]> {
-    const rows = await this.query<{ name: string; position: string | null; updated_at: Date | null }>(
+    const rows = await this.query<{
+      name: string;
+      position: string | null;
+      updated_at: Date | null;
+    }>(
       'SELECT name, position, updated_at FROM mp_projection_checkpoints WHERE name = ANY($1::text[])',
       [this.projections.map((p) => p.name)],
     );
@@ -124,7 +136,11 @@ export class ProjectionRunner {
     for (const projection of this.projections) {
       const row = rows.find((r) => r.name === projection.name);
       const from = row?.position ? parsePosition(row.position) : undefined;
-      const behind = await this.store.readAll({ from, filter: projection.filter, maxCount: 10_001 });
+      const behind = await this.store.readAll({
+        from,
+        filter: projection.filter,
+        maxCount: 10_001,
+      });
       result.push({
         name: projection.name,
         checkpoint: row?.position ?? null,
@@ -147,13 +163,19 @@ export class ProjectionRunner {
     const shadow = Object.fromEntries(projection.tables.map((t) => [t, `${t}__rebuild`]));
     for (const table of projection.tables) {
       await this.query(`DROP TABLE IF EXISTS ${quoteIdent(shadow[table]!)}`);
-      await this.query(`CREATE TABLE ${quoteIdent(shadow[table]!)} (LIKE ${quoteIdent(table)} INCLUDING ALL)`);
+      await this.query(
+        `CREATE TABLE ${quoteIdent(shadow[table]!)} (LIKE ${quoteIdent(table)} INCLUDING ALL)`,
+      );
     }
     let position: Position | undefined;
     let events = 0;
     const drain = async (): Promise<void> => {
       for (;;) {
-        const batch = await this.store.readAll({ from: position, filter: projection.filter, maxCount: REBUILD_BATCH_SIZE });
+        const batch = await this.store.readAll({
+          from: position,
+          filter: projection.filter,
+          maxCount: REBUILD_BATCH_SIZE,
+        });
         if (batch.length === 0) return;
         await this.transaction((sql) => projection.apply(batch, sql, shadow));
         position = batch[batch.length - 1]!.position;
@@ -173,7 +195,9 @@ export class ProjectionRunner {
         for (const table of projection.tables) {
           await sql.query(`LOCK TABLE ${quoteIdent(table)} IN ACCESS EXCLUSIVE MODE`);
           await sql.query(`DROP TABLE ${quoteIdent(table)}`);
-          await sql.query(`ALTER TABLE ${quoteIdent(shadow[table]!)} RENAME TO ${quoteIdent(table)}`);
+          await sql.query(
+            `ALTER TABLE ${quoteIdent(shadow[table]!)} RENAME TO ${quoteIdent(table)}`,
+          );
         }
         await sql.query(
           `UPDATE mp_projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1`,
@@ -211,7 +235,12 @@ export class ProjectionRunner {
         let from = await this.storedCheckpoint(projection.name);
         this.checkpoints.set(projection.name, from);
         this.progress.notify();
-        for await (const batch of this.store.subscribeBatches({ from, filter: projection.filter, batchSize: BATCH_SIZE, signal })) {
+        for await (const batch of this.store.subscribeBatches({
+          from,
+          filter: projection.filter,
+          batchSize: BATCH_SIZE,
+          signal,
+        })) {
           if (!(await this.applyBatch(projection, from, batch))) break; // another worker moved on: reload
           from = batch[batch.length - 1]!.position;
           failures = 0;
@@ -226,7 +255,11 @@ export class ProjectionRunner {
   }
 
   /** One transaction: lock and compare the checkpoint, apply, store the new checkpoint. */
-  private async applyBatch(projection: Projection, from: Position | undefined, batch: readonly RecordedEvent[]): Promise<boolean> {
+  private async applyBatch(
+    projection: Projection,
+    from: Position | undefined,
+    batch: readonly RecordedEvent[],
+  ): Promise<boolean> {
     const to = batch[batch.length - 1]!.position;
     const applied = await this.transaction(async (sql) => {
       const [row] = await sql.query<{ position: string | null }>(
@@ -275,7 +308,8 @@ export class ProjectionRunner {
   private async transaction<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const sql: SqlExecutor = {
-      query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
+      query: async <R>(text: string, params?: unknown[]) =>
+        (await client.query(text, params)).rows as R[],
     };
     try {
       await client.query('BEGIN');

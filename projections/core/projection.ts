@@ -15,7 +15,11 @@ export interface Projection {
   /** Logical table names, in creation order. */
   readonly tables: readonly string[];
   readonly filter: EventFilter;
-  apply(batch: readonly RecordedEvent[], sql: SqlExecutor, tables: Readonly<Record<string, string>>): Promise<void>;
+  apply(
+    batch: readonly RecordedEvent[],
+    sql: SqlExecutor,
+    tables: Readonly<Record<string, string>>,
+  ): Promise<void>;
 }
 
 /** A row of a keyed read model: the stream revision of the last event applied to it. */
@@ -55,7 +59,10 @@ export const defineRowProjection = <Row extends VersionedRow>(
       .filter((e): e is { event: RecordedEvent; key: string } => e.key !== undefined);
     if (keyed.length === 0) return;
     const keys = [...new Set(keyed.map((e) => e.key))];
-    const existing = await sql.query<Row>(`SELECT * FROM ${table} WHERE ${key}::text = ANY($1::text[])`, [keys]);
+    const existing = await sql.query<Row>(
+      `SELECT * FROM ${table} WHERE ${key}::text = ANY($1::text[])`,
+      [keys],
+    );
     const rows = new Map<string, Row | null>();
     const touched = new Set<string>();
     for (const row of existing) rows.set(String(row[definition.keyColumn]), row);

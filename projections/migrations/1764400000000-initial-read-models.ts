@@ -30,8 +30,12 @@ export class InitialReadModels1764400000000 implements MigrationInterface {
         cancelled_at timestamptz NULL,
         last_revision bigint NOT NULL
       )`);
-    await runner.query(`CREATE INDEX campaigns_tenant_page ON campaigns (tenant_id, created_at DESC, campaign_id DESC)`);
-    await runner.query(`CREATE INDEX campaigns_tenant_status_page ON campaigns (tenant_id, status, created_at DESC, campaign_id DESC)`);
+    await runner.query(
+      `CREATE INDEX campaigns_tenant_page ON campaigns (tenant_id, created_at DESC, campaign_id DESC)`,
+    );
+    await runner.query(
+      `CREATE INDEX campaigns_tenant_status_page ON campaigns (tenant_id, status, created_at DESC, campaign_id DESC)`,
+    );
     await runner.query(`
       CREATE TABLE tenants (
         tenant_id uuid PRIMARY KEY,

@@ -26,7 +26,10 @@ const describeValidation = (errors: ValidationError[], prefix = ''): string[] =>
 /** The API app, built around an already started runtime (storage, vault, projections). */
 @Module({})
 export class AppModule {
-  static forRuntime(runtime: MailpackrRuntime, clock: () => Date = () => new Date()): DynamicModule {
+  static forRuntime(
+    runtime: MailpackrRuntime,
+    clock: () => Date = () => new Date(),
+  ): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -57,7 +60,10 @@ export class AppModule {
             forbidNonWhitelisted: true,
             transform: true,
             exceptionFactory: (errors) =>
-              new ApiError('BAD_USER_INPUT', describeValidation(errors).join('; ') || 'Invalid input'),
+              new ApiError(
+                'BAD_USER_INPUT',
+                describeValidation(errors).join('; ') || 'Invalid input',
+              ),
           }),
         },
         DateTimeScalar,

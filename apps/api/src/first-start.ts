@@ -1,4 +1,9 @@
-import { type MailpackrRuntime, TenantAdministration, CommandExecutor, hashApiKey } from '#platform';
+import {
+  type MailpackrRuntime,
+  TenantAdministration,
+  CommandExecutor,
+  hashApiKey,
+} from '#platform';
 import { ApiKeyEntity } from '#projections';
 
 export interface FirstStartResult {
@@ -16,17 +21,30 @@ export const ensureDefaultTenant = async (
   warn: (message: string) => void,
 ): Promise<FirstStartResult | undefined> => {
   const bootstrapKey = runtime.config.MAILPACKR_BOOTSTRAP_API_KEY;
-  const existing = await runtime.store.readAll({ filter: { categories: ['tenant'], eventTypes: ['TenantCreated'] }, maxCount: 1 });
+  const existing = await runtime.store.readAll({
+    filter: { categories: ['tenant'], eventTypes: ['TenantCreated'] },
+    maxCount: 1,
+  });
   if (existing.length > 0) {
     if (bootstrapKey) {
       await runtime.projections.catchUp(['api-keys']);
-      const known = await runtime.readModels.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hashApiKey(bootstrapKey) } });
-      if (!known) warn('MAILPACKR_BOOTSTRAP_API_KEY only applies on the first start; this data folder already has tenants, so it was ignored.');
+      const known = await runtime.readModels
+        .getRepository(ApiKeyEntity)
+        .findOne({ where: { keyHash: hashApiKey(bootstrapKey) } });
+      if (!known)
+        warn(
+          'MAILPACKR_BOOTSTRAP_API_KEY only applies on the first start; this data folder already has tenants, so it was ignored.',
+        );
     }
     return undefined;
   }
   const admin = new TenantAdministration(new CommandExecutor(runtime.store, runtime.codec));
-  const created = await admin.createTenant({ name: 'Default', plan: 'free', apiKey: bootstrapKey, actor: 'system:first-start' });
+  const created = await admin.createTenant({
+    name: 'Default',
+    plan: 'free',
+    apiKey: bootstrapKey,
+    actor: 'system:first-start',
+  });
   await runtime.projections.catchUp(['tenants', 'api-keys']);
   return { tenantId: created.tenantId, generatedApiKey: bootstrapKey ? undefined : created.apiKey };
 };

@@ -28,20 +28,32 @@ const banner = (config: AppConfig, url: string, apiKey?: string): string => {
 
 const main = async (): Promise<void> => {
   const config = loadConfig();
-  const logger = new ConsoleLogger('MailPackr', { json: config.NODE_ENV === 'production', logLevels: [config.LOG_LEVEL, 'error', 'warn', 'fatal'] });
+  const logger = new ConsoleLogger('MailPackr', {
+    json: config.NODE_ENV === 'production',
+    logLevels: [config.LOG_LEVEL, 'error', 'warn', 'fatal'],
+  });
   const runtime = await MailpackrRuntime.start(config, logger);
-  const firstStart = config.MAILPACKR_MODE === 'worker' ? undefined : await ensureDefaultTenant(runtime, (m) => logger.warn(m));
+  const firstStart =
+    config.MAILPACKR_MODE === 'worker'
+      ? undefined
+      : await ensureDefaultTenant(runtime, (m) => logger.warn(m));
   const app = await createApp(runtime, logger);
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   process.stdout.write(banner(config, url, firstStart?.generatedApiKey));
-  const stop = (): void => void app.close().then(() => runtime.close()).then(() => process.exit(0));
+  const stop = (): void =>
+    void app
+      .close()
+      .then(() => runtime.close())
+      .then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`MailPackr failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `MailPackr failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -13,7 +13,11 @@ import { createApp } from '../src/app.factory.js';
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
-  errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown>; path?: string[] }>;
+  errors?: Array<{
+    message: string;
+    extensions?: { code?: string } & Record<string, unknown>;
+    path?: string[];
+  }>;
 }
 
 /**
@@ -29,25 +33,39 @@ export class ApiTestApp {
     private readonly dataDir: string,
   ) {}
 
-  static async start(backend: 'pglite' | 'postgres', env: Record<string, string> = {}): Promise<ApiTestApp> {
+  static async start(
+    backend: 'pglite' | 'postgres',
+    env: Record<string, string> = {},
+  ): Promise<ApiTestApp> {
     const database = await createTestDatabase(backend);
     const dataDir = mkdtempSync(join(tmpdir(), 'mailpackr-e2e-'));
-    const config = loadConfig({}, {
-      DATABASE_URL: database.connectionString,
-      MAILPACKR_KEK: randomBytes(32).toString('base64'),
-      MAILPACKR_DATA_DIR: dataDir,
-      NODE_ENV: 'test',
-      ...env,
-    });
+    const config = loadConfig(
+      {},
+      {
+        DATABASE_URL: database.connectionString,
+        MAILPACKR_KEK: randomBytes(32).toString('base64'),
+        MAILPACKR_DATA_DIR: dataDir,
+        NODE_ENV: 'test',
+        ...env,
+      },
+    );
     const runtime = await MailpackrRuntime.start(config);
     const app = await createApp(runtime, false);
     await app.listen(0, '127.0.0.1');
-    return new ApiTestApp(database, runtime, app, (await app.getUrl()).replace('[::1]', '127.0.0.1'), dataDir);
+    return new ApiTestApp(
+      database,
+      runtime,
+      app,
+      (await app.getUrl()).replace('[::1]', '127.0.0.1'),
+      dataDir,
+    );
   }
 
   /** A new tenant with an owner API key, as `mailpackr tenant create` makes it. */
   async createTenant(name = 'Acme'): Promise<{ tenantId: string; apiKey: string }> {
-    const admin = new TenantAdministration(new CommandExecutor(this.runtime.store, this.runtime.codec));
+    const admin = new TenantAdministration(
+      new CommandExecutor(this.runtime.store, this.runtime.codec),
+    );
     const created = await admin.createTenant({ name, plan: 'pro', actor: 'test:operator' });
     await this.runtime.projections.waitFor(created.position!, ['api-keys', 'tenants'], 10_000);
     return { tenantId: created.tenantId, apiKey: created.apiKey };
@@ -73,7 +91,10 @@ export class ApiTestApp {
   async raw(body: string, apiKey?: string): Promise<{ status: number; json: GraphQLResponse }> {
     const response = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+      },
       body,
     });
     return { status: response.status, json: (await response.json()) as GraphQLResponse };

@@ -4,7 +4,8 @@ import { aValidMjmlBody, sqlBackends } from '#testing';
 
 import { ApiTestApp } from './api-test-app.js';
 
-const CAMPAIGN_FIELDS = 'id name subject fromAddress fromName listIds status sendAt cancelReason revision createdAt updatedAt';
+const CAMPAIGN_FIELDS =
+  'id name subject fromAddress fromName listIds status sendAt cancelReason revision createdAt updatedAt';
 
 const DRAFT = `mutation Draft($input: DraftCampaignInput!) { draftCampaign(input: $input) { ${CAMPAIGN_FIELDS} } }`;
 const REVISE = `mutation Revise($input: ReviseCampaignInput!) { reviseCampaign(input: $input) { ${CAMPAIGN_FIELDS} } }`;
@@ -45,7 +46,11 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
   afterAll(async () => api.stop());
 
   const draft = async (overrides: Record<string, unknown> = {}, key = apiKey) => {
-    const res = await api.graphql<{ draftCampaign: CampaignView }>(DRAFT, { input: aDraftInput(overrides) }, key);
+    const res = await api.graphql<{ draftCampaign: CampaignView }>(
+      DRAFT,
+      { input: aDraftInput(overrides) },
+      key,
+    );
     expect(res.errors).toBeUndefined();
     return res.data!.draftCampaign;
   };
@@ -53,27 +58,64 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
   describe('When a campaign goes through its life', () => {
     it('should reflect every mutation in the very next query, with its revision', async () => {
       const drafted = await draft();
-      expect(drafted).toMatchObject({ name: 'Spring sale', status: 'DRAFT', revision: 0, sendAt: null });
+      expect(drafted).toMatchObject({
+        name: 'Spring sale',
+        status: 'DRAFT',
+        revision: 0,
+        sendAt: null,
+      });
 
-      const revised = await api.graphql<{ reviseCampaign: CampaignView }>(REVISE, { input: { id: drafted.id, expectedRevision: 0, subject: 'Now 30% off' } }, apiKey);
-      expect(revised.data?.reviseCampaign).toMatchObject({ subject: 'Now 30% off', revision: 1, status: 'DRAFT' });
+      const revised = await api.graphql<{ reviseCampaign: CampaignView }>(
+        REVISE,
+        { input: { id: drafted.id, expectedRevision: 0, subject: 'Now 30% off' } },
+        apiKey,
+      );
+      expect(revised.data?.reviseCampaign).toMatchObject({
+        subject: 'Now 30% off',
+        revision: 1,
+        status: 'DRAFT',
+      });
 
       const sendAt = inOneDay();
-      const scheduled = await api.graphql<{ scheduleCampaign: CampaignView }>(SCHEDULE, { input: { id: drafted.id, sendAt, expectedRevision: 1 } }, apiKey);
-      expect(scheduled.data?.scheduleCampaign).toMatchObject({ status: 'SCHEDULED', revision: 2, sendAt });
+      const scheduled = await api.graphql<{ scheduleCampaign: CampaignView }>(
+        SCHEDULE,
+        { input: { id: drafted.id, sendAt, expectedRevision: 1 } },
+        apiKey,
+      );
+      expect(scheduled.data?.scheduleCampaign).toMatchObject({
+        status: 'SCHEDULED',
+        revision: 2,
+        sendAt,
+      });
 
       const read = await api.graphql<{ campaign: CampaignView }>(GET, { id: drafted.id }, apiKey);
-      expect(read.data?.campaign).toMatchObject({ status: 'SCHEDULED', subject: 'Now 30% off', revision: 2 });
+      expect(read.data?.campaign).toMatchObject({
+        status: 'SCHEDULED',
+        subject: 'Now 30% off',
+        revision: 2,
+      });
 
-      const cancelled = await api.graphql<{ cancelCampaign: CampaignView }>(CANCEL, { input: { id: drafted.id, reason: 'Stock ran out' } }, apiKey);
-      expect(cancelled.data?.cancelCampaign).toMatchObject({ status: 'CANCELLED', cancelReason: 'Stock ran out', revision: 3 });
+      const cancelled = await api.graphql<{ cancelCampaign: CampaignView }>(
+        CANCEL,
+        { input: { id: drafted.id, reason: 'Stock ran out' } },
+        apiKey,
+      );
+      expect(cancelled.data?.cancelCampaign).toMatchObject({
+        status: 'CANCELLED',
+        cancelReason: 'Stock ran out',
+        revision: 3,
+      });
     });
 
     it('should return the first result when a draft is retried with the same idempotency key', async () => {
       const first = await draft({ idempotencyKey: 'retry-me-1', name: 'Once' });
       const again = await draft({ idempotencyKey: 'retry-me-1', name: 'Once' });
       expect(again).toEqual(first);
-      const list = await api.graphql<{ campaigns: { edges: Array<{ node: CampaignView }> } }>(LIST, { first: 100 }, apiKey);
+      const list = await api.graphql<{ campaigns: { edges: Array<{ node: CampaignView }> } }>(
+        LIST,
+        { first: 100 },
+        apiKey,
+      );
       expect(list.data!.campaigns.edges.filter((e) => e.node.name === 'Once')).toHaveLength(1);
     });
   });
@@ -81,7 +123,11 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
   describe('When the input is wrong', () => {
     it('should answer CONFLICT for a stale expectedRevision and change nothing', async () => {
       const drafted = await draft();
-      const res = await api.graphql(REVISE, { input: { id: drafted.id, expectedRevision: 5, name: 'Too late' } }, apiKey);
+      const res = await api.graphql(
+        REVISE,
+        { input: { id: drafted.id, expectedRevision: 5, name: 'Too late' } },
+        apiKey,
+      );
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', actualRevision: 0 });
       const read = await api.graphql<{ campaign: CampaignView }>(GET, { id: drafted.id }, apiKey);
       expect(read.data?.campaign).toMatchObject({ name: 'Spring sale', revision: 0 });
@@ -89,8 +135,15 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
 
     it('should answer BAD_USER_INPUT for a send time in the past', async () => {
       const drafted = await draft();
-      const res = await api.graphql(SCHEDULE, { input: { id: drafted.id, sendAt: '2001-01-01T00:00:00Z' } }, apiKey);
-      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'SEND_AT_IN_PAST' });
+      const res = await api.graphql(
+        SCHEDULE,
+        { input: { id: drafted.id, sendAt: '2001-01-01T00:00:00Z' } },
+        apiKey,
+      );
+      expect(res.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'SEND_AT_IN_PAST',
+      });
     });
 
     it.each([
@@ -104,25 +157,43 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
     });
 
     it('should answer NOT_FOUND for an unknown campaign and BAD_USER_INPUT for an id that is not a UUID', async () => {
-      const unknown = await api.graphql(GET, { id: '00000000-0000-4000-8000-000000000000' }, apiKey);
+      const unknown = await api.graphql(
+        GET,
+        { id: '00000000-0000-4000-8000-000000000000' },
+        apiKey,
+      );
       expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       const bad = await api.graphql(GET, { id: 'x' }, apiKey);
       expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      const revise = await api.graphql(REVISE, { input: { id: '00000000-0000-4000-8000-000000000000', name: 'x' } }, apiKey);
+      const revise = await api.graphql(
+        REVISE,
+        { input: { id: '00000000-0000-4000-8000-000000000000', name: 'x' } },
+        apiKey,
+      );
       expect(revise.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
 
     it('should reject malformed GraphQL and unknown input fields with a typed error', async () => {
       const parse = await api.raw('{"query":"{ campaigns( }"}', apiKey);
       expect(parse.json.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
-      const unknownField = await api.graphql(DRAFT, { input: { ...aDraftInput(), tenantId: 'someone-else' } }, apiKey);
+      const unknownField = await api.graphql(
+        DRAFT,
+        { input: { ...aDraftInput(), tenantId: 'someone-else' } },
+        apiKey,
+      );
       expect(unknownField.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      const badDate = await api.graphql(SCHEDULE, { input: { id: '00000000-0000-4000-8000-000000000000', sendAt: 'tomorrow' } }, apiKey);
+      const badDate = await api.graphql(
+        SCHEDULE,
+        { input: { id: '00000000-0000-4000-8000-000000000000', sendAt: 'tomorrow' } },
+        apiKey,
+      );
       expect(badDate.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       const notJson = await api.raw('{nope', apiKey);
       expect(notJson.status).toBe(400);
       // and the service keeps serving
-      expect((await api.graphql('{ viewer { role } }', {}, apiKey)).data).toEqual({ viewer: { role: 'OWNER' } });
+      expect((await api.graphql('{ viewer { role } }', {}, apiKey)).data).toEqual({
+        viewer: { role: 'OWNER' },
+      });
     });
   });
 
@@ -133,21 +204,38 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
       for (let i = 0; i < 5; i++) ids.push((await draft({ name: `C${i}` }, key)).id);
       await api.graphql(SCHEDULE, { input: { id: ids[1], sendAt: inOneDay() } }, key);
 
-      type Page = { campaigns: { edges: Array<{ cursor: string; node: CampaignView }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      type Page = {
+        campaigns: {
+          edges: Array<{ cursor: string; node: CampaignView }>;
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+      };
       const first = await api.graphql<Page>(LIST, { first: 2 }, key);
       expect(first.data!.campaigns.edges.map((e) => e.node.name)).toEqual(['C4', 'C3']);
       expect(first.data!.campaigns.pageInfo.hasNextPage).toBe(true);
-      const second = await api.graphql<Page>(LIST, { first: 2, after: first.data!.campaigns.pageInfo.endCursor }, key);
+      const second = await api.graphql<Page>(
+        LIST,
+        { first: 2, after: first.data!.campaigns.pageInfo.endCursor },
+        key,
+      );
       expect(second.data!.campaigns.edges.map((e) => e.node.name)).toEqual(['C2', 'C1']);
-      const last = await api.graphql<Page>(LIST, { first: 2, after: second.data!.campaigns.pageInfo.endCursor }, key);
+      const last = await api.graphql<Page>(
+        LIST,
+        { first: 2, after: second.data!.campaigns.pageInfo.endCursor },
+        key,
+      );
       expect(last.data!.campaigns.edges.map((e) => e.node.name)).toEqual(['C0']);
       expect(last.data!.campaigns.pageInfo.hasNextPage).toBe(false);
 
       const scheduled = await api.graphql<Page>(LIST, { status: 'SCHEDULED' }, key);
       expect(scheduled.data!.campaigns.edges.map((e) => e.node.id)).toEqual([ids[1]]);
 
-      expect((await api.graphql(LIST, { first: 101 }, key)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect((await api.graphql(LIST, { after: 'garbage' }, key)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect((await api.graphql(LIST, { first: 101 }, key)).errors?.[0]?.extensions?.code).toBe(
+        'BAD_USER_INPUT',
+      );
+      expect(
+        (await api.graphql(LIST, { after: 'garbage' }, key)).errors?.[0]?.extensions?.code,
+      ).toBe('BAD_USER_INPUT');
     });
   });
 
@@ -159,11 +247,17 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
       expect(wrong.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
-    it("should keep each tenant to its own campaigns", async () => {
+    it('should keep each tenant to its own campaigns', async () => {
       const mine = await draft({ name: 'Private plan' });
       const { apiKey: otherKey } = await api.createTenant('Rival');
-      expect((await api.graphql(GET, { id: mine.id }, otherKey)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      const hijack = await api.graphql(REVISE, { input: { id: mine.id, name: 'Hijacked' } }, otherKey);
+      expect(
+        (await api.graphql(GET, { id: mine.id }, otherKey)).errors?.[0]?.extensions?.code,
+      ).toBe('NOT_FOUND');
+      const hijack = await api.graphql(
+        REVISE,
+        { input: { id: mine.id, name: 'Hijacked' } },
+        otherKey,
+      );
       expect(hijack.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       const list = await api.graphql<{ campaigns: { edges: unknown[] } }>(LIST, {}, otherKey);
       expect(list.data!.campaigns.edges).toEqual([]);
@@ -175,8 +269,9 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
   describe('When asking how fresh the read models are', () => {
     it('should report each projection with no events behind after a mutation', async () => {
       await draft();
-      const res = await api.graphql<{ projectionStatus: Array<{ name: string; eventsBehind: number; checkpoint: string }> }>(
-        '{ projectionStatus { name eventsBehind checkpoint } }', {}, apiKey);
+      const res = await api.graphql<{
+        projectionStatus: Array<{ name: string; eventsBehind: number; checkpoint: string }>;
+      }>('{ projectionStatus { name eventsBehind checkpoint } }', {}, apiKey);
       const campaigns = res.data!.projectionStatus.find((p) => p.name === 'campaigns');
       expect(campaigns).toMatchObject({ eventsBehind: 0 });
       expect(campaigns!.checkpoint).toMatch(/^\d+\/\d+$/);

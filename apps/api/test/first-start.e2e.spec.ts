@@ -14,7 +14,11 @@ import { ensureDefaultTenant } from '../src/first-start.js';
 describe('First start on the embedded store', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailpackr-first-start-'));
   const bootstrapKey = `mpk_script_${'x'.repeat(40)}`;
-  const env = { MAILPACKR_DATA_DIR: dataDir, MAILPACKR_BOOTSTRAP_API_KEY: bootstrapKey, NODE_ENV: 'test' };
+  const env = {
+    MAILPACKR_DATA_DIR: dataDir,
+    MAILPACKR_BOOTSTRAP_API_KEY: bootstrapKey,
+    NODE_ENV: 'test',
+  };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   const startAndAsk = async (): Promise<{ created: boolean; viewer: unknown }> => {
@@ -24,12 +28,21 @@ describe('First start on the embedded store', () => {
       const app = await createApp(runtime, false);
       await app.listen(0, '127.0.0.1');
       try {
-        const response = await fetch(`${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${bootstrapKey}` },
-          body: JSON.stringify({ query: '{ viewer { tenant { name plan } role } }' }),
-        });
-        return { created: first !== undefined, viewer: ((await response.json()) as { data: unknown }).data };
+        const response = await fetch(
+          `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${bootstrapKey}`,
+            },
+            body: JSON.stringify({ query: '{ viewer { tenant { name plan } role } }' }),
+          },
+        );
+        return {
+          created: first !== undefined,
+          viewer: ((await response.json()) as { data: unknown }).data,
+        };
       } finally {
         await app.close();
       }
@@ -40,7 +53,10 @@ describe('First start on the embedded store', () => {
 
   it('should create the default tenant with the bootstrap key, once, and keep it across restarts', async () => {
     const first = await startAndAsk();
-    expect(first).toEqual({ created: true, viewer: { viewer: { tenant: { name: 'Default', plan: 'FREE' }, role: 'OWNER' } } });
+    expect(first).toEqual({
+      created: true,
+      viewer: { viewer: { tenant: { name: 'Default', plan: 'FREE' }, role: 'OWNER' } },
+    });
     const second = await startAndAsk();
     expect(second).toEqual({ created: false, viewer: first.viewer });
   });
@@ -48,18 +64,29 @@ describe('First start on the embedded store', () => {
   it('should refuse to start with a clear error when the key file is missing or corrupt', async () => {
     const keyFile = join(dataDir, 'kek.key');
     rmSync(keyFile);
-    await expect(MailpackrRuntime.start(loadConfig({}, env))).rejects.toMatchObject({ code: 'KEK_FILE_MISSING' });
+    await expect(MailpackrRuntime.start(loadConfig({}, env))).rejects.toMatchObject({
+      code: 'KEK_FILE_MISSING',
+    });
     writeFileSync(keyFile, 'this is not a key\n');
     await expect(MailpackrRuntime.start(loadConfig({}, env))).rejects.toBeInstanceOf(PrivacyError);
-    await expect(MailpackrRuntime.start(loadConfig({}, env))).rejects.toMatchObject({ code: 'KEK_FILE_CORRUPT' });
+    await expect(MailpackrRuntime.start(loadConfig({}, env))).rejects.toMatchObject({
+      code: 'KEK_FILE_CORRUPT',
+    });
   });
 
   it('should name every invalid setting at start', () => {
-    expect(() => loadConfig({}, { PORT: 'eighty', DATABASE_URL: 'mysql://x', MAILPACKR_BOOTSTRAP_API_KEY: 'short' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig(
+        {},
+        { PORT: 'eighty', DATABASE_URL: 'mysql://x', MAILPACKR_BOOTSTRAP_API_KEY: 'short' },
+      ),
+    ).toThrow(ConfigError);
     try {
       loadConfig({}, { PORT: 'eighty', DATABASE_URL: 'mysql://x' });
     } catch (error) {
-      expect((error as ConfigError).problems.join('\n')).toMatch(/PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/);
+      expect((error as ConfigError).problems.join('\n')).toMatch(
+        /PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/,
+      );
     }
   });
 });

@@ -26,7 +26,9 @@ describe.each(sqlBackends())('Personal data canary (%s)', (backend) => {
     it('should never hold the owner email or name in plaintext, and read [erased] after shredding', async () => {
       const emailMarker = `canary-${randomUUID()}@example.test`;
       const nameMarker = `Canary ${randomUUID()}`;
-      const admin = new TenantAdministration(new CommandExecutor(api.runtime.store, api.runtime.codec));
+      const admin = new TenantAdministration(
+        new CommandExecutor(api.runtime.store, api.runtime.codec),
+      );
       const created = await admin.createTenant({
         name: 'Canary Corp',
         owner: { email: emailMarker, name: nameMarker },
@@ -34,9 +36,14 @@ describe.each(sqlBackends())('Personal data canary (%s)', (backend) => {
       });
       await api.runtime.projections.waitFor(created.position!, undefined, 10_000);
 
-      type ViewerResult = { viewer: { tenant: { owner: { id: string; email: string; name: string } } } };
+      type ViewerResult = {
+        viewer: { tenant: { owner: { id: string; email: string; name: string } } };
+      };
       const before = await api.graphql<ViewerResult>(VIEWER, {}, created.apiKey);
-      expect(before.data?.viewer.tenant.owner).toMatchObject({ email: emailMarker, name: nameMarker });
+      expect(before.data?.viewer.tenant.owner).toMatchObject({
+        email: emailMarker,
+        name: nameMarker,
+      });
 
       // Meant to be read through the API, never stored in plaintext: events and read models alike.
       expect(await tablesHoldingMarker(api.runtime.pool, emailMarker)).toEqual([]);

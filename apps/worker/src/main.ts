@@ -10,15 +10,22 @@ import { WorkerModule } from './worker.module.js';
 /** `npm run start:worker`: projections (and later delivery) without the API, for scaling out. */
 const main = async (): Promise<void> => {
   const config = loadConfig();
-  const logger = new ConsoleLogger('MailPackr', { json: config.NODE_ENV === 'production', logLevels: [config.LOG_LEVEL, 'error', 'warn', 'fatal'] });
+  const logger = new ConsoleLogger('MailPackr', {
+    json: config.NODE_ENV === 'production',
+    logLevels: [config.LOG_LEVEL, 'error', 'warn', 'fatal'],
+  });
   const runtime = await MailpackrRuntime.start(config, logger);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRuntime(runtime), { logger });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRuntime(runtime), {
+    logger,
+  });
   app.enableShutdownHooks();
   process.once('SIGTERM', () => void app.close().then(() => runtime.close()));
   process.once('SIGINT', () => void app.close().then(() => runtime.close()));
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`MailPackr worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `MailPackr worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 
 import type { MailpackrRuntime } from '#platform';
 
@@ -13,7 +19,9 @@ export class ProjectionWorker implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runtime.projections.start();
-    this.logger.log(`Running ${this.runtime.projections.projections.map((p) => p.name).join(', ')}`);
+    this.logger.log(
+      `Running ${this.runtime.projections.projections.map((p) => p.name).join(', ')}`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

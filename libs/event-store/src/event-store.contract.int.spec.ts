@@ -38,7 +38,10 @@ interface AdapterHarness {
 const sqlHarness = async (kind: 'pglite' | 'postgres'): Promise<AdapterHarness> => {
   const database = await createTestDatabase(kind);
   const pool = createPool(database.connectionString, 12);
-  const store = await PostgresEventStore.open(pool, { listen: kind === 'postgres', pollIntervalMs: 50 });
+  const store = await PostgresEventStore.open(pool, {
+    listen: kind === 'postgres',
+    pollIntervalMs: 50,
+  });
   return {
     store,
     appendInSlowTransaction: async (streamId, events, delayMs, rollback) => {
@@ -52,7 +55,9 @@ const sqlHarness = async (kind: 'pglite' | 'postgres'): Promise<AdapterHarness> 
             events.map((e) => e.eventId),
             events.map((e) => e.type),
             events.map((e) => JSON.stringify(e.data)),
-            events.map(() => JSON.stringify({ schemaVersion: 1, timestamp: new Date().toISOString() })),
+            events.map(() =>
+              JSON.stringify({ schemaVersion: 1, timestamp: new Date().toISOString() }),
+            ),
           ],
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -62,7 +67,9 @@ const sqlHarness = async (kind: 'pglite' | 'postgres'): Promise<AdapterHarness> 
       }
     },
     tamper: async (eventId) => {
-      await pool.query(`UPDATE mp_events SET data = '{"tampered":true}' WHERE event_id = $1`, [eventId]);
+      await pool.query(`UPDATE mp_events SET data = '{"tampered":true}' WHERE event_id = $1`, [
+        eventId,
+      ]);
     },
     close: async () => {
       await store.close();
@@ -75,7 +82,8 @@ const sqlHarness = async (kind: 'pglite' | 'postgres'): Promise<AdapterHarness> 
 const adapters: Array<{ name: string; open: () => Promise<AdapterHarness> }> = sqlBackends().map(
   (kind) => ({ name: kind === 'pglite' ? 'PGlite' : 'PostgreSQL', open: () => sqlHarness(kind) }),
 );
-if (!process.env.DATABASE_URL) reportSkipped('event store contract on PostgreSQL', 'DATABASE_URL not set');
+if (!process.env.DATABASE_URL)
+  reportSkipped('event store contract on PostgreSQL', 'DATABASE_URL not set');
 if (process.env.EVENTSTORE_URL) {
   const url = process.env.EVENTSTORE_URL;
   adapters.push({
@@ -150,20 +158,22 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
 
     it('should enforce every form of expected revision', async () => {
       const streamId = `order-${randomUUID()}`;
-      await expect(store.append(streamId, events(1), { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
-        WrongExpectedRevisionError,
-      );
-      await expect(store.append(streamId, events(1), { expectedRevision: 0n })).rejects.toBeInstanceOf(
-        WrongExpectedRevisionError,
-      );
+      await expect(
+        store.append(streamId, events(1), { expectedRevision: 'stream_exists' }),
+      ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(
+        store.append(streamId, events(1), { expectedRevision: 0n }),
+      ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
       await store.append(streamId, events(2), { expectedRevision: 'no_stream' });
-      await expect(store.append(streamId, events(1), { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+      await expect(
+        store.append(streamId, events(1), { expectedRevision: 'no_stream' }),
+      ).rejects.toMatchObject({
         code: 'WRONG_EXPECTED_REVISION',
         actual: 1n,
       });
-      await expect(store.append(streamId, events(1), { expectedRevision: 0n })).rejects.toBeInstanceOf(
-        WrongExpectedRevisionError,
-      );
+      await expect(
+        store.append(streamId, events(1), { expectedRevision: 0n }),
+      ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
       await store.append(streamId, events(1), { expectedRevision: 1n });
       await store.append(streamId, events(1), { expectedRevision: 'stream_exists' });
       const last = await store.append(streamId, events(1), { expectedRevision: 'any' });
@@ -173,7 +183,9 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
 
     it('should reject invalid input with a typed error and write nothing', async () => {
       const streamId = `order-${randomUUID()}`;
-      await expect(store.append('not a stream id!', events(1))).rejects.toBeInstanceOf(EventStoreError);
+      await expect(store.append('not a stream id!', events(1))).rejects.toBeInstanceOf(
+        EventStoreError,
+      );
       await expect(store.append(streamId, [])).rejects.toMatchObject({ code: 'INVALID_EVENT' });
       await expect(
         store.append(streamId, [...events(1), { eventId: 'nope', type: 'X', data: {} }]),
@@ -217,7 +229,7 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
       const won = outcomes.filter((o) => o.status === 'fulfilled');
       const lost = outcomes.filter((o) => o.status === 'rejected');
       expect(won).toHaveLength(1);
-      for (const o of lost) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+      for (const o of lost) expect(o.reason).toBeInstanceOf(WrongExpectedRevisionError);
       expect(await store.readStream(streamId)).toHaveLength(2);
     });
 
@@ -233,7 +245,8 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
             const event = anEvent('Raced');
             for (;;) {
               const current = await store.readStream(streamId);
-              const expectedRevision = current.length === 0 ? ('no_stream' as const) : BigInt(current.length - 1);
+              const expectedRevision =
+                current.length === 0 ? ('no_stream' as const) : BigInt(current.length - 1);
               try {
                 await store.append(streamId, [event], { expectedRevision });
                 written.push(event.eventId);
@@ -282,7 +295,10 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
         filter: { categories: [`alpha${tag}`, `beta${tag}`], eventTypes: ['Created'] },
       });
       expect(created.map((e) => e.streamId)).toEqual([a, b]);
-      const afterFirst = await store.readAll({ from: ours[0]!.position, filter: { categories: [`alpha${tag}`] } });
+      const afterFirst = await store.readAll({
+        from: ours[0]!.position,
+        filter: { categories: [`alpha${tag}`] },
+      });
       expect(afterFirst.map((e) => e.type)).toEqual(['Renamed', 'Deleted']);
     });
   });
@@ -301,7 +317,13 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
 
       const later = events(4, 'Late');
       const live = collect(store, { from: checkpoint, filter }, (seen) => seen.length === 6);
-      setTimeout(() => void store.append(stream, later.slice(0, 2)).then(() => store.append(stream, later.slice(2))), 50);
+      setTimeout(
+        () =>
+          void store
+            .append(stream, later.slice(0, 2))
+            .then(() => store.append(stream, later.slice(2))),
+        50,
+      );
       const resumed = await live;
       expect(resumed.map((e) => e.eventId)).toEqual([
         ...first.slice(3).map((e) => e.eventId),
@@ -313,7 +335,11 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
       const category = `typ${randomUUID().slice(0, 8)}`;
       const stream = `${category}-${randomUUID()}`;
       await store.append(stream, [anEvent('Keep'), anEvent('Drop'), anEvent('Keep')]);
-      const seen = await collect(store, { filter: { categories: [category], eventTypes: ['Keep'] } }, (s) => s.length === 2);
+      const seen = await collect(
+        store,
+        { filter: { categories: [category], eventTypes: ['Keep'] } },
+        (s) => s.length === 2,
+      );
       expect(seen.map((e) => e.type)).toEqual(['Keep', 'Keep']);
     });
   });
@@ -325,7 +351,10 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
       const controller = new AbortController();
       const received: RecordedEvent[] = [];
       const consumer = (async () => {
-        for await (const event of subscribe(store, { filter: { categories: [category] }, signal: controller.signal })) {
+        for await (const event of subscribe(store, {
+          filter: { categories: [category] },
+          signal: controller.signal,
+        })) {
           received.push(event);
         }
       })();
@@ -338,7 +367,12 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
           const rollback = i % 5 === 0;
           // Early writers hold their transaction longest, so later positions commit first.
           const delay = Math.floor(Math.random() * 40) + (writers - i) * 3;
-          await harness.appendInSlowTransaction!(`${category}-${randomUUID()}`, batch, delay, rollback);
+          await harness.appendInSlowTransaction!(
+            `${category}-${randomUUID()}`,
+            batch,
+            delay,
+            rollback,
+          );
           if (!rollback) committed.push(...batch.map((e) => e.eventId));
         }),
       );

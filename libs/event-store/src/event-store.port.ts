@@ -108,7 +108,11 @@ export interface EventStore {
   /** The position of the newest event visible to readers, or undefined when the log is empty. */
   headPosition(): Promise<Position | undefined>;
   /** Recompute and check the hash chain of every event in the range. */
-  verifyChain(options?: { from?: Position; to?: Position; streamId?: string }): Promise<ChainVerification>;
+  verifyChain(options?: {
+    from?: Position;
+    to?: Position;
+    streamId?: string;
+  }): Promise<ChainVerification>;
   close(): Promise<void>;
 }
 

@@ -55,6 +55,7 @@ describe('LocalKeyEncryptionKey', () => {
     it('should never show the key in its id, JSON or console output', () => {
       const key = randomBytes(32);
       const kek = new LocalKeyEncryptionKey(key);
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the test checks what default stringification shows
       const shown = [kek.id, JSON.stringify(kek), inspect(kek), String(kek)].join(' ');
       expect(shown).not.toContain(key.toString('hex'));
       expect(shown).not.toContain(key.toString('base64'));

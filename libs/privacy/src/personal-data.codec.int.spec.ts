@@ -107,7 +107,7 @@ describe.each(sqlBackends())('PersonalDataCodec on %s', (kind) => {
 
     it('should decrypt back to the same values and types, after a JSON round trip', async () => {
       const data = aRecipientAdded();
-      const stored = JSON.parse(
+      const stored: unknown = JSON.parse(
         JSON.stringify(await codec.encryptEvent('RecipientAdded', data, randomUUID())),
       );
 

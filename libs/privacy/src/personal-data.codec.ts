@@ -114,7 +114,7 @@ export class PersonalDataCodec {
       const plaintext = plaintexts[index] as string;
       const decoded =
         value.j === 1 && plaintext !== ERASED ? parseJson(plaintext, field) : plaintext;
-      results[event] = setPath(results[event], field.segments, decoded);
+      results[event] = setPath(results[event] as T, field.segments, decoded);
     });
     return results;
   }

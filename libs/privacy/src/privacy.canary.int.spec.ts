@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 
 import { PostgresEventStore, createPool } from '#event-store';
-import { type TestDatabase, createTestDatabase, reportSkipped, sqlBackends, tablesHoldingMarker as tablesHolding } from '#testing';
+import {
+  type TestDatabase,
+  createTestDatabase,
+  reportSkipped,
+  sqlBackends,
+  tablesHoldingMarker as tablesHolding,
+} from '#testing';
 
 import { ERASED } from './encrypted-field.js';
 import { LocalKeyEncryptionKey } from './key-encryption-key.js';

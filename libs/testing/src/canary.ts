@@ -35,4 +35,3 @@ export const tablesHoldingMarker = async (pool: pg.Pool, marker: string): Promis
   }
   return found;
 };
-

@@ -18,7 +18,11 @@ export const sqlBackends = (): Array<'pglite' | 'postgres'> =>
 export const createTestDatabase = async (kind: 'pglite' | 'postgres'): Promise<TestDatabase> => {
   if (kind === 'pglite') {
     const embedded = await EmbeddedPostgres.start();
-    return { name: 'pglite', connectionString: embedded.connectionString, drop: () => embedded.stop() };
+    return {
+      name: 'pglite',
+      connectionString: embedded.connectionString,
+      drop: () => embedded.stop(),
+    };
   }
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('DATABASE_URL is not set');

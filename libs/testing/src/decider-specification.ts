@@ -64,7 +64,7 @@ export const DeciderSpecification = {
             },
             thenStateMatches: (expected) => {
               const produced = run();
-              expect(fold([...history, ...produced])).toMatchObject(expected as object);
+              expect(fold([...history, ...produced])).toMatchObject(expected);
             },
             thenThrows: (errorClass, predicate) => {
               let produced: E[];
@@ -75,6 +75,7 @@ export const DeciderSpecification = {
                 if (predicate && !predicate(error as Parameters<typeof predicate>[0])) {
                   throw new Error(
                     `The decider threw ${describeError(error)}, which does not match the predicate`,
+                    { cause: error },
                   );
                 }
                 return;

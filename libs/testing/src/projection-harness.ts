@@ -22,7 +22,10 @@ export class ProjectionHarness {
     readonly runner: ProjectionRunner,
   ) {}
 
-  static async start(kind: 'pglite' | 'postgres', projections: readonly Projection[]): Promise<ProjectionHarness> {
+  static async start(
+    kind: 'pglite' | 'postgres',
+    projections: readonly Projection[],
+  ): Promise<ProjectionHarness> {
     const database = await createTestDatabase(kind);
     const pool = createPool(database.connectionString, 8);
     const store = await PostgresEventStore.open(pool, { pollIntervalMs: 50 });
@@ -32,10 +35,19 @@ export class ProjectionHarness {
   }
 
   /** Appends domain events to a stream, as a command handler would. */
-  append(streamId: string, events: ReadonlyArray<Event<string, object>>, tenantId?: string): Promise<AppendResult> {
+  append(
+    streamId: string,
+    events: ReadonlyArray<Event<string, object>>,
+    tenantId?: string,
+  ): Promise<AppendResult> {
     return this.store.append(
       streamId,
-      events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: { tenantId, actor: 'test' } })),
+      events.map((e) => ({
+        eventId: randomUUID(),
+        type: e.type,
+        data: e.data,
+        metadata: { tenantId, actor: 'test' },
+      })),
     );
   }
 

@@ -23,7 +23,8 @@ export class ApiKeyGuard implements CanActivate {
     const header = req.headers.authorization;
     const value = Array.isArray(header) ? header[0] : header;
     const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
-    if (!match) throw new ApiError('UNAUTHENTICATED', 'Send an API key: Authorization: Bearer <key>');
+    if (!match)
+      throw new ApiError('UNAUTHENTICATED', 'Send an API key: Authorization: Bearer <key>');
     const key = await this.runtime.readModels
       .getRepository(ApiKeyEntity)
       .findOne({ where: { keyHash: hashApiKey(match[1]!) } });

@@ -19,8 +19,10 @@ export const requestOf = (context: ExecutionContext): RequestWithPrincipal =>
   GqlExecutionContext.create(context).getContext<{ req: RequestWithPrincipal }>().req;
 
 /** Resolver parameter: the caller set by `ApiKeyGuard`. */
-export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
-  const principal = requestOf(context).principal;
-  if (!principal) throw new Error('ApiKeyGuard did not run');
-  return principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Principal => {
+    const principal = requestOf(context).principal;
+    if (!principal) throw new Error('ApiKeyGuard did not run');
+    return principal;
+  },
+);

@@ -33,7 +33,8 @@ export class DraftCampaignInputDto extends DraftCampaignInput {
   @IsString() @Length(3, 254) declare fromAddress: string;
   @IsOptional() @IsString() @MaxLength(200) declare fromName?: string | null;
   @IsString() @Length(1, MAX_MJML) declare mjmlBody: string;
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) declare listIds?: string[] | null;
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) declare listIds?:
+    string[] | null;
   @IsOptional() @IsString() @Length(1, 200) declare idempotencyKey?: string | null;
 }
 
@@ -45,7 +46,8 @@ export class ReviseCampaignInputDto extends ReviseCampaignInput {
   @IsOptional() @IsString() @Length(3, 254) declare fromAddress?: string | null;
   @IsOptional() @IsString() @MaxLength(200) declare fromName?: string | null;
   @IsOptional() @IsString() @Length(1, MAX_MJML) declare mjmlBody?: string | null;
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) declare listIds?: string[] | null;
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) declare listIds?:
+    string[] | null;
   @IsOptional() @IsString() @Length(1, 200) declare idempotencyKey?: string | null;
 }
 

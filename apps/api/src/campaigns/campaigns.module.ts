@@ -5,6 +5,11 @@ import { ExecuteCampaignCommandHandler } from './commands/execute-campaign-comma
 import { GetCampaignHandler, ListCampaignsHandler } from './queries/campaign-queries.handler.js';
 
 @Module({
-  providers: [CampaignsResolver, ExecuteCampaignCommandHandler, GetCampaignHandler, ListCampaignsHandler],
+  providers: [
+    CampaignsResolver,
+    ExecuteCampaignCommandHandler,
+    GetCampaignHandler,
+    ListCampaignsHandler,
+  ],
 })
 export class CampaignsModule {}

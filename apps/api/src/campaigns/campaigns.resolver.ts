@@ -22,7 +22,10 @@ import {
   ReviseCampaignInputDto,
   ScheduleCampaignInputDto,
 } from './campaign.inputs.js';
-import { type CampaignCommandOptions, ExecuteCampaignCommand } from './commands/campaign-commands.js';
+import {
+  type CampaignCommandOptions,
+  ExecuteCampaignCommand,
+} from './commands/campaign-commands.js';
 import { GetCampaignQuery, ListCampaignsQuery } from './queries/campaign-queries.js';
 
 const MAX_PAGE = 100;
@@ -53,7 +56,10 @@ const decodeCursor = (cursor: string): { createdAt: Date; campaignId: string } =
   const [iso, campaignId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
   if (!campaignId || !UUID.test(campaignId) || Number.isNaN(createdAt.getTime())) {
-    throw new ApiError('BAD_USER_INPUT', 'Invalid cursor: pass back an `endCursor` or `cursor` you received');
+    throw new ApiError(
+      'BAD_USER_INPUT',
+      'Invalid cursor: pass back an `endCursor` or `cursor` you received',
+    );
   }
   return { createdAt, campaignId };
 };
@@ -67,7 +73,10 @@ export class CampaignsResolver {
   ) {}
 
   @Query('campaign')
-  async campaign(@CurrentPrincipal() principal: Principal, @Args('id') id: string): Promise<Campaign> {
+  async campaign(
+    @CurrentPrincipal() principal: Principal,
+    @Args('id') id: string,
+  ): Promise<Campaign> {
     if (!UUID.test(id)) throw new ApiError('BAD_USER_INPUT', 'Campaign id must be a UUID');
     return this.load(principal, id);
   }
@@ -84,65 +93,118 @@ export class CampaignsResolver {
       throw new ApiError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE}`);
     }
     const page = await this.queryBus.execute(
-      new ListCampaignsQuery(principal.tenantId, size, after ? decodeCursor(after) : undefined, status ?? undefined),
+      new ListCampaignsQuery(
+        principal.tenantId,
+        size,
+        after ? decodeCursor(after) : undefined,
+        status ?? undefined,
+      ),
     );
     const edges = page.items.map((row) => ({ cursor: encodeCursor(row), node: toCampaign(row) }));
-    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges[edges.length - 1]?.cursor ?? null } };
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
   }
 
   @Mutation('draftCampaign')
-  draftCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: DraftCampaignInputDto): Promise<Campaign> {
-    return this.run(principal, {
-      type: 'DraftCampaign',
-      data: {
-        // A retried draft with the same idempotency key lands on the same campaign.
-        campaignId: input.idempotencyKey ? uuidFromName(`draft:${principal.tenantId}:${input.idempotencyKey}`) : randomUUID(),
-        tenantId: principal.tenantId,
-        name: input.name,
-        subject: input.subject,
-        fromAddress: input.fromAddress,
-        fromName: input.fromName ?? undefined,
-        mjmlBody: input.mjmlBody,
-        listIds: input.listIds ?? [],
+  draftCampaign(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: DraftCampaignInputDto,
+  ): Promise<Campaign> {
+    return this.run(
+      principal,
+      {
+        type: 'DraftCampaign',
+        data: {
+          // A retried draft with the same idempotency key lands on the same campaign.
+          campaignId: input.idempotencyKey
+            ? uuidFromName(`draft:${principal.tenantId}:${input.idempotencyKey}`)
+            : randomUUID(),
+          tenantId: principal.tenantId,
+          name: input.name,
+          subject: input.subject,
+          fromAddress: input.fromAddress,
+          fromName: input.fromName ?? undefined,
+          mjmlBody: input.mjmlBody,
+          listIds: input.listIds ?? [],
+        },
+        metadata: { now: this.clock() },
       },
-      metadata: { now: this.clock() },
-    }, input);
+      input,
+    );
   }
 
   @Mutation('reviseCampaign')
-  reviseCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: ReviseCampaignInputDto): Promise<Campaign> {
+  reviseCampaign(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: ReviseCampaignInputDto,
+  ): Promise<Campaign> {
     const changes = Object.fromEntries(
       (['name', 'subject', 'fromAddress', 'fromName', 'mjmlBody', 'listIds'] as const)
-        .filter((field) => input[field] !== undefined && (input[field] !== null || field === 'fromName'))
+        .filter(
+          (field) => input[field] !== undefined && (input[field] !== null || field === 'fromName'),
+        )
         .map((field) => [field, input[field]]),
     );
-    return this.run(principal, {
-      type: 'ReviseCampaign',
-      data: { campaignId: input.id, tenantId: principal.tenantId, changes },
-      metadata: { now: this.clock() },
-    }, input);
+    return this.run(
+      principal,
+      {
+        type: 'ReviseCampaign',
+        data: { campaignId: input.id, tenantId: principal.tenantId, changes },
+        metadata: { now: this.clock() },
+      },
+      input,
+    );
   }
 
   @Mutation('scheduleCampaign')
-  scheduleCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: ScheduleCampaignInputDto): Promise<Campaign> {
-    return this.run(principal, {
-      type: 'ScheduleCampaign',
-      data: { campaignId: input.id, tenantId: principal.tenantId, sendAt: input.sendAt },
-      metadata: { now: this.clock() },
-    }, input);
+  scheduleCampaign(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: ScheduleCampaignInputDto,
+  ): Promise<Campaign> {
+    return this.run(
+      principal,
+      {
+        type: 'ScheduleCampaign',
+        data: { campaignId: input.id, tenantId: principal.tenantId, sendAt: input.sendAt },
+        metadata: { now: this.clock() },
+      },
+      input,
+    );
   }
 
   @Mutation('cancelCampaign')
-  cancelCampaign(@CurrentPrincipal() principal: Principal, @Args('input') input: CancelCampaignInputDto): Promise<Campaign> {
-    return this.run(principal, {
-      type: 'CancelCampaign',
-      data: { campaignId: input.id, tenantId: principal.tenantId, reason: input.reason ?? undefined },
-      metadata: { now: this.clock() },
-    }, input);
+  cancelCampaign(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: CancelCampaignInputDto,
+  ): Promise<Campaign> {
+    return this.run(
+      principal,
+      {
+        type: 'CancelCampaign',
+        data: {
+          campaignId: input.id,
+          tenantId: principal.tenantId,
+          reason: input.reason ?? undefined,
+        },
+        metadata: { now: this.clock() },
+      },
+      input,
+    );
   }
 
-  private async run(principal: Principal, command: CampaignCommand, options: CampaignCommandOptions): Promise<Campaign> {
-    const ack = await this.commandBus.execute(new ExecuteCampaignCommand(command, principal, options));
+  private async run(
+    principal: Principal,
+    command: CampaignCommand,
+    options: CampaignCommandOptions,
+  ): Promise<Campaign> {
+    const ack = await this.commandBus.execute(
+      new ExecuteCampaignCommand(command, principal, options),
+    );
     return this.load(principal, ack.campaignId);
   }
 

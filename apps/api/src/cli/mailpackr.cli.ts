@@ -4,7 +4,13 @@ import { parseArgs } from 'node:util';
 
 import { isDomainError, isTenantPlan } from '#domain';
 
-import { CommandExecutor, ConfigError, MailpackrRuntime, TenantAdministration, loadConfig } from '#platform';
+import {
+  CommandExecutor,
+  ConfigError,
+  MailpackrRuntime,
+  TenantAdministration,
+  loadConfig,
+} from '#platform';
 import { isPrivacyError } from '#privacy';
 
 const USAGE = `MailPackr operator CLI
@@ -44,7 +50,8 @@ const run = async (argv: string[]): Promise<number> => {
     return 0;
   }
   const known = ['tenant create', 'projections status', 'projections rebuild', 'audit verify'];
-  if (!known.includes(`${group} ${action}`)) throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+  if (!known.includes(`${group} ${action}`))
+    throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
 
   const runtime = await MailpackrRuntime.start(loadConfig());
   try {
@@ -68,7 +75,9 @@ const run = async (argv: string[]): Promise<number> => {
     }
     if (group === 'projections' && action === 'status') {
       for (const lag of await runtime.projections.lag()) {
-        out(`${lag.name.padEnd(16)} ${String(lag.eventsBehind).padStart(7)} behind   checkpoint ${lag.checkpoint ?? '-'}`);
+        out(
+          `${lag.name.padEnd(16)} ${String(lag.eventsBehind).padStart(7)} behind   checkpoint ${lag.checkpoint ?? '-'}`,
+        );
       }
       return 0;
     }
@@ -84,7 +93,9 @@ const run = async (argv: string[]): Promise<number> => {
       out(`Hash chain intact: ${result.checked} events checked`);
       return 0;
     }
-    out(`HASH CHAIN BROKEN at ${result.firstBroken!.streamId} revision ${result.firstBroken!.revision}: ${result.firstBroken!.reason}`);
+    out(
+      `HASH CHAIN BROKEN at ${result.firstBroken!.streamId} revision ${result.firstBroken!.revision}: ${result.firstBroken!.reason}`,
+    );
     return 3;
   } finally {
     await runtime.close();
@@ -99,7 +110,8 @@ run(process.argv.slice(2))
       process.exit(2);
     }
     const typed = error instanceof ConfigError || isDomainError(error) || isPrivacyError(error);
-    process.stderr.write(`${typed ? `${(error as { code: string }).code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${typed ? `${(error as { code: string }).code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   });
-

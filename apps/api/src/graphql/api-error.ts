@@ -1,5 +1,6 @@
 /** The codes a client sees in `extensions.code`. */
-export type ApiErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+export type ApiErrorCode =
+  'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED';
 
 /** An error raised by the API layer itself (auth, input validation, lookups). */
 export class ApiError extends Error {

@@ -7,10 +7,14 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{
 
 const parse = (value: unknown): Date => {
   if (typeof value !== 'string' || !ISO.test(value)) {
-    throw new ApiError('BAD_USER_INPUT', 'DateTime must be an ISO-8601 string with a time zone, e.g. 2030-05-01T08:00:00Z');
+    throw new ApiError(
+      'BAD_USER_INPUT',
+      'DateTime must be an ISO-8601 string with a time zone, e.g. 2030-05-01T08:00:00Z',
+    );
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new ApiError('BAD_USER_INPUT', `Not a valid date-time: ${value}`);
+  if (Number.isNaN(date.getTime()))
+    throw new ApiError('BAD_USER_INPUT', `Not a valid date-time: ${value}`);
   return date;
 };
 

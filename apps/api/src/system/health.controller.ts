@@ -10,9 +10,15 @@ export class HealthController {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   @Get()
-  async health(): Promise<{ status: 'ok'; projections: Array<{ name: string; eventsBehind: number }> }> {
+  async health(): Promise<{
+    status: 'ok';
+    projections: Array<{ name: string; eventsBehind: number }>;
+  }> {
     await this.runtime.pool.query('SELECT 1');
     const lag = await this.runtime.projections.lag();
-    return { status: 'ok', projections: lag.map((l) => ({ name: l.name, eventsBehind: l.eventsBehind })) };
+    return {
+      status: 'ok',
+      projections: lag.map((l) => ({ name: l.name, eventsBehind: l.eventsBehind })),
+    };
   }
 }

@@ -7,7 +7,13 @@ import { TenantEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ApiError } from '../graphql/api-error.js';
-import type { Account, ApiKeyRole, ProjectionStatus, TenantPlan, Viewer } from '../graphql/graphql.generated.js';
+import type {
+  Account,
+  ApiKeyRole,
+  ProjectionStatus,
+  TenantPlan,
+  Viewer,
+} from '../graphql/graphql.generated.js';
 import { RUNTIME } from '../runtime/runtime.tokens.js';
 
 @Resolver()
@@ -16,7 +22,9 @@ export class SystemResolver {
 
   @Query('viewer')
   async viewer(@CurrentPrincipal() principal: Principal): Promise<Viewer> {
-    const tenant = await this.runtime.readModels.getRepository(TenantEntity).findOne({ where: { tenantId: principal.tenantId } });
+    const tenant = await this.runtime.readModels
+      .getRepository(TenantEntity)
+      .findOne({ where: { tenantId: principal.tenantId } });
     if (!tenant) throw new ApiError('NOT_FOUND', 'Tenant not found');
     return {
       tenant: {
@@ -36,7 +44,9 @@ export class SystemResolver {
     if (!tenant.ownerAccountId || !isEncryptedField(tenant.ownerEmail)) return null;
     const [email, name] = await this.runtime.vault.decryptMany([
       { field: tenant.ownerEmail, context: 'TenantCreated.owner.email' },
-      ...(isEncryptedField(tenant.ownerName) ? [{ field: tenant.ownerName, context: 'TenantCreated.owner.name' }] : []),
+      ...(isEncryptedField(tenant.ownerName)
+        ? [{ field: tenant.ownerName, context: 'TenantCreated.owner.name' }]
+        : []),
     ]);
     return { id: tenant.ownerAccountId, email: email!, name: name ?? null };
   }
@@ -45,6 +55,11 @@ export class SystemResolver {
   @Query('projectionStatus')
   async projectionStatus(): Promise<ProjectionStatus[]> {
     const lag = await this.runtime.projections.lag();
-    return lag.map((l) => ({ name: l.name, checkpoint: l.checkpoint, eventsBehind: l.eventsBehind, lastAppliedAt: l.lastAppliedAt }));
+    return lag.map((l) => ({
+      name: l.name,
+      checkpoint: l.checkpoint,
+      eventsBehind: l.eventsBehind,
+      lastAppliedAt: l.lastAppliedAt,
+    }));
   }
 }

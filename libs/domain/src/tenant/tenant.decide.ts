@@ -1,7 +1,13 @@
 import { assertNever } from '../core/assert-never.js';
 import { hasLineBreak, isUuid } from '../core/validation.js';
 
-import type { CreateTenant, IssueApiKey, RevokeApiKey, TenantCommand, TenantOwner } from './tenant.commands.js';
+import type {
+  CreateTenant,
+  IssueApiKey,
+  RevokeApiKey,
+  TenantCommand,
+  TenantOwner,
+} from './tenant.commands.js';
 import { TenantError } from './tenant.errors.js';
 import type { TenantEvent } from './tenant.events.js';
 import { isApiKeyRole, isTenantPlan, type ApiKeyRole, type TenantPlan } from './tenant.plans.js';
@@ -15,14 +21,21 @@ export const TENANT_LIMITS = {
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-const validOwner = (owner: TenantOwner): { accountId: string; email: string; name: string | null } => {
+const validOwner = (
+  owner: TenantOwner,
+): { accountId: string; email: string; name: string | null } => {
   if (!isUuid(owner.accountId)) throw new TenantError('INVALID_OWNER');
   const email = owner.email.trim();
   if (email.length > 254 || !EMAIL.test(email)) throw new TenantError('INVALID_OWNER_EMAIL');
   const at = email.lastIndexOf('@');
   const name = owner.name?.trim() || null;
-  if (name !== null && (name.length > 200 || hasLineBreak(name))) throw new TenantError('INVALID_OWNER');
-  return { accountId: owner.accountId, email: email.slice(0, at) + email.slice(at).toLowerCase(), name };
+  if (name !== null && (name.length > 200 || hasLineBreak(name)))
+    throw new TenantError('INVALID_OWNER');
+  return {
+    accountId: owner.accountId,
+    email: email.slice(0, at) + email.slice(at).toLowerCase(),
+    name,
+  };
 };
 
 export const decideTenant = (command: TenantCommand, state: Tenant): TenantEvent[] => {

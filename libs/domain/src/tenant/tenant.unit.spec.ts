@@ -56,7 +56,13 @@ describe('Tenant', () => {
         .then([
           {
             type: 'TenantCreated',
-            data: { tenantId, name: 'Acme Ltd', plan: 'pro', owner: null, createdAt: now.toISOString() },
+            data: {
+              tenantId,
+              name: 'Acme Ltd',
+              plan: 'pro',
+              owner: null,
+              createdAt: now.toISOString(),
+            },
           },
         ]));
 
@@ -87,11 +93,16 @@ describe('Tenant', () => {
     it.each([
       ['an invalid email', { accountId: OWNER_ID, email: 'not-an-email' }, 'INVALID_OWNER_EMAIL'],
       ['an account id that is not a UUID', { accountId: 'x', email: 'a@b.co' }, 'INVALID_OWNER'],
-      ['a name with a line break', { accountId: OWNER_ID, email: 'a@b.co', name: 'A\nB' }, 'INVALID_OWNER'],
+      [
+        'a name with a line break',
+        { accountId: OWNER_ID, email: 'a@b.co', name: 'A\nB' },
+        'INVALID_OWNER',
+      ],
     ] as const)('should reject an owner with %s', (_, owner, code) =>
       given([])
         .when(aCreateTenant({ tenantId, owner }))
-        .thenThrows(TenantError, (e) => e.code === code));
+        .thenThrows(TenantError, (e) => e.code === code),
+    );
 
     it.each(TENANT_PLANS.map((plan) => [plan]))('should create it on the %s plan', (plan) =>
       given([])
@@ -128,7 +139,7 @@ describe('Tenant', () => {
 
     it.each([['platinum'], ['PRO'], ['']])('should reject the unknown plan "%s"', (plan) =>
       given([])
-        .when(aCreateTenant({ tenantId, plan: plan as string as TenantPlan }))
+        .when(aCreateTenant({ tenantId, plan: plan as TenantPlan }))
         .thenThrows(TenantError, withCode('INVALID_PLAN')),
     );
 
@@ -220,7 +231,7 @@ describe('Tenant', () => {
 
     it.each([['superuser'], ['Owner'], ['']])('should reject the unknown role "%s"', (role) =>
       given([created()])
-        .when(anIssueApiKey({ tenantId, keyId, role: role as string as ApiKeyRole }))
+        .when(anIssueApiKey({ tenantId, keyId, role: role as ApiKeyRole }))
         .thenThrows(TenantError, withCode('INVALID_API_KEY_ROLE')),
     );
 

@@ -24,7 +24,11 @@ export class EmbeddedPostgres {
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
     await server.start();
     const [host, port] = server.getServerConn().split(':');
-    return new EmbeddedPostgres(db, server, `postgres://postgres@${host}:${port}/postgres?sslmode=disable`);
+    return new EmbeddedPostgres(
+      db,
+      server,
+      `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
+    );
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,6 @@
 import pg from 'pg';
 
-import {
-  EventStoreError,
-  WrongExpectedRevisionError,
-} from '../event-store.errors.js';
+import { EventStoreError, WrongExpectedRevisionError } from '../event-store.errors.js';
 import {
   type AppendResult,
   type ChainVerification,
@@ -63,7 +60,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Creates the schema if needed and starts listening for appends from other processes. */
-  static async open(pool: pg.Pool, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+  static async open(
+    pool: pg.Pool,
+    options: PostgresEventStoreOptions = {},
+  ): Promise<PostgresEventStore> {
     const store = new PostgresEventStore(pool, options);
     await store.migrate();
     if (options.listen) await store.startListening();
@@ -103,7 +103,10 @@ export class PostgresEventStore implements EventStore {
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
     if (!STREAM_ID.test(streamId)) {
-      throw new EventStoreError('INVALID_STREAM_ID', `Invalid stream id: ${JSON.stringify(streamId)}`);
+      throw new EventStoreError(
+        'INVALID_STREAM_ID',
+        `Invalid stream id: ${JSON.stringify(streamId)}`,
+      );
     }
     if (events.length === 0) throw new EventStoreError('INVALID_EVENT', 'Nothing to append');
     const expected = options.expectedRevision ?? 'any';
@@ -124,7 +127,11 @@ export class PostgresEventStore implements EventStore {
       types.push(event.type);
       data.push(JSON.stringify(event.data ?? null));
       metadata.push(
-        JSON.stringify({ schemaVersion: 1, ...event.metadata, timestamp: event.metadata?.timestamp ?? now }),
+        JSON.stringify({
+          schemaVersion: 1,
+          ...event.metadata,
+          timestamp: event.metadata?.timestamp ?? now,
+        }),
       );
     }
     try {
@@ -153,13 +160,21 @@ export class PostgresEventStore implements EventStore {
     const { code, detail } = error as Error & { code?: string; detail?: string };
     if (code === 'MP409') {
       const actual = BigInt(detail ?? '-1');
-      return new WrongExpectedRevisionError(streamId, expected.toString(), actual < 0n ? 'no_stream' : actual);
+      return new WrongExpectedRevisionError(
+        streamId,
+        expected.toString(),
+        actual < 0n ? 'no_stream' : actual,
+      );
     }
     if (code === 'MP422') return new EventStoreError('IDEMPOTENCY_MISMATCH', error.message);
     if (code === '23505') {
-      return new EventStoreError('IDEMPOTENCY_MISMATCH', 'An event id is already stored in another stream');
+      return new EventStoreError(
+        'IDEMPOTENCY_MISMATCH',
+        'An event id is already stored in another stream',
+      );
     }
-    if (code === '22P02' || code === '22023') return new EventStoreError('INVALID_EVENT', error.message);
+    if (code === '22P02' || code === '22023')
+      return new EventStoreError('INVALID_EVENT', error.message);
     return error;
   }
 
@@ -183,7 +198,11 @@ export class PostgresEventStore implements EventStore {
     filter: EventFilter | undefined,
     limit: number,
   ): Promise<EventRow[]> {
-    const params: unknown[] = [(from?.commit ?? 0n).toString(), (from?.prepare ?? 0n).toString(), limit];
+    const params: unknown[] = [
+      (from?.commit ?? 0n).toString(),
+      (from?.prepare ?? 0n).toString(),
+      limit,
+    ];
     let where = '';
     if (filter?.categories?.length) {
       params.push(filter.categories);
@@ -238,7 +257,9 @@ export class PostgresEventStore implements EventStore {
         ORDER BY mp_events.transaction_id DESC, mp_events.global_position DESC LIMIT 1`,
     );
     const row = rows[0];
-    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : undefined;
+    return row
+      ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) }
+      : undefined;
   }
 
   async verifyChain(
@@ -256,9 +277,15 @@ export class PostgresEventStore implements EventStore {
             ? { revision: -1n, hash: GENESIS_HASH }
             : await this.storedHead(event.streamId, event.revision - 1n);
       }
-      const broken = (reason: string) => ({ streamId: event.streamId, revision: event.revision, reason });
-      if (head.revision !== event.revision - 1n) return broken('a previous event of the stream is missing');
-      if (!head.hash.equals(event.raw.previous_hash)) return broken('link to the previous event does not match');
+      const broken = (reason: string) => ({
+        streamId: event.streamId,
+        revision: event.revision,
+        reason,
+      });
+      if (head.revision !== event.revision - 1n)
+        return broken('a previous event of the stream is missing');
+      if (!head.hash.equals(event.raw.previous_hash))
+        return broken('link to the previous event does not match');
       const expected = eventHash({
         previousHash: head.hash,
         eventId: event.eventId,
@@ -289,11 +316,20 @@ export class PostgresEventStore implements EventStore {
       );
       const last = rows[rows.length - 1];
       const head = stream.rows[0];
-      if (head && (!last || BigInt(head.revision) !== BigInt(last.stream_revision) || !head.head_hash.equals(last.hash))) {
+      if (
+        head &&
+        (!last ||
+          BigInt(head.revision) !== BigInt(last.stream_revision) ||
+          !head.head_hash.equals(last.hash))
+      ) {
         return {
           ok: false,
           checked,
-          firstBroken: { streamId: options.streamId, revision: BigInt(head.revision), reason: 'events after the last stored one are missing' },
+          firstBroken: {
+            streamId: options.streamId,
+            revision: BigInt(head.revision),
+            reason: 'events after the last stored one are missing',
+          },
         };
       }
       return { ok: true, checked };
@@ -304,7 +340,8 @@ export class PostgresEventStore implements EventStore {
       const rows = await this.readAllRows(from, undefined, 5000);
       for (const row of rows) {
         const event = toRecorded(row);
-        if (options.to && comparePositions(event.position, options.to) > 0) return { ok: true, checked };
+        if (options.to && comparePositions(event.position, options.to) > 0)
+          return { ok: true, checked };
         const firstBroken = await check({ ...event, raw: row });
         checked++;
         if (firstBroken) return { ok: false, checked, firstBroken };
@@ -314,13 +351,18 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async storedHead(streamId: string, revision: bigint): Promise<{ revision: bigint; hash: Buffer }> {
+  private async storedHead(
+    streamId: string,
+    revision: bigint,
+  ): Promise<{ revision: bigint; hash: Buffer }> {
     const { rows } = await this.pool.query<{ stream_revision: string; hash: Buffer }>(
       `SELECT stream_revision::text, hash FROM mp_events WHERE stream_id = $1 AND stream_revision = $2`,
       [streamId, revision.toString()],
     );
     const row = rows[0];
-    return row ? { revision: BigInt(row.stream_revision), hash: row.hash } : { revision: -2n, hash: GENESIS_HASH };
+    return row
+      ? { revision: BigInt(row.stream_revision), hash: row.hash }
+      : { revision: -2n, hash: GENESIS_HASH };
   }
 
   async close(): Promise<void> {

@@ -36,7 +36,8 @@ export const uuidFromName = (name: string): string => {
 };
 
 /** Deterministic event ids for a command id, so a retried append is recognised by the store. */
-const eventIdFor = (commandId: string, index: number): string => uuidFromName(`${commandId}:${index}`);
+const eventIdFor = (commandId: string, index: number): string =>
+  uuidFromName(`${commandId}:${index}`);
 
 /**
  * Load → decide → append, and nothing else (EventSourcing.NodeJS's CommandHandler in DI form).
@@ -57,7 +58,9 @@ export class CommandExecutor {
   ): Promise<CommandResult<S, E>> {
     for (let attempt = 1; ; attempt++) {
       const recorded = await this.store.readStream(streamId);
-      const data = await this.codec.decryptEvents(recorded.map((e) => ({ type: e.type, data: e.data })));
+      const data = await this.codec.decryptEvents(
+        recorded.map((e) => ({ type: e.type, data: e.data })),
+      );
       let state = decider.initialState();
       recorded.forEach((e, i) => {
         state = decider.evolve(state, { type: e.type, data: data[i] } as unknown as E);
@@ -72,7 +75,11 @@ export class CommandExecutor {
         }
       }
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
-        throw new WrongExpectedRevisionError(streamId, context.expectedRevision.toString(), revision < 0n ? 'no_stream' : revision);
+        throw new WrongExpectedRevisionError(
+          streamId,
+          context.expectedRevision.toString(),
+          revision < 0n ? 'no_stream' : revision,
+        );
       }
 
       const events = decider.decide(command, state);
@@ -102,7 +109,10 @@ export class CommandExecutor {
         return { state, events, revision: result.nextExpectedRevision, position: result.position };
       } catch (error) {
         // Someone else wrote first. Without a guard from the caller, decide again on fresh state.
-        const retry = error instanceof WrongExpectedRevisionError && context.expectedRevision === undefined && attempt < MAX_ATTEMPTS;
+        const retry =
+          error instanceof WrongExpectedRevisionError &&
+          context.expectedRevision === undefined &&
+          attempt < MAX_ATTEMPTS;
         if (!retry) throw error;
       }
     }

@@ -1,6 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import { type ApiKeyRole, type TenantOwner, type TenantPlan, tenantDecider, toTenantStreamId } from '#domain';
+import {
+  type ApiKeyRole,
+  type TenantOwner,
+  type TenantPlan,
+  tenantDecider,
+  toTenantStreamId,
+} from '#domain';
 import type { Position } from '#event-store';
 
 import type { CommandExecutor } from './command-executor.js';
@@ -8,9 +14,11 @@ import type { CommandExecutor } from './command-executor.js';
 export const API_KEY_PREFIX = 'mpk_';
 
 /** A new API key: a long random secret. Only its SHA-256 is ever stored. */
-export const generateApiKey = (): string => `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+export const generateApiKey = (): string =>
+  `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 
-export const hashApiKey = (apiKey: string): string => createHash('sha256').update(apiKey, 'utf8').digest('hex');
+export const hashApiKey = (apiKey: string): string =>
+  createHash('sha256').update(apiKey, 'utf8').digest('hex');
 
 export interface CreatedTenant {
   tenantId: string;
@@ -50,7 +58,14 @@ export class TenantAdministration {
       },
       context,
     );
-    const issued = await this.issueApiKey({ tenantId, role: 'owner', label: 'First owner key', apiKey: input.apiKey, actor: input.actor, now });
+    const issued = await this.issueApiKey({
+      tenantId,
+      role: 'owner',
+      label: 'First owner key',
+      apiKey: input.apiKey,
+      actor: input.actor,
+      now,
+    });
     return { tenantId, ...issued };
   }
 
@@ -69,7 +84,13 @@ export class TenantAdministration {
       tenantDecider,
       {
         type: 'IssueApiKey',
-        data: { tenantId: input.tenantId, keyId: apiKeyId, keyHash: hashApiKey(apiKey), role: input.role, label: input.label },
+        data: {
+          tenantId: input.tenantId,
+          keyId: apiKeyId,
+          keyHash: hashApiKey(apiKey),
+          role: input.role,
+          label: input.label,
+        },
         metadata: { now: input.now ?? new Date() },
       },
       { tenantId: input.tenantId, actor: input.actor },

@@ -1,7 +1,18 @@
 import { join, resolve } from 'node:path';
 
 import { plainToInstance } from 'class-transformer';
-import { IsBase64, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBase64,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 /**
  * Every setting MailPackr reads, validated once at start. This is the only place that reads
@@ -44,7 +55,9 @@ export class AppConfig {
   /** Sets the first owner API key instead of generating one (for scripts). */
   @IsOptional()
   @MinLength(32)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'MAILPACKR_BOOTSTRAP_API_KEY may only hold A-Z a-z 0-9 _ -' })
+  @Matches(/^[A-Za-z0-9_-]+$/, {
+    message: 'MAILPACKR_BOOTSTRAP_API_KEY may only hold A-Z a-z 0-9 _ -',
+  })
   MAILPACKR_BOOTSTRAP_API_KEY?: string;
 
   /** What this process runs: `all` (API and worker), `api` or `worker`. */
@@ -84,19 +97,35 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN = new Set(Object.keys(new AppConfig()).concat(['DATABASE_URL', 'EVENTSTORE_URL', 'MAILPACKR_KEK', 'MAILPACKR_KEK_FILE', 'MAILPACKR_BOOTSTRAP_API_KEY']));
+const KNOWN = new Set(
+  Object.keys(new AppConfig()).concat([
+    'DATABASE_URL',
+    'EVENTSTORE_URL',
+    'MAILPACKR_KEK',
+    'MAILPACKR_KEK_FILE',
+    'MAILPACKR_BOOTSTRAP_API_KEY',
+  ]),
+);
 
 /** Reads and validates the configuration. Throws `ConfigError` naming every problem. */
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<string, string>> = {}): AppConfig => {
+export const loadConfig = (
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<string, string>> = {},
+): AppConfig => {
   const raw: Record<string, unknown> = {};
   for (const key of KNOWN) {
     const value = overrides[key] ?? env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const config = plainToInstance(AppConfig, raw, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const config = plainToInstance(AppConfig, raw, {
+    enableImplicitConversion: true,
+    exposeDefaultValues: true,
+  });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) {
-    throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`)));
+    throw new ConfigError(
+      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`)),
+    );
   }
   return config;
 };

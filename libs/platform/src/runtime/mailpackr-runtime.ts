@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type pg from 'pg';
@@ -13,7 +14,12 @@ import {
   openEventStoreDb,
 } from '#event-store';
 import { PersonalDataCodec, PersonalDataVault, loadKeyEncryptionKey } from '#privacy';
-import { ALL_PROJECTIONS, type ProjectionLogger, ProjectionRunner, openReadModels } from '#projections';
+import {
+  ALL_PROJECTIONS,
+  type ProjectionLogger,
+  ProjectionRunner,
+  openReadModels,
+} from '#projections';
 
 import type { AppConfig } from '../config/app.config.js';
 
@@ -24,7 +30,10 @@ const runningEmbeddedServer = (dataDir: string): string | undefined => {
   const lock = join(dataDir, EMBEDDED_LOCK);
   if (!existsSync(lock)) return undefined;
   try {
-    const { pid, connectionString } = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number; connectionString: string };
+    const { pid, connectionString } = JSON.parse(readFileSync(lock, 'utf8')) as {
+      pid: number;
+      connectionString: string;
+    };
     process.kill(pid, 0); // throws when the process is gone
     return connectionString;
   } catch {
@@ -75,8 +84,10 @@ export class MailpackrRuntime {
           closers.push(() => embedded.stop());
           databaseUrl = embedded.connectionString;
           const lock = join(config.dataDir, EMBEDDED_LOCK);
-          writeFileSync(lock, JSON.stringify({ pid: process.pid, connectionString: databaseUrl }), { mode: 0o600 });
-          closers.push(async () => rmSync(lock, { force: true }));
+          writeFileSync(lock, JSON.stringify({ pid: process.pid, connectionString: databaseUrl }), {
+            mode: 0o600,
+          });
+          closers.push(() => rm(lock, { force: true }));
         }
       }
       const pool = createPool(databaseUrl, config.embedded ? 8 : 20);
@@ -101,8 +112,21 @@ export class MailpackrRuntime {
 
       const projections = new ProjectionRunner(store, pool, ALL_PROJECTIONS, logger);
       closers.push(() => projections.stop());
-      if (config.embedded) logger?.warn('Embedded PGlite store: for trying and developing, not for production (no fsync, one query at a time).');
-      return new MailpackrRuntime(config, pool, store, vault, codec, readModels, projections, databaseUrl, closers);
+      if (config.embedded)
+        logger?.warn(
+          'Embedded PGlite store: for trying and developing, not for production (no fsync, one query at a time).',
+        );
+      return new MailpackrRuntime(
+        config,
+        pool,
+        store,
+        vault,
+        codec,
+        readModels,
+        projections,
+        databaseUrl,
+        closers,
+      );
     } catch (error) {
       await close();
       throw error;

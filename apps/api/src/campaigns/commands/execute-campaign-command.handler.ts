@@ -10,7 +10,10 @@ import { type CampaignAck, ExecuteCampaignCommand } from './campaign-commands.js
 
 /** Load → decide → append for Draft/Revise/Schedule/CancelCampaign, then wait for the read model. */
 @CommandHandler(ExecuteCampaignCommand)
-export class ExecuteCampaignCommandHandler implements ICommandHandler<ExecuteCampaignCommand, CampaignAck> {
+export class ExecuteCampaignCommandHandler implements ICommandHandler<
+  ExecuteCampaignCommand,
+  CampaignAck
+> {
   private readonly executor: CommandExecutor;
 
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {
@@ -19,15 +22,27 @@ export class ExecuteCampaignCommandHandler implements ICommandHandler<ExecuteCam
 
   async execute({ command, principal, options }: ExecuteCampaignCommand): Promise<CampaignAck> {
     const { campaignId } = command.data;
-    const result = await this.executor.handle(toCampaignStreamId(campaignId), campaignDecider, command, {
-      tenantId: principal.tenantId,
-      actor: `api-key:${principal.apiKeyId}`,
-      commandId: options.idempotencyKey ? `${principal.tenantId}:${options.idempotencyKey}` : undefined,
-      expectedRevision: options.expectedRevision == null ? undefined : BigInt(options.expectedRevision),
-    });
+    const result = await this.executor.handle(
+      toCampaignStreamId(campaignId),
+      campaignDecider,
+      command,
+      {
+        tenantId: principal.tenantId,
+        actor: `api-key:${principal.apiKeyId}`,
+        commandId: options.idempotencyKey
+          ? `${principal.tenantId}:${options.idempotencyKey}`
+          : undefined,
+        expectedRevision:
+          options.expectedRevision == null ? undefined : BigInt(options.expectedRevision),
+      },
+    );
     if (result.position) {
       // Read your own writes: answer once the read model has applied what was just appended.
-      await this.runtime.projections.waitFor(result.position, ['campaigns'], this.runtime.config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS);
+      await this.runtime.projections.waitFor(
+        result.position,
+        ['campaigns'],
+        this.runtime.config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      );
     }
     return { campaignId, revision: result.revision };
   }

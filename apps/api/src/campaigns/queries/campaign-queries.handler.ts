@@ -12,7 +12,9 @@ export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   execute({ tenantId, campaignId }: GetCampaignQuery): Promise<CampaignEntity | null> {
-    return this.runtime.readModels.getRepository(CampaignEntity).findOne({ where: { tenantId, campaignId } });
+    return this.runtime.readModels
+      .getRepository(CampaignEntity)
+      .findOne({ where: { tenantId, campaignId } });
   }
 }
 
