@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import pg from 'pg';
 
 import { EmbeddedPostgres } from '#event-store';
+import { packageRoot } from '#platform';
 
 /** A database a test can own: created fresh, dropped at the end. */
 export interface TestDatabase {
@@ -15,9 +19,29 @@ export interface TestDatabase {
 export const sqlBackends = (): Array<'pglite' | 'postgres'> =>
   process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
+/**
+ * A fresh PGlite costs an initdb (~5 s); loading a dump of one costs half. The dump is made once
+ * per PGlite version and shared by every test file through a file in the temp folder.
+ */
+const pgliteTemplate = async (): Promise<Blob> => {
+  const { version } = JSON.parse(
+    readFileSync(join(packageRoot(), 'node_modules/@electric-sql/pglite/package.json'), 'utf8'),
+  ) as { version: string };
+  const file = join(tmpdir(), `mailpackr-pglite-template-${version}.tar`);
+  if (!existsSync(file)) {
+    const seed = await EmbeddedPostgres.start();
+    const dump = Buffer.from(await (await seed.dump()).arrayBuffer());
+    await seed.stop();
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, dump);
+    renameSync(partial, file); // atomic: parallel workers never read half a template
+  }
+  return new Blob([readFileSync(file)]);
+};
+
 export const createTestDatabase = async (kind: 'pglite' | 'postgres'): Promise<TestDatabase> => {
   if (kind === 'pglite') {
-    const embedded = await EmbeddedPostgres.start();
+    const embedded = await EmbeddedPostgres.start(undefined, { fromDump: await pgliteTemplate() });
     return {
       name: 'pglite',
       connectionString: embedded.connectionString,

@@ -18,9 +18,15 @@ export class EmbeddedPostgres {
   ) {}
 
   /** `dataDir` undefined means in memory. */
-  static async start(dataDir?: string): Promise<EmbeddedPostgres> {
+  static async start(
+    dataDir?: string,
+    options: { fromDump?: Blob } = {},
+  ): Promise<EmbeddedPostgres> {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir ?? 'memory://');
+    const db = await PGlite.create({
+      dataDir: dataDir ?? 'memory://',
+      loadDataDir: options.fromDump,
+    });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
     await server.start();
     const [host, port] = server.getServerConn().split(':');
@@ -29,6 +35,11 @@ export class EmbeddedPostgres {
       server,
       `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
     );
+  }
+
+  /** A tarball of the whole cluster, to start copies from (`fromDump`) without another initdb. */
+  dump(): Promise<Blob> {
+    return this.db.dumpDataDir('none');
   }
 
   async stop(): Promise<void> {
