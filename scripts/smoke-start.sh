@@ -18,4 +18,13 @@ answer=$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application
 echo "smoke: $answer"
 [ "$answer" = '{"data":{"viewer":{"tenant":{"name":"Default"},"role":"OWNER"}}}' ] || { cat "$log"; exit 1; }
 [ -f "$work/.mailpackr/kek.key" ] || { echo "smoke: no key file generated"; exit 1; }
+
+# The operator CLI shares the running server's embedded database; the new key works at once.
+created=$(env -u DATABASE_URL -u EVENTSTORE_URL MAILPACKR_DATA_DIR="$work/.mailpackr" node bin/mailpackr.js tenant create "Smoke Test Ltd" --plan pro)
+echo "smoke: $created" | sed 's/mpk_[A-Za-z0-9_-]*/mpk_…/'
+tenant_key=$(echo "$created" | grep -o 'mpk_[A-Za-z0-9_-]*')
+answer=$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
+  -H "authorization: Bearer $tenant_key" -d '{"query":"{ viewer { tenant { name plan } } }"}')
+[ "$answer" = '{"data":{"viewer":{"tenant":{"name":"Smoke Test Ltd","plan":"PRO"}}}}' ] || { echo "smoke: $answer"; cat "$log"; exit 1; }
+echo "smoke: mailpackr tenant create against the running server works"
 echo "smoke: npm start on an empty data folder works"
