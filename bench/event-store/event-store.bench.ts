@@ -74,7 +74,8 @@ const parseCommandLine = () => {
   const positiveInt = (text: string | undefined, name: string): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new Error(`--${name} must be a positive integer, got ${text}`);
     return n;
   };
   const backend = values.backend;
@@ -82,7 +83,8 @@ const parseCommandLine = () => {
     throw new Error(`--backend must be pglite, postgres or all, got ${backend}`);
   }
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  if (backend === 'postgres' && !databaseUrl) throw new Error('--backend postgres needs DATABASE_URL');
+  if (backend === 'postgres' && !databaseUrl)
+    throw new Error('--backend postgres needs DATABASE_URL');
   const backends: BackendName[] =
     backend === 'all' ? (databaseUrl ? ['pglite', 'postgres'] : ['pglite']) : [backend];
   const quick = values.quick;
@@ -111,6 +113,7 @@ interface Figure {
   eventsPerSec: number;
   /** Events measured over all rounds. */
   events: number;
+  eventsPerRound: number;
   roundsEventsPerSec: number[];
   totalMs: number;
 }
@@ -139,7 +142,7 @@ interface TargetCheck {
 interface BackendReport {
   server: Record<string, string>;
   results: Result[];
-  info: Record<string, number | string>;
+  info: Record<string, number | string | Record<string, string>>;
   error?: string;
   durationSec: number;
 }
@@ -182,6 +185,7 @@ const figure = (eventsPerRound: number[], msPerRound: number[]): Figure => {
   return {
     eventsPerSec: median(rounds),
     events: eventsPerRound.reduce((a, b) => a + b, 0),
+    eventsPerRound: Math.round(median(eventsPerRound)),
     roundsEventsPerSec: rounds.map((r) => Math.round(r)),
     totalMs: Math.round(msPerRound.reduce((a, b) => a + b, 0)),
   };
@@ -273,7 +277,8 @@ const RAW_TABLE_SQL = `
   DROP TABLE IF EXISTS bench_rebuild_copy;
   CREATE TABLE bench_rebuild_copy (LIKE mp_events);`;
 
-const RAW_INSERT_ONE = 'INSERT INTO bench_raw (stream_id, data, metadata) VALUES ($1, $2::json, $3::json)';
+const RAW_INSERT_ONE =
+  'INSERT INTO bench_raw (stream_id, data, metadata) VALUES ($1, $2::json, $3::json)';
 const RAW_INSERT_MANY = `INSERT INTO bench_raw (stream_id, data, metadata)
   SELECT $1, x.d::json, x.m::json FROM unnest($2::text[], $3::text[]) AS x(d, m)`;
 const RAW_PAGE = `SELECT global_position, transaction_id::text AS transaction_id, stream_id, stream_revision,
@@ -282,7 +287,7 @@ const RAW_PAGE = `SELECT global_position, transaction_id::text AS transaction_id
 
 class BackendBench {
   readonly results: Result[] = [];
-  readonly info: Record<string, number | string> = {};
+  readonly info: Record<string, number | string | Record<string, string>> = {};
   private dataSource?: DataSource;
 
   constructor(
@@ -293,7 +298,11 @@ class BackendBench {
     private readonly sizes: Sizes,
   ) {}
 
-  static async open(name: BackendName, connectionString: string, sizes: Sizes): Promise<BackendBench> {
+  static async open(
+    name: BackendName,
+    connectionString: string,
+    sizes: Sizes,
+  ): Promise<BackendBench> {
     const pool = createPool(connectionString, 10);
     try {
       const store = await PostgresEventStore.open(pool);
@@ -306,7 +315,13 @@ class BackendBench {
   }
 
   async serverInfo(): Promise<Record<string, string>> {
-    const settings = ['server_version', 'shared_buffers', 'synchronous_commit', 'fsync', 'max_connections'];
+    const settings = [
+      'server_version',
+      'shared_buffers',
+      'synchronous_commit',
+      'fsync',
+      'max_connections',
+    ];
     const info: Record<string, string> = {};
     for (const setting of settings) {
       const { rows } = await this.pool.query<{ value: string }>(
@@ -324,9 +339,26 @@ class BackendBench {
     await this.pool.end().catch(() => undefined);
   }
 
+  /**
+   * Empties the tables. No ANALYZE here: statistics that say "empty" make PostgreSQL cache
+   * sequential-scan plans inside `mp_append` that stay for the session while the table grows
+   * (see the report); TRUNCATE leaves the tables unanalysed, as on a fresh install.
+   */
   private async reset(): Promise<void> {
-    await this.pool.query('TRUNCATE mp_events, mp_streams, bench_raw, bench_rebuild_copy RESTART IDENTITY');
-    await this.vacuum();
+    await this.pool.query(
+      'TRUNCATE mp_events, mp_streams, bench_raw, bench_rebuild_copy RESTART IDENTITY',
+    );
+  }
+
+  /** Scans of the log tables so far: a sequential scan per append shows up here. */
+  async tableScans(): Promise<Record<string, string>> {
+    const { rows } = await this.pool.query<{ relname: string; seq_scan: string; idx_scan: string }>(
+      `SELECT relname, seq_scan::text, coalesce(idx_scan, 0)::text AS idx_scan FROM pg_stat_user_tables
+        WHERE relname IN ('mp_events', 'mp_streams') ORDER BY relname`,
+    );
+    return Object.fromEntries(
+      rows.map((r) => [r.relname, `seq_scan ${r.seq_scan}, idx_scan ${r.idx_scan}`]),
+    );
   }
 
   private async vacuum(): Promise<void> {
@@ -338,7 +370,13 @@ class BackendBench {
     ours: Figure,
     raw: Figure,
   ): void {
-    const row: Result = { backend: this.name, ...result, ours, raw, ratio: raw.eventsPerSec ? ours.eventsPerSec / raw.eventsPerSec : 0 };
+    const row: Result = {
+      backend: this.name,
+      ...result,
+      ours,
+      raw,
+      ratio: raw.eventsPerSec ? ours.eventsPerSec / raw.eventsPerSec : 0,
+    };
     this.results.push(row);
     log(
       `[${this.name}] ${row.measurement}: ours ${fmtRate(ours.eventsPerSec)} ev/s, raw ${fmtRate(raw.eventsPerSec)} ev/s, ` +
@@ -358,14 +396,22 @@ class BackendBench {
     for (let round = 0; round < this.sizes.rounds; round++) {
       const order: Array<['ours' | 'raw', typeof ours, typeof o]> =
         round % 2 === 0
-          ? [['ours', ours, o], ['raw', raw, r]]
-          : [['raw', raw, r], ['ours', ours, o]];
+          ? [
+              ['ours', ours, o],
+              ['raw', raw, r],
+            ]
+          : [
+              ['raw', raw, r],
+              ['ours', ours, o],
+            ];
       for (const [side, run, into] of order) {
         if (options.resetEachRound) await this.reset();
         const { events, ms } = await run(round);
         into.events.push(events);
         into.ms.push(ms);
-        log(`[${this.name}]   ${what} round ${round + 1}/${this.sizes.rounds} ${side}: ${fmtRate(rate(events, ms))} ev/s`);
+        log(
+          `[${this.name}]   ${what} round ${round + 1}/${this.sizes.rounds} ${side}: ${fmtRate(rate(events, ms))} ev/s`,
+        );
       }
     }
     return { ours: figure(o.events, o.ms), raw: figure(r.events, r.ms) };
@@ -375,17 +421,26 @@ class BackendBench {
 
   async singleAppends(writers: number): Promise<void> {
     const perStream = 10;
-    const perWriter = Math.max(perStream, Math.ceil(this.sizes.singleEvents / (this.sizes.rounds * writers)));
+    const perWriter = Math.max(
+      perStream,
+      Math.ceil(this.sizes.singleEvents / (this.sizes.rounds * writers)),
+    );
     const prepare = () =>
-      Array.from({ length: writers }, (_, w) => Array.from({ length: perWriter }, (_, i) => benchEvent(w * perWriter + i)));
+      Array.from({ length: writers }, (_, w) =>
+        Array.from({ length: perWriter }, (_, i) => benchEvent(w * perWriter + i)),
+      );
 
     const ours = async (prefix: string, events: EventToAppend[][], count = perWriter) =>
       timeWriters(writers, count, async (w, i) => {
         const n = i % perStream;
         const expectedRevision: ExpectedRevision = n === 0 ? 'no_stream' : BigInt(n - 1);
-        await this.store.append(`bench_single-${prefix}.w${w}.s${Math.floor(i / perStream)}`, [events[w]![i]!], {
-          expectedRevision,
-        });
+        await this.store.append(
+          `bench_single-${prefix}.w${w}.s${Math.floor(i / perStream)}`,
+          [events[w]![i]!],
+          {
+            expectedRevision,
+          },
+        );
       });
     const raw = async (prefix: string, events: EventToAppend[][], count = perWriter) =>
       timeWriters(writers, count, async (w, i) => {
@@ -419,7 +474,8 @@ class BackendBench {
         key: `single_append_w${writers}`,
         writers,
         eventsPerCall: 1,
-        raw_baseline: 'one INSERT per row into bench_raw (bigserial, text, json, json), same concurrency',
+        raw_baseline:
+          'one INSERT per row into bench_raw (bigserial, text, json, json), same concurrency',
       },
       figures.ours,
       figures.raw,
@@ -430,15 +486,22 @@ class BackendBench {
 
   async batchedAppends(writers: number): Promise<void> {
     const size = this.sizes.batchSize;
-    const perWriter = Math.max(1, Math.ceil(this.sizes.batchedEvents / (this.sizes.rounds * writers * size)));
+    const perWriter = Math.max(
+      1,
+      Math.ceil(this.sizes.batchedEvents / (this.sizes.rounds * writers * size)),
+    );
     const prepare = (count = perWriter) =>
       Array.from({ length: writers }, (_, w) =>
-        Array.from({ length: count }, (_, b) => Array.from({ length: size }, (_, i) => benchEvent((w * count + b) * size + i))),
+        Array.from({ length: count }, (_, b) =>
+          Array.from({ length: size }, (_, i) => benchEvent((w * count + b) * size + i)),
+        ),
       );
 
     const ours = async (prefix: string, batches: EventToAppend[][][]) =>
       timeWriters(writers, batches[0]!.length, async (w, b) => {
-        await this.store.append(`bench_batch-${prefix}.w${w}.b${b}`, batches[w]![b]!, { expectedRevision: 'no_stream' });
+        await this.store.append(`bench_batch-${prefix}.w${w}.b${b}`, batches[w]![b]!, {
+          expectedRevision: 'no_stream',
+        });
       });
     const raw = async (prefix: string, batches: EventToAppend[][][]) =>
       timeWriters(writers, batches[0]!.length, async (w, b) => {
@@ -493,9 +556,13 @@ class BackendBench {
       appended += count;
     });
     this.info.catchUpLoadEventsPerSec = Math.round(rate(appended, loadMs));
-    log(`[${this.name}] loaded ${fmtRate(appended)} events at ${fmtRate(rate(appended, loadMs))} ev/s (${loadBatch}-event appends, ${loadWriters} writers)`);
+    log(
+      `[${this.name}] loaded ${fmtRate(appended)} events at ${fmtRate(rate(appended, loadMs))} ev/s (${loadBatch}-event appends, ${loadWriters} writers)`,
+    );
     await this.vacuum();
-    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM mp_events');
+    const { rows } = await this.pool.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM mp_events',
+    );
     const inLog = Number(rows[0]!.n);
     if (inLog !== total) throw new Error(`expected ${total} events in the log, found ${inLog}`);
 
@@ -503,13 +570,17 @@ class BackendBench {
       const controller = new AbortController();
       let received = 0;
       const started = performance.now();
-      for await (const batch of this.store.subscribeBatches({ batchSize: pageSize, signal: controller.signal })) {
+      for await (const batch of this.store.subscribeBatches({
+        batchSize: pageSize,
+        signal: controller.signal,
+      })) {
         received += batch.length;
         if (received >= total) break;
       }
       const ms = performance.now() - started;
       controller.abort();
-      if (received !== total) throw new Error(`subscription delivered ${received} of ${total} events`);
+      if (received !== total)
+        throw new Error(`subscription delivered ${received} of ${total} events`);
       return { events: received, ms };
     };
     const raw = async () => {
@@ -549,7 +620,9 @@ class BackendBench {
     const campaigns = this.sizes.rebuildCampaigns;
     const total = campaigns * 2;
     await this.reset();
-    log(`[${this.name}] appending ${fmtRate(total)} campaign events on ${fmtRate(campaigns)} streams`);
+    log(
+      `[${this.name}] appending ${fmtRate(total)} campaign events on ${fmtRate(campaigns)} streams`,
+    );
     const writers = 8;
     const perWriter = Math.ceil(campaigns / writers);
     const tenants = Array.from({ length: 20 }, () => randomUUID());
@@ -574,7 +647,9 @@ class BackendBench {
       appended += events.length;
     });
     this.info.rebuildLoadEventsPerSec = Math.round(rate(appended, loadMs));
-    log(`[${this.name}] loaded ${fmtRate(appended)} campaign events at ${fmtRate(rate(appended, loadMs))} ev/s (2-event appends, ${writers} writers)`);
+    log(
+      `[${this.name}] loaded ${fmtRate(appended)} campaign events at ${fmtRate(rate(appended, loadMs))} ev/s (2-event appends, ${writers} writers)`,
+    );
     await this.vacuum();
 
     this.dataSource = await openReadModels(this.connectionString);
@@ -584,7 +659,8 @@ class BackendBench {
       const started = performance.now();
       const result = await runner.rebuild('campaigns');
       const ms = performance.now() - started;
-      if (result.events !== total) throw new Error(`rebuild applied ${result.events} of ${total} events`);
+      if (result.events !== total)
+        throw new Error(`rebuild applied ${result.events} of ${total} events`);
       return { events: result.events, ms };
     };
     const raw = async () => {
@@ -596,7 +672,8 @@ class BackendBench {
         [CAMPAIGN_STREAM_CATEGORY, [...CAMPAIGN_EVENT_TYPES]],
       );
       const ms = performance.now() - started;
-      if (copied.rowCount !== total) throw new Error(`copied ${copied.rowCount} of ${total} events`);
+      if (copied.rowCount !== total)
+        throw new Error(`copied ${copied.rowCount} of ${total} events`);
       return { events: total, ms };
     };
     const figures = await this.rounds('rebuild', ours, raw, { resetEachRound: false });
@@ -605,7 +682,9 @@ class BackendBench {
       `SELECT count(*)::text AS n, count(*) FILTER (WHERE status = 'SCHEDULED')::text AS scheduled FROM campaigns`,
     );
     if (Number(rows[0]!.n) !== campaigns || Number(rows[0]!.scheduled) !== campaigns) {
-      throw new Error(`rebuilt campaigns: ${rows[0]!.n} rows, ${rows[0]!.scheduled} scheduled; expected ${campaigns}`);
+      throw new Error(
+        `rebuilt campaigns: ${rows[0]!.n} rows, ${rows[0]!.scheduled} scheduled; expected ${campaigns}`,
+      );
     }
     this.record(
       {
@@ -613,7 +692,8 @@ class BackendBench {
         key: 'rebuild_campaigns',
         writers: 1,
         eventsPerCall: 5000,
-        raw_baseline: 'INSERT INTO copy table SELECT * FROM mp_events WHERE category/event_type match (same rows, server side)',
+        raw_baseline:
+          'INSERT INTO copy table SELECT * FROM mp_events WHERE category/event_type match (same rows, server side)',
       },
       figures.ours,
       figures.raw,
@@ -628,7 +708,10 @@ interface Database {
   dispose(): Promise<void>;
 }
 
-const startDatabase = async (name: BackendName, databaseUrl: string | undefined): Promise<Database> => {
+const startDatabase = async (
+  name: BackendName,
+  databaseUrl: string | undefined,
+): Promise<Database> => {
   if (name === 'pglite') {
     const embedded = await EmbeddedPostgres.start();
     return { connectionString: embedded.connectionString, dispose: () => embedded.stop() };
@@ -660,17 +743,28 @@ const startDatabase = async (name: BackendName, databaseUrl: string | undefined)
   };
 };
 
+/** Runs `work` at most once; later calls share the first call's promise. */
+const once = (work: () => Promise<void>): (() => Promise<void>) => {
+  let done: Promise<void> | undefined;
+  return () => (done ??= work());
+};
+
 /** Cleanups still to run; an interrupt runs them before exiting. */
 const pendingCleanups = new Set<() => Promise<void>>();
 
-const runBackend = async (name: BackendName, databaseUrl: string | undefined, sizes: Sizes): Promise<BackendReport> => {
+const runBackend = async (
+  name: BackendName,
+  databaseUrl: string | undefined,
+  sizes: Sizes,
+): Promise<BackendReport> => {
   const started = performance.now();
   const report: BackendReport = { server: {}, results: [], info: {}, durationSec: 0 };
   log(`\n[${name}] starting`);
   const database = await startDatabase(name, databaseUrl);
-  pendingCleanups.add(database.dispose);
+  const dispose = once(() => database.dispose());
+  pendingCleanups.add(dispose);
   let bench: BackendBench | undefined;
-  const closeBench = async () => bench?.close();
+  const closeBench = once(async () => bench?.close());
   try {
     bench = await BackendBench.open(name, database.connectionString, sizes);
     pendingCleanups.add(closeBench);
@@ -681,6 +775,7 @@ const runBackend = async (name: BackendName, databaseUrl: string | undefined, si
     await bench.batchedAppends(4);
     await bench.catchUp();
     await bench.rebuild();
+    bench.info.tableScans = await bench.tableScans();
   } catch (error) {
     report.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
     log(`[${name}] FAILED: ${report.error}`);
@@ -691,8 +786,8 @@ const runBackend = async (name: BackendName, databaseUrl: string | undefined, si
       await closeBench();
       pendingCleanups.delete(closeBench);
     }
-    await database.dispose();
-    pendingCleanups.delete(database.dispose);
+    await dispose();
+    pendingCleanups.delete(dispose);
   }
   report.durationSec = Math.round((performance.now() - started) / 100) / 10;
   log(`[${name}] done in ${report.durationSec}s`);
@@ -705,7 +800,13 @@ const checkTargets = (backend: BackendName, results: readonly Result[]): TargetC
   const checks: TargetCheck[] = [];
   for (const r of results) {
     if (backend === 'postgres' && r.key.startsWith('batched_append')) {
-      checks.push({ backend, measurement: r.measurement, target: 'ours >= 0.8x raw', value: r.ratio, met: r.ratio >= 0.8 });
+      checks.push({
+        backend,
+        measurement: r.measurement,
+        target: 'ours >= 0.8x raw',
+        value: r.ratio,
+        met: r.ratio >= 0.8,
+      });
       checks.push({
         backend,
         measurement: r.measurement,
@@ -736,24 +837,38 @@ const checkTargets = (backend: BackendName, results: readonly Result[]): TargetC
   return checks;
 };
 
-const table = (header: readonly string[], rows: readonly string[][], rightAligned: ReadonlySet<number>): string => {
+const table = (
+  header: readonly string[],
+  rows: readonly string[][],
+  rightAligned: ReadonlySet<number>,
+): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 };
 
 // ── Main ────────────────────────────────────────────────────────────────────────────────────────
 
 const main = async (): Promise<void> => {
-  const options = parseCommandLine();
+  let options: ReturnType<typeof parseCommandLine>;
+  try {
+    options = parseCommandLine();
+  } catch (error) {
+    log(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const startedAt = new Date();
   const started = performance.now();
   log(
     `event-store benchmark: backends ${options.backends.join(', ')}${options.quick ? ' (quick)' : ''}; ` +
       `sizes ${JSON.stringify(options.sizes)}`,
   );
-  if (options.backendOption === 'all' && !options.databaseUrl) log('PostgreSQL skipped: DATABASE_URL is not set');
+  if (options.backendOption === 'all' && !options.databaseUrl)
+    log('PostgreSQL skipped: DATABASE_URL is not set');
 
   const sample = benchEvent(0);
   const payloadBytes = {
@@ -762,30 +877,34 @@ const main = async (): Promise<void> => {
   };
 
   const backends: Partial<Record<BackendName, BackendReport>> = {};
-  for (const name of options.backends) backends[name] = await runBackend(name, options.databaseUrl, options.sizes);
+  for (const name of options.backends)
+    backends[name] = await runBackend(name, options.databaseUrl, options.sizes);
 
   const results = Object.values(backends).flatMap((b) => b.results);
-  const targets = (Object.entries(backends) as Array<[BackendName, BackendReport]>).flatMap(([name, b]) =>
-    checkTargets(name, b.results),
+  const targets = (Object.entries(backends) as Array<[BackendName, BackendReport]>).flatMap(
+    ([name, b]) => checkTargets(name, b.results),
   );
   const errors = (Object.entries(backends) as Array<[BackendName, BackendReport]>)
     .filter(([, b]) => b.error)
     .map(([name, b]) => ({ backend: name, error: b.error! }));
 
   const out: string[] = [];
-  out.push('', `Event store benchmark (${options.quick ? 'quick' : 'full'}), ${startedAt.toISOString()}`);
+  out.push(
+    '',
+    `Event store benchmark (${options.quick ? 'quick' : 'full'}), ${startedAt.toISOString()}`,
+  );
   out.push(
     `payload: data ${payloadBytes.data} B + metadata ${payloadBytes.metadata} B per event; ` +
-      `median of ${options.sizes.rounds} rounds, ours and raw alternating`,
+      `median of ${options.sizes.rounds} round${options.sizes.rounds > 1 ? 's' : ''}, ours and raw alternating`,
     '',
   );
   out.push(
     table(
-      ['backend', 'measurement', 'events', 'ours ev/s', 'raw ev/s', 'ours/raw'],
+      ['backend', 'measurement', 'events/round', 'ours ev/s', 'raw ev/s', 'ours/raw'],
       results.map((r) => [
         r.backend,
         r.measurement,
-        fmtRate(r.ours.events),
+        fmtRate(r.ours.eventsPerRound),
         fmtRate(r.ours.eventsPerSec),
         fmtRate(r.raw.eventsPerSec),
         `${r.ratio.toFixed(2)}x`,
@@ -841,7 +960,11 @@ const main = async (): Promise<void> => {
   const file = path.join(dir, `event-store-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${json}\n`);
 
-  out.push('', `total ${durationSec}s; JSON written to ${path.relative(process.cwd(), file) || file}`, '');
+  out.push(
+    '',
+    `total ${durationSec}s; JSON written to ${path.relative(process.cwd(), file) || file}`,
+    '',
+  );
   process.stdout.write(`${out.join('\n')}\n${json}\n`);
   if (errors.length > 0) process.exitCode = 1;
 };
