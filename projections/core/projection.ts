@@ -38,6 +38,8 @@ export interface RowProjectionDefinition<Row extends VersionedRow> {
   name: string;
   table: string;
   keyColumn: keyof Row & string;
+  /** SQL type of the key column, so lookups use its index (default `uuid`). */
+  keyType?: 'uuid' | 'text';
   filter: EventFilter;
   /** The row key an event applies to, or undefined to ignore the event. */
   keyOf(event: RecordedEvent): string | undefined;
@@ -54,13 +56,14 @@ export const defineRowProjection = <Row extends VersionedRow>(
   async apply(batch, sql, tables) {
     const table = quoteIdent(tables[definition.table] ?? definition.table);
     const key = quoteIdent(definition.keyColumn);
+    const keyArray = `$1::${definition.keyType ?? 'uuid'}[]`;
     const keyed = batch
       .map((event) => ({ event, key: definition.keyOf(event) }))
       .filter((e): e is { event: RecordedEvent; key: string } => e.key !== undefined);
     if (keyed.length === 0) return;
     const keys = [...new Set(keyed.map((e) => e.key))];
     const existing = await sql.query<Row>(
-      `SELECT * FROM ${table} WHERE ${key}::text = ANY($1::text[])`,
+      `SELECT * FROM ${table} WHERE ${key} = ANY(${keyArray})`,
       [keys],
     );
     const rows = new Map<string, Row | null>();
@@ -90,7 +93,7 @@ export const defineRowProjection = <Row extends VersionedRow>(
       );
     }
     if (deletes.length > 0) {
-      await sql.query(`DELETE FROM ${table} WHERE ${key}::text = ANY($1::text[])`, [deletes]);
+      await sql.query(`DELETE FROM ${table} WHERE ${key} = ANY(${keyArray})`, [deletes]);
     }
   },
 });

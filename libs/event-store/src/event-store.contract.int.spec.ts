@@ -13,6 +13,7 @@ import {
   WrongExpectedRevisionError,
   comparePositions,
   createPool,
+  eventContentDigest,
   subscribe,
 } from '#event-store';
 import { createTestDatabase, reportSkipped, sqlBackends } from '#testing';
@@ -48,16 +49,28 @@ const sqlHarness = async (kind: 'pglite' | 'postgres'): Promise<AdapterHarness> 
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
+        const data = events.map((e) => JSON.stringify(e.data));
+        const metadata = events.map(() =>
+          JSON.stringify({ schemaVersion: 1, timestamp: new Date().toISOString() }),
+        );
+        const digests = events.map((e, i) =>
+          eventContentDigest({
+            eventId: e.eventId,
+            streamId,
+            type: e.type,
+            dataText: data[i]!,
+            metadataText: metadata[i]!,
+          }).toString('hex'),
+        );
         await client.query(
-          `SELECT * FROM mp_append($1, 'any', $2::uuid[], $3::text[], $4::text[], $5::text[])`,
+          `SELECT * FROM mp_append($1, 'any', $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])`,
           [
             streamId,
             events.map((e) => e.eventId),
             events.map((e) => e.type),
-            events.map((e) => JSON.stringify(e.data)),
-            events.map(() =>
-              JSON.stringify({ schemaVersion: 1, timestamp: new Date().toISOString() }),
-            ),
+            data,
+            metadata,
+            digests,
           ],
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -8,9 +8,40 @@ const sha256 = (data: Buffer | string): Buffer => createHash('sha256').update(da
 const uuidBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');
 
 /**
+ * Digest of one event's stored bytes: its id, stream, type, data and metadata exactly as stored
+ * (ciphertext included). Computed by the writer, recomputed from the stored bytes by auditors.
+ */
+export const eventContentDigest = (input: {
+  eventId: string;
+  streamId: string;
+  type: string;
+  dataText: string;
+  metadataText: string;
+}): Buffer =>
+  sha256(
+    Buffer.concat([
+      uuidBytes(input.eventId),
+      sha256(input.streamId),
+      sha256(input.type),
+      sha256(input.dataText),
+      sha256(input.metadataText),
+    ]),
+  );
+
+/** The chain link: `sha256(previous hash ‖ revision as int8 ‖ content digest)`. Mirrors `mp_append`. */
+export const chainHash = (
+  previousHash: Buffer,
+  revision: bigint,
+  contentDigest: Buffer,
+): Buffer => {
+  const revisionBytes = Buffer.alloc(8);
+  revisionBytes.writeBigInt64BE(revision);
+  return sha256(Buffer.concat([previousHash, revisionBytes, contentDigest]));
+};
+
+/**
  * The tamper-evidence hash of one stored event, chained to the previous event of its stream.
- * It covers the bytes as stored (ciphertext included), so crypto-shredding a key never breaks
- * the chain. Mirrors `mp_event_hash` in the SQL schema byte for byte.
+ * It covers the bytes as stored, so crypto-shredding a key never breaks the chain.
  */
 export const eventHash = (input: {
   previousHash: Buffer;
@@ -20,18 +51,4 @@ export const eventHash = (input: {
   type: string;
   dataText: string;
   metadataText: string;
-}): Buffer => {
-  const revision = Buffer.alloc(8);
-  revision.writeBigInt64BE(input.revision);
-  return sha256(
-    Buffer.concat([
-      input.previousHash,
-      uuidBytes(input.eventId),
-      revision,
-      sha256(input.streamId),
-      sha256(input.type),
-      sha256(input.dataText),
-      sha256(input.metadataText),
-    ]),
-  );
-};
+}): Buffer => chainHash(input.previousHash, input.revision, eventContentDigest(input));

@@ -2,7 +2,7 @@ import type { EventStore } from './event-store.port.js';
 
 export * from './event-store.port.js';
 export * from './event-store.errors.js';
-export { eventHash, GENESIS_HASH } from './hash-chain.js';
+export { chainHash, eventContentDigest, eventHash, GENESIS_HASH } from './hash-chain.js';
 export { WakeSignal } from './wake-signal.js';
 export {
   PostgresEventStore,

@@ -15,7 +15,7 @@ import {
   type SubscribeOptions,
   comparePositions,
 } from '../event-store.port.js';
-import { GENESIS_HASH, eventHash } from '../hash-chain.js';
+import { GENESIS_HASH, eventContentDigest, eventHash } from '../hash-chain.js';
 import { WakeSignal } from '../wake-signal.js';
 import { EVENT_STORE_SCHEMA_SQL } from './event-store.schema.js';
 
@@ -39,17 +39,20 @@ interface EventRow {
   event_type: string;
   data: string;
   metadata: string;
-  previous_hash: Buffer;
-  hash: Buffer;
+  previous_hash: string;
+  hash: string;
 }
 
 const SELECT_COLUMNS = `global_position::text, transaction_id::text, stream_id, stream_revision::text,
-  event_id::text, event_type, data::text, metadata::text, previous_hash, hash`;
+  event_id::text, event_type, data::text, metadata::text,
+  encode(previous_hash, 'hex') AS previous_hash, encode(hash, 'hex') AS hash`;
 
 /** The PostgreSQL adapter; also serves embedded PGlite through pglite-socket with the same SQL. */
 export class PostgresEventStore implements EventStore {
   private readonly wake = new WakeSignal();
   private listener?: pg.Client;
+  private notifying = false;
+  private notifyAgain = false;
   private readonly pollIntervalMs: number;
 
   private constructor(
@@ -118,6 +121,7 @@ export class PostgresEventStore implements EventStore {
     const types: string[] = [];
     const data: string[] = [];
     const metadata: string[] = [];
+    const digests: string[] = [];
     for (const event of events) {
       if (!UUID.test(event.eventId)) {
         throw new EventStoreError('INVALID_EVENT', `Event id must be a UUID: ${event.eventId}`);
@@ -126,12 +130,20 @@ export class PostgresEventStore implements EventStore {
       ids.push(event.eventId.toLowerCase());
       types.push(event.type);
       data.push(JSON.stringify(event.data ?? null));
-      metadata.push(
-        JSON.stringify({
-          schemaVersion: 1,
-          ...event.metadata,
-          timestamp: event.metadata?.timestamp ?? now,
-        }),
+      const metadataText = JSON.stringify({
+        schemaVersion: 1,
+        ...event.metadata,
+        timestamp: event.metadata?.timestamp ?? now,
+      });
+      metadata.push(metadataText);
+      digests.push(
+        eventContentDigest({
+          eventId: ids[ids.length - 1]!,
+          streamId,
+          type: event.type,
+          dataText: data[data.length - 1]!,
+          metadataText,
+        }).toString('hex'),
       );
     }
     try {
@@ -141,11 +153,12 @@ export class PostgresEventStore implements EventStore {
         prepare_position: string;
       }>(
         `SELECT next_revision::text, commit_position::text, prepare_position::text
-           FROM mp_append($1, $2, $3::uuid[], $4::text[], $5::text[], $6::text[])`,
-        [streamId, expected.toString(), ids, types, data, metadata],
+           FROM mp_append($1, $2, $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+        [streamId, expected.toString(), ids, types, data, metadata, digests],
       );
       const row = rows[0]!;
       this.wake.notify();
+      this.notifyOtherProcesses();
       return {
         nextExpectedRevision: BigInt(row.next_revision),
         position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
@@ -153,6 +166,30 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       throw this.translate(error, streamId, expected);
     }
+  }
+
+  /**
+   * Wakes subscribers in other processes. Sent after the append, in its own statement: a NOTIFY
+   * inside the append's transaction holds a global lock until the commit is on disk, which would
+   * make concurrent appends commit one at a time. At most one in flight; bursts coalesce.
+   */
+  private notifyOtherProcesses(): void {
+    if (!this.options.listen) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void this.pool
+      .query(`SELECT pg_notify('mp_events', '')`)
+      .catch(() => undefined) // the poll fallback covers a lost wake-up
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.notifyOtherProcesses();
+        }
+      });
   }
 
   private translate(error: unknown, streamId: string, expected: ExpectedRevision): unknown {
@@ -284,7 +321,7 @@ export class PostgresEventStore implements EventStore {
       });
       if (head.revision !== event.revision - 1n)
         return broken('a previous event of the stream is missing');
-      if (!head.hash.equals(event.raw.previous_hash))
+      if (head.hash.toString('hex') !== event.raw.previous_hash)
         return broken('link to the previous event does not match');
       const expected = eventHash({
         previousHash: head.hash,
@@ -295,8 +332,9 @@ export class PostgresEventStore implements EventStore {
         dataText: event.raw.data,
         metadataText: event.raw.metadata,
       });
-      if (!expected.equals(event.raw.hash)) return broken('stored bytes do not match the hash');
-      heads.set(event.streamId, { revision: event.revision, hash: event.raw.hash });
+      if (expected.toString('hex') !== event.raw.hash)
+        return broken('stored bytes do not match the hash');
+      heads.set(event.streamId, { revision: event.revision, hash: expected });
       return undefined;
     };
 
@@ -320,7 +358,7 @@ export class PostgresEventStore implements EventStore {
         head &&
         (!last ||
           BigInt(head.revision) !== BigInt(last.stream_revision) ||
-          !head.head_hash.equals(last.hash))
+          head.head_hash.toString('hex') !== last.hash)
       ) {
         return {
           ok: false,
@@ -385,7 +423,7 @@ const toRecorded = (row: EventRow): RecordedEvent => {
     position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
     data: JSON.parse(row.data) as unknown,
     metadata,
-    hash: row.hash.toString('hex'),
-    previousHash: row.previous_hash.toString('hex'),
+    hash: row.hash,
+    previousHash: row.previous_hash,
   };
 };
