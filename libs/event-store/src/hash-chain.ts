@@ -9,7 +9,8 @@ const uuidBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 
 
 /**
  * Digest of one event's stored bytes: its id, stream, type, data and metadata exactly as stored
- * (ciphertext included). Computed by the writer, recomputed from the stored bytes by auditors.
+ * (ciphertext included), each text length-prefixed so no two events can share a digest input.
+ * Computed by the writer, recomputed from the stored bytes by auditors.
  */
 export const eventContentDigest = (input: {
   eventId: string;
@@ -17,16 +18,16 @@ export const eventContentDigest = (input: {
   type: string;
   dataText: string;
   metadataText: string;
-}): Buffer =>
-  sha256(
-    Buffer.concat([
-      uuidBytes(input.eventId),
-      sha256(input.streamId),
-      sha256(input.type),
-      sha256(input.dataText),
-      sha256(input.metadataText),
-    ]),
-  );
+}): Buffer => {
+  const hash = createHash('sha256').update(uuidBytes(input.eventId));
+  for (const text of [input.streamId, input.type, input.dataText, input.metadataText]) {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length).update(bytes);
+  }
+  return hash.digest();
+};
 
 /** The chain link: `sha256(previous hash ‖ revision as int8 ‖ content digest)`. Mirrors `mp_append`. */
 export const chainHash = (

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS mp_streams (
 );
 
 CREATE TABLE IF NOT EXISTS mp_events (
-  global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  global_position bigint GENERATED ALWAYS AS IDENTITY,
   transaction_id  xid8 NOT NULL DEFAULT pg_current_xact_id(),
   stream_id       text NOT NULL,
   category        text NOT NULL,
@@ -29,10 +29,10 @@ CREATE TABLE IF NOT EXISTS mp_events (
   metadata        json NOT NULL,
   previous_hash   bytea NOT NULL,
   hash            bytea NOT NULL,
-  UNIQUE (stream_id, stream_revision)
+  UNIQUE (stream_id, stream_revision),
+  -- The log order readers page through: (writing transaction, position inside it).
+  PRIMARY KEY (transaction_id, global_position)
 );
-
-CREATE INDEX IF NOT EXISTS mp_events_log_order ON mp_events (transaction_id, global_position);
 
 -- One round trip per append: lock the stream, check idempotency and the expected revision,
 -- chain the hashes and insert the whole batch in one statement.
@@ -41,8 +41,7 @@ CREATE INDEX IF NOT EXISTS mp_events_log_order ON mp_events (transaction_id, glo
 DROP FUNCTION IF EXISTS mp_append(text, text, uuid[], text[], text[], text[]);
 DROP FUNCTION IF EXISTS mp_event_hash(bytea, uuid, text, bigint, text, text, text);
 
--- p_digests: per event, in hex, sha256(event id ‖ sha256(stream) ‖ sha256(type) ‖ sha256(data) ‖
--- sha256(metadata)) over the exact texts passed here, computed by the writer (hash-chain.ts);
+-- p_digests: per event, in hex, the content digest (eventContentDigest) of the exact texts passed here, computed by the writer (hash-chain.ts);
 -- auditors recompute it from the stored bytes, so a wrong digest shows up as a broken chain.
 CREATE OR REPLACE FUNCTION mp_append(
   p_stream text, p_expected text,
