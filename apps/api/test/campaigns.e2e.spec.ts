@@ -121,6 +121,24 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
   });
 
   describe('When the input is wrong', () => {
+    it('should take a large MJML body (300 KB) and refuse a request over the body limit', async () => {
+      const big = `<mjml><mj-body><mj-text>${'x'.repeat(300_000)}</mj-text></mj-body></mjml>`;
+      const drafted = await draft({ mjmlBody: big });
+      expect(drafted.status).toBe('DRAFT');
+      const tooBig = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({
+          query: DRAFT,
+          variables: { input: aDraftInput({ mjmlBody: 'x'.repeat(3_000_000) }) },
+        }),
+      });
+      expect(tooBig.status).toBe(413);
+      expect((await api.graphql('{ viewer { role } }', {}, apiKey)).data).toEqual({
+        viewer: { role: 'OWNER' },
+      });
+    });
+
     it('should answer CONFLICT for a stale expectedRevision and change nothing', async () => {
       const drafted = await draft();
       const res = await api.graphql(

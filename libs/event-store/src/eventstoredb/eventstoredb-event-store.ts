@@ -39,6 +39,7 @@ import {
   comparePositions,
 } from '../event-store.port.js';
 import { GENESIS_HASH, eventHash } from '../hash-chain.js';
+import { serializeEvent, validateAppend } from '../prepare-append.js';
 
 /*
  * The EventStoreDB adapter of the event store port, on the official gRPC client.
@@ -70,9 +71,6 @@ import { GENESIS_HASH, eventHash } from '../hash-chain.js';
  * `$all` in the connection string (readAll, subscriptions, headPosition, verifyChain).
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Same rule as the SQL adapter: no `$` prefix, so our streams can never be system streams. */
-const STREAM_ID = /^[A-Za-z][A-Za-z0-9_]*(-[A-Za-z0-9_.:-]+)?$/;
 const HASH_HEX = /^[0-9a-f]{64}$/;
 /** Metadata keys reserved for the hash chain. */
 const CHAIN_KEYS = ['previousHash', 'hash'] as const;
@@ -146,17 +144,8 @@ export class EventStoreDbEventStore implements EventStore {
     events: readonly EventToAppend[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
-    if (!STREAM_ID.test(streamId)) {
-      throw new EventStoreError(
-        'INVALID_STREAM_ID',
-        `Invalid stream id: ${JSON.stringify(streamId)}`,
-      );
-    }
-    if (events.length === 0) throw new EventStoreError('INVALID_EVENT', 'Nothing to append');
     const expected = options.expectedRevision ?? 'any';
-    if (typeof expected === 'bigint' && expected < 0n) {
-      throw new EventStoreError('INVALID_EVENT', 'expectedRevision must be >= 0');
-    }
+    validateAppend(streamId, events, expected);
     const now = new Date().toISOString();
     const prepared = events.map((event) => prepare(event, now));
     const placeKnown = expected === 'no_stream' || typeof expected === 'bigint';
@@ -626,10 +615,6 @@ const collect = async <R, E>(
 };
 
 const prepare = (event: EventToAppend, now: string): PreparedEvent => {
-  if (!UUID.test(event.eventId)) {
-    throw new EventStoreError('INVALID_EVENT', `Event id must be a UUID: ${event.eventId}`);
-  }
-  if (!event.type) throw new EventStoreError('INVALID_EVENT', 'Event type is required');
   for (const key of CHAIN_KEYS) {
     if (event.metadata && Object.prototype.hasOwnProperty.call(event.metadata, key)) {
       throw new EventStoreError(
@@ -638,21 +623,13 @@ const prepare = (event: EventToAppend, now: string): PreparedEvent => {
       );
     }
   }
-  const json = JSON.stringify(event.data ?? null) as string | undefined;
-  if (json === undefined)
-    throw new EventStoreError('INVALID_EVENT', `Event data is not JSON: ${event.eventId}`);
-  // Normalise through parse so the client's own JSON.stringify reproduces dataText byte for byte.
-  const data = JSON.parse(json) as unknown;
-  const metadata = JSON.parse(
-    JSON.stringify({
-      schemaVersion: 1,
-      ...event.metadata,
-      timestamp: event.metadata?.timestamp ?? now,
-    }),
-  ) as Record<string, unknown>;
+  const serialized = serializeEvent(event, now);
+  // Normalise through parse so the client's own JSON.stringify reproduces the texts byte for byte.
+  const data = JSON.parse(serialized.dataText) as unknown;
+  const metadata = JSON.parse(serialized.metadataText) as Record<string, unknown>;
   return {
-    eventId: event.eventId.toLowerCase(),
-    type: event.type,
+    eventId: serialized.eventId,
+    type: serialized.type,
     data,
     dataText: JSON.stringify(data),
     metadata,

@@ -16,11 +16,10 @@ import {
   comparePositions,
 } from '../event-store.port.js';
 import { GENESIS_HASH, eventContentDigest, eventHash } from '../hash-chain.js';
+import { serializeEvent, validateAppend } from '../prepare-append.js';
 import { WakeSignal } from '../wake-signal.js';
 import { EVENT_STORE_SCHEMA_SQL } from './event-store.schema.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const STREAM_ID = /^[A-Za-z][A-Za-z0-9_]*(-[A-Za-z0-9_.:-]+)?$/;
 const SCHEMA_LOCK = 0x6d70_0001; // 'mp' + 1: serialises schema setup across processes
 
 export interface PostgresEventStoreOptions {
@@ -105,47 +104,15 @@ export class PostgresEventStore implements EventStore {
     events: readonly EventToAppend[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<AppendResult> {
-    if (!STREAM_ID.test(streamId)) {
-      throw new EventStoreError(
-        'INVALID_STREAM_ID',
-        `Invalid stream id: ${JSON.stringify(streamId)}`,
-      );
-    }
-    if (events.length === 0) throw new EventStoreError('INVALID_EVENT', 'Nothing to append');
     const expected = options.expectedRevision ?? 'any';
-    if (typeof expected === 'bigint' && expected < 0n) {
-      throw new EventStoreError('INVALID_EVENT', 'expectedRevision must be >= 0');
-    }
+    validateAppend(streamId, events, expected);
     const now = new Date().toISOString();
-    const ids: string[] = [];
-    const types: string[] = [];
-    const data: string[] = [];
-    const metadata: string[] = [];
-    const digests: string[] = [];
-    for (const event of events) {
-      if (!UUID.test(event.eventId)) {
-        throw new EventStoreError('INVALID_EVENT', `Event id must be a UUID: ${event.eventId}`);
-      }
-      if (!event.type) throw new EventStoreError('INVALID_EVENT', 'Event type is required');
-      ids.push(event.eventId.toLowerCase());
-      types.push(event.type);
-      data.push(JSON.stringify(event.data ?? null));
-      const metadataText = JSON.stringify({
-        schemaVersion: 1,
-        ...event.metadata,
-        timestamp: event.metadata?.timestamp ?? now,
-      });
-      metadata.push(metadataText);
-      digests.push(
-        eventContentDigest({
-          eventId: ids[ids.length - 1]!,
-          streamId,
-          type: event.type,
-          dataText: data[data.length - 1]!,
-          metadataText,
-        }).toString('hex'),
-      );
-    }
+    const serialized = events.map((event) => serializeEvent(event, now));
+    const digests = serialized.map((e) => eventContentDigest({ ...e, streamId }).toString('hex'));
+    const ids = serialized.map((e) => e.eventId);
+    const types = serialized.map((e) => e.type);
+    const data = serialized.map((e) => e.dataText);
+    const metadata = serialized.map((e) => e.metadataText);
     try {
       const { rows } = await this.pool.query<{
         next_revision: string;
