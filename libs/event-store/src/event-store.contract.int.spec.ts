@@ -60,17 +60,17 @@ const sqlHarness = async (kind: 'pglite' | 'postgres'): Promise<AdapterHarness> 
             type: e.type,
             dataText: data[i]!,
             metadataText: metadata[i]!,
-          }).toString('hex'),
+          }),
         );
         await client.query(
-          `SELECT * FROM mp_append($1, 'any', $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+          `SELECT * FROM mp_append($1, 'any', $2::uuid[], $3::text[], $4::json, $5::json, $6::bytea)`,
           [
             streamId,
             events.map((e) => e.eventId),
             events.map((e) => e.type),
-            data,
-            metadata,
-            digests,
+            `[${data.join(',')}]`,
+            `[${metadata.join(',')}]`,
+            Buffer.concat(digests),
           ],
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -39,17 +39,20 @@ CREATE TABLE IF NOT EXISTS mp_events (
 -- Errors: SQLSTATE MP409 (wrong expected revision, DETAIL = actual revision or -1),
 --         MP422 (event ids already used differently).
 DROP FUNCTION IF EXISTS mp_append(text, text, uuid[], text[], text[], text[]);
+DROP FUNCTION IF EXISTS mp_append(text, text, uuid[], text[], text[], text[], text[]);
 DROP FUNCTION IF EXISTS mp_event_hash(bytea, uuid, text, bigint, text, text, text);
 
--- p_digests: per event, in hex, the content digest (eventContentDigest) of the exact texts passed here, computed by the writer (hash-chain.ts);
+-- p_data / p_metadata: JSON arrays whose elements are stored verbatim (json keeps the text as sent).
+-- p_digests: the 32-byte content digests (eventContentDigest) of those exact texts, concatenated, computed by the writer (hash-chain.ts);
 -- auditors recompute it from the stored bytes, so a wrong digest shows up as a broken chain.
 CREATE OR REPLACE FUNCTION mp_append(
   p_stream text, p_expected text,
-  p_ids uuid[], p_types text[], p_data text[], p_metadata text[], p_digests text[]
+  p_ids uuid[], p_types text[], p_data json, p_metadata json, p_digests bytea
 ) RETURNS TABLE (next_revision bigint, commit_position xid8, prepare_position bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_count    int := cardinality(p_ids);
+  v_category text := split_part(p_stream, '-', 1);
   v_current  bigint;
   v_head     bytea;
   v_first    record;
@@ -95,15 +98,18 @@ BEGIN
 
   FOR i IN 1..v_count LOOP
     v_prev[i] := v_head;
-    v_head := sha256(v_head || int8send(v_current + i) || decode(p_digests[i], 'hex'));
+    v_head := sha256(v_head || int8send(v_current + i) || substring(p_digests FROM (i - 1) * 32 + 1 FOR 32));
     v_hashes[i] := v_head;
   END LOOP;
 
   RETURN QUERY
   WITH inserted AS (
     INSERT INTO mp_events (stream_id, category, stream_revision, event_id, event_type, data, metadata, previous_hash, hash)
-    SELECT p_stream, split_part(p_stream, '-', 1), v_current + x.n, x.id, x.t, x.d::json, x.m::json, x.p, x.h
-      FROM unnest(p_ids, p_types, p_data, p_metadata, v_prev, v_hashes) WITH ORDINALITY AS x(id, t, d, m, p, h, n)
+    SELECT p_stream, v_category, v_current + x.n, x.id, x.t, x.d, x.m, x.p, x.h
+      FROM ROWS FROM (
+        unnest(p_ids), unnest(p_types), json_array_elements(p_data), json_array_elements(p_metadata),
+        unnest(v_prev), unnest(v_hashes)
+      ) WITH ORDINALITY AS x(id, t, d, m, p, h, n)
     RETURNING global_position
   )
   SELECT v_current + v_count, pg_current_xact_id(), max(global_position) FROM inserted;
@@ -114,5 +120,5 @@ $fn$;
 
 -- Plans made while the tables were small would scan them forever after (PGlite never
 -- auto-analyses): plan each call for its own parameters.
-ALTER FUNCTION mp_append(text, text, uuid[], text[], text[], text[], text[]) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION mp_append(text, text, uuid[], text[], json, json, bytea) SET plan_cache_mode = force_custom_plan;
 `;

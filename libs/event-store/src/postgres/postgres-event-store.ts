@@ -108,11 +108,12 @@ export class PostgresEventStore implements EventStore {
     validateAppend(streamId, events, expected);
     const now = new Date().toISOString();
     const serialized = events.map((event) => serializeEvent(event, now));
-    const digests = serialized.map((e) => eventContentDigest({ ...e, streamId }).toString('hex'));
     const ids = serialized.map((e) => e.eventId);
     const types = serialized.map((e) => e.type);
-    const data = serialized.map((e) => e.dataText);
-    const metadata = serialized.map((e) => e.metadataText);
+    // One JSON array per column: no array-literal escaping, and `json` keeps each element verbatim.
+    const data = `[${serialized.map((e) => e.dataText).join(',')}]`;
+    const metadata = `[${serialized.map((e) => e.metadataText).join(',')}]`;
+    const digests = Buffer.concat(serialized.map((e) => eventContentDigest({ ...e, streamId })));
     try {
       const { rows } = await this.pool.query<{
         next_revision: string;
@@ -120,7 +121,7 @@ export class PostgresEventStore implements EventStore {
         prepare_position: string;
       }>(
         `SELECT next_revision::text, commit_position::text, prepare_position::text
-           FROM mp_append($1, $2, $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+           FROM mp_append($1, $2, $3::uuid[], $4::text[], $5::json, $6::json, $7::bytea)`,
         [streamId, expected.toString(), ids, types, data, metadata, digests],
       );
       const row = rows[0]!;
