@@ -1,9 +1,4 @@
-import {
-  type MailpackrRuntime,
-  TenantAdministration,
-  CommandExecutor,
-  hashApiKey,
-} from '#platform';
+import { type MailpackrRuntime, hashApiKey } from '#platform';
 import { ApiKeyEntity } from '#projections';
 
 export interface FirstStartResult {
@@ -38,8 +33,7 @@ export const ensureDefaultTenant = async (
     }
     return undefined;
   }
-  const admin = new TenantAdministration(new CommandExecutor(runtime.store, runtime.codec));
-  const created = await admin.createTenant({
+  const created = await runtime.tenants.createTenant({
     name: 'Default',
     plan: 'free',
     apiKey: bootstrapKey,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import type { INestApplication } from '@nestjs/common';
 
-import { CommandExecutor, MailpackrRuntime, TenantAdministration, loadConfig } from '#platform';
+import { MailpackrRuntime, loadConfig } from '#platform';
 import { type TestDatabase, createTestDatabase } from '#testing';
 
 import { createApp } from '../src/app.factory.js';
@@ -63,10 +63,11 @@ export class ApiTestApp {
 
   /** A new tenant with an owner API key, as `mailpackr tenant create` makes it. */
   async createTenant(name = 'Acme'): Promise<{ tenantId: string; apiKey: string }> {
-    const admin = new TenantAdministration(
-      new CommandExecutor(this.runtime.store, this.runtime.codec),
-    );
-    const created = await admin.createTenant({ name, plan: 'pro', actor: 'test:operator' });
+    const created = await this.runtime.tenants.createTenant({
+      name,
+      plan: 'pro',
+      actor: 'test:operator',
+    });
     await this.runtime.projections.waitFor(created.position!, ['api-keys', 'tenants'], 10_000);
     return { tenantId: created.tenantId, apiKey: created.apiKey };
   }

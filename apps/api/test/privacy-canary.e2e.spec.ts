@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { CommandExecutor, TenantAdministration } from '#platform';
 import { ERASED } from '#privacy';
 import { sqlBackends, tablesHoldingMarker } from '#testing';
 
@@ -26,10 +25,7 @@ describe.each(sqlBackends())('Personal data canary (%s)', (backend) => {
     it('should never hold the owner email or name in plaintext, and read [erased] after shredding', async () => {
       const emailMarker = `canary-${randomUUID()}@example.test`;
       const nameMarker = `Canary ${randomUUID()}`;
-      const admin = new TenantAdministration(
-        new CommandExecutor(api.runtime.store, api.runtime.codec),
-      );
-      const created = await admin.createTenant({
+      const created = await api.runtime.tenants.createTenant({
         name: 'Canary Corp',
         owner: { email: emailMarker, name: nameMarker },
         actor: 'test:operator',

@@ -4,13 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { isDomainError, isTenantPlan } from '#domain';
 
-import {
-  CommandExecutor,
-  ConfigError,
-  MailpackrRuntime,
-  TenantAdministration,
-  loadConfig,
-} from '#platform';
+import { ConfigError, MailpackrRuntime, loadConfig } from '#platform';
 import { isPrivacyError } from '#privacy';
 
 const USAGE = `MailPackr operator CLI
@@ -61,8 +55,7 @@ const run = async (argv: string[]): Promise<number> => {
       const plan = values.plan ?? 'free';
       if (!isTenantPlan(plan)) throw new UsageError(`Unknown plan: ${plan}`);
       const email = values['owner-email'];
-      const admin = new TenantAdministration(new CommandExecutor(runtime.store, runtime.codec));
-      const created = await admin.createTenant({
+      const created = await runtime.tenants.createTenant({
         name,
         plan,
         owner: email ? { email, name: values['owner-name'] ?? null } : undefined,

@@ -21,6 +21,8 @@ import {
   openReadModels,
 } from '#projections';
 
+import { CommandExecutor } from '../commands/command-executor.js';
+import { TenantAdministration } from '../commands/tenant-administration.js';
 import type { AppConfig } from '../config/app.config.js';
 
 const EMBEDDED_LOCK = 'embedded-server.json';
@@ -62,7 +64,15 @@ export class MailpackrRuntime {
     readonly projections: ProjectionRunner,
     readonly databaseUrl: string,
     private readonly closers: Array<() => Promise<void>>,
-  ) {}
+  ) {
+    this.commands = new CommandExecutor(store, codec);
+    this.tenants = new TenantAdministration(this.commands);
+  }
+
+  /** Load → decide → append, with personal fields encrypted on the way in. */
+  readonly commands: CommandExecutor;
+  /** Operator actions on tenants (CLI, first start). */
+  readonly tenants: TenantAdministration;
 
   static async start(config: AppConfig, logger?: RuntimeLogger): Promise<MailpackrRuntime> {
     const closers: Array<() => Promise<void>> = [];

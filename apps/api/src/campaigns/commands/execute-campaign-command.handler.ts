@@ -3,7 +3,6 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 
 import { campaignDecider, toCampaignStreamId } from '#domain';
 import type { MailpackrRuntime } from '#platform';
-import { CommandExecutor } from '#platform';
 
 import { RUNTIME } from '../../runtime/runtime.tokens.js';
 import { type CampaignAck, ExecuteCampaignCommand } from './campaign-commands.js';
@@ -14,15 +13,11 @@ export class ExecuteCampaignCommandHandler implements ICommandHandler<
   ExecuteCampaignCommand,
   CampaignAck
 > {
-  private readonly executor: CommandExecutor;
-
-  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {
-    this.executor = new CommandExecutor(runtime.store, runtime.codec);
-  }
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   async execute({ command, principal, options }: ExecuteCampaignCommand): Promise<CampaignAck> {
     const { campaignId } = command.data;
-    const result = await this.executor.handle(
+    const result = await this.runtime.commands.handle(
       toCampaignStreamId(campaignId),
       campaignDecider,
       command,
