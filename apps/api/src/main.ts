@@ -1,8 +1,6 @@
 import 'reflect-metadata';
 
-import { ConsoleLogger } from '@nestjs/common';
-
-import { type AppConfig, MailpackrRuntime, loadConfig } from '#platform';
+import { type AppConfig, MailpackrRuntime, createLogger, loadConfig } from '#platform';
 
 import { createApp } from './app.factory.js';
 import { ensureDefaultTenant } from './first-start.js';
@@ -28,10 +26,7 @@ const banner = (config: AppConfig, url: string, apiKey?: string): string => {
 
 const main = async (): Promise<void> => {
   const config = loadConfig();
-  const logger = new ConsoleLogger('MailPackr', {
-    json: config.NODE_ENV === 'production',
-    logLevels: [config.LOG_LEVEL, 'error', 'warn', 'fatal'],
-  });
+  const logger = createLogger(config);
   const runtime = await MailpackrRuntime.start(config, logger);
   const firstStart =
     config.MAILPACKR_MODE === 'worker'

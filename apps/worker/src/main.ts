@@ -1,19 +1,15 @@
 import 'reflect-metadata';
 
-import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
-import { MailpackrRuntime, loadConfig } from '#platform';
+import { MailpackrRuntime, createLogger, loadConfig } from '#platform';
 
 import { WorkerModule } from './worker.module.js';
 
 /** `npm run start:worker`: projections (and later delivery) without the API, for scaling out. */
 const main = async (): Promise<void> => {
   const config = loadConfig();
-  const logger = new ConsoleLogger('MailPackr', {
-    json: config.NODE_ENV === 'production',
-    logLevels: [config.LOG_LEVEL, 'error', 'warn', 'fatal'],
-  });
+  const logger = createLogger(config);
   const runtime = await MailpackrRuntime.start(config, logger);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRuntime(runtime), {
     logger,

@@ -53,3 +53,60 @@ export const eventHash = (input: {
   dataText: string;
   metadataText: string;
 }): Buffer => chainHash(input.previousHash, input.revision, eventContentDigest(input));
+
+/** One stored event as an auditor sees it: the stored texts and the stored chain fields. */
+export interface StoredLink {
+  streamId: string;
+  revision: bigint;
+  eventId: string;
+  type: string;
+  dataText: string;
+  metadataText: string;
+  previousHash: Buffer;
+  hash: Buffer;
+}
+
+export interface BrokenLink {
+  streamId: string;
+  revision: bigint;
+  reason: string;
+}
+
+/**
+ * Walks stored events (in stream order per stream, any interleaving of streams) and checks that
+ * each one links to the previous event of its stream and that its hash matches its stored bytes.
+ * `headBefore` loads the stored hash of the event before the first one seen of a stream.
+ */
+export class ChainChecker {
+  private readonly heads = new Map<string, { revision: bigint; hash: Buffer | undefined }>();
+  checked = 0;
+
+  constructor(
+    private readonly headBefore: (
+      streamId: string,
+      revision: bigint,
+    ) => Promise<{ revision: bigint; hash: Buffer | undefined }>,
+  ) {}
+
+  async check(event: StoredLink): Promise<BrokenLink | undefined> {
+    this.checked++;
+    const head =
+      this.heads.get(event.streamId) ??
+      (event.revision === 0n
+        ? { revision: -1n, hash: GENESIS_HASH }
+        : await this.headBefore(event.streamId, event.revision - 1n));
+    const broken = (reason: string): BrokenLink => ({
+      streamId: event.streamId,
+      revision: event.revision,
+      reason,
+    });
+    if (head.revision !== event.revision - 1n)
+      return broken('a previous event of the stream is missing');
+    if (!head.hash?.equals(event.previousHash))
+      return broken('link to the previous event does not match');
+    const expected = eventHash({ ...event, previousHash: head.hash });
+    if (!expected.equals(event.hash)) return broken('stored bytes do not match the hash');
+    this.heads.set(event.streamId, { revision: event.revision, hash: expected });
+    return undefined;
+  }
+}

@@ -14,3 +14,4 @@ export {
   hashApiKey,
 } from './commands/tenant-administration.js';
 export { packageRoot } from './package-root.js';
+export { createLogger } from './logger.js';

@@ -38,7 +38,7 @@ import {
   categoryOf,
   comparePositions,
 } from '../event-store.port.js';
-import { GENESIS_HASH, eventHash } from '../hash-chain.js';
+import { ChainChecker, GENESIS_HASH, eventHash } from '../hash-chain.js';
 import { serializeEvent, validateAppend } from '../prepare-append.js';
 
 /*
@@ -470,39 +470,27 @@ export class EventStoreDbEventStore implements EventStore {
   async verifyChain(
     options: { from?: Position; to?: Position; streamId?: string } = {},
   ): Promise<ChainVerification> {
-    const heads = new Map<string, { revision: bigint; hash: Buffer | undefined }>();
-    let checked = 0;
+    const checker = new ChainChecker((streamId, revision) => this.storedHead(streamId, revision));
     const check = async (event: StoredEvent): Promise<ChainVerification['firstBroken']> => {
-      let head = heads.get(event.streamId);
-      if (!head) {
-        head =
-          event.revision === 0n
-            ? { revision: -1n, hash: GENESIS_HASH }
-            : await this.storedHead(event.streamId, event.revision - 1n);
-      }
-      const broken = (reason: string) => ({
-        streamId: event.streamId,
-        revision: event.revision,
-        reason,
-      });
-      if (head.revision !== event.revision - 1n)
-        return broken('a previous event of the stream is missing');
       const chain = readChain(event);
-      if (!chain) return broken('the event carries no hash chain');
-      if (!head.hash?.equals(chain.previousHash))
-        return broken('link to the previous event does not match');
-      const expected = eventHash({
-        previousHash: head.hash,
-        eventId: event.id,
+      if (!chain) {
+        checker.checked++;
+        return {
+          streamId: event.streamId,
+          revision: event.revision,
+          reason: 'the event carries no hash chain',
+        };
+      }
+      return checker.check({
         streamId: event.streamId,
         revision: event.revision,
+        eventId: event.id,
         type: event.type,
         dataText: dataTextOf(event),
         metadataText: JSON.stringify(chain.metadata),
+        previousHash: chain.previousHash,
+        hash: chain.hash,
       });
-      if (!expected.equals(chain.hash)) return broken('stored bytes do not match the hash');
-      heads.set(event.streamId, { revision: event.revision, hash: chain.hash });
-      return undefined;
     };
 
     if (options.streamId) {
@@ -515,21 +503,19 @@ export class EventStoreDbEventStore implements EventStore {
         });
         for (const event of page) {
           const firstBroken = await check(event);
-          checked++;
-          if (firstBroken) return { ok: false, checked, firstBroken };
+          if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
           fromRevision = event.revision + 1n;
         }
-        if (page.length < pageSize) return { ok: true, checked };
+        if (page.length < pageSize) return { ok: true, checked: checker.checked };
       }
     }
 
     for await (const event of this.scanAll(options.from, 1000)) {
       if (options.to && comparePositions(event.position, options.to) > 0) break;
       const firstBroken = await check(event);
-      checked++;
-      if (firstBroken) return { ok: false, checked, firstBroken };
+      if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
     }
-    return { ok: true, checked };
+    return { ok: true, checked: checker.checked };
   }
 
   /** The stored hash of one earlier event, trusted as the link target like the SQL adapter does. */

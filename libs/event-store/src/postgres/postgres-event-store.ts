@@ -15,7 +15,7 @@ import {
   type SubscribeOptions,
   comparePositions,
 } from '../event-store.port.js';
-import { GENESIS_HASH, eventContentDigest, eventHash } from '../hash-chain.js';
+import { ChainChecker, GENESIS_HASH, eventContentDigest } from '../hash-chain.js';
 import { serializeEvent, validateAppend } from '../prepare-append.js';
 import { WakeSignal } from '../wake-signal.js';
 import { EVENT_STORE_SCHEMA_SQL } from './event-store.schema.js';
@@ -270,41 +270,18 @@ export class PostgresEventStore implements EventStore {
   async verifyChain(
     options: { from?: Position; to?: Position; streamId?: string } = {},
   ): Promise<ChainVerification> {
-    const heads = new Map<string, { revision: bigint; hash: Buffer }>();
-    let checked = 0;
-    const check = async (
-      event: RecordedEvent & { raw: EventRow },
-    ): Promise<ChainVerification['firstBroken']> => {
-      let head = heads.get(event.streamId);
-      if (!head) {
-        head =
-          event.revision === 0n
-            ? { revision: -1n, hash: GENESIS_HASH }
-            : await this.storedHead(event.streamId, event.revision - 1n);
-      }
-      const broken = (reason: string) => ({
-        streamId: event.streamId,
-        revision: event.revision,
-        reason,
+    const checker = new ChainChecker((streamId, revision) => this.storedHead(streamId, revision));
+    const check = (row: EventRow) =>
+      checker.check({
+        streamId: row.stream_id,
+        revision: BigInt(row.stream_revision),
+        eventId: row.event_id,
+        type: row.event_type,
+        dataText: row.data,
+        metadataText: row.metadata,
+        previousHash: Buffer.from(row.previous_hash, 'hex'),
+        hash: Buffer.from(row.hash, 'hex'),
       });
-      if (head.revision !== event.revision - 1n)
-        return broken('a previous event of the stream is missing');
-      if (head.hash.toString('hex') !== event.raw.previous_hash)
-        return broken('link to the previous event does not match');
-      const expected = eventHash({
-        previousHash: head.hash,
-        eventId: event.eventId,
-        streamId: event.streamId,
-        revision: event.revision,
-        type: event.type,
-        dataText: event.raw.data,
-        metadataText: event.raw.metadata,
-      });
-      if (expected.toString('hex') !== event.raw.hash)
-        return broken('stored bytes do not match the hash');
-      heads.set(event.streamId, { revision: event.revision, hash: expected });
-      return undefined;
-    };
 
     if (options.streamId) {
       const { rows } = await this.pool.query<EventRow>(
@@ -312,9 +289,8 @@ export class PostgresEventStore implements EventStore {
         [options.streamId],
       );
       for (const row of rows) {
-        const firstBroken = await check({ ...toRecorded(row), raw: row });
-        checked++;
-        if (firstBroken) return { ok: false, checked, firstBroken };
+        const firstBroken = await check(row);
+        if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
       }
       const stream = await this.pool.query<{ revision: string; head_hash: Buffer }>(
         'SELECT revision::text, head_hash FROM mp_streams WHERE stream_id = $1',
@@ -330,7 +306,7 @@ export class PostgresEventStore implements EventStore {
       ) {
         return {
           ok: false,
-          checked,
+          checked: checker.checked,
           firstBroken: {
             streamId: options.streamId,
             revision: BigInt(head.revision),
@@ -338,22 +314,24 @@ export class PostgresEventStore implements EventStore {
           },
         };
       }
-      return { ok: true, checked };
+      return { ok: true, checked: checker.checked };
     }
 
     let from = options.from;
     for (;;) {
       const rows = await this.readAllRows(from, undefined, 5000);
       for (const row of rows) {
-        const event = toRecorded(row);
-        if (options.to && comparePositions(event.position, options.to) > 0)
-          return { ok: true, checked };
-        const firstBroken = await check({ ...event, raw: row });
-        checked++;
-        if (firstBroken) return { ok: false, checked, firstBroken };
-        from = event.position;
+        const position = {
+          commit: BigInt(row.transaction_id),
+          prepare: BigInt(row.global_position),
+        };
+        if (options.to && comparePositions(position, options.to) > 0)
+          return { ok: true, checked: checker.checked };
+        const firstBroken = await check(row);
+        if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
+        from = position;
       }
-      if (rows.length < 5000) return { ok: true, checked };
+      if (rows.length < 5000) return { ok: true, checked: checker.checked };
     }
   }
 
