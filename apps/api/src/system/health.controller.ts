@@ -4,21 +4,17 @@ import type { MailpackrRuntime } from '#platform';
 
 import { RUNTIME } from '../runtime/runtime.tokens.js';
 
-/** Liveness and readiness for load balancers and orchestrators. No personal data, no auth. */
+/**
+ * Liveness and readiness for load balancers: no auth, no personal data, and cheap (one query),
+ * since anyone can call it. Projection lag is in GraphQL `projectionStatus`, behind an API key.
+ */
 @Controller('health')
 export class HealthController {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   @Get()
-  async health(): Promise<{
-    status: 'ok';
-    projections: Array<{ name: string; eventsBehind: number }>;
-  }> {
+  async health(): Promise<{ status: 'ok' }> {
     await this.runtime.pool.query('SELECT 1');
-    const lag = await this.runtime.projections.lag();
-    return {
-      status: 'ok',
-      projections: lag.map((l) => ({ name: l.name, eventsBehind: l.eventsBehind })),
-    };
+    return { status: 'ok' };
   }
 }
