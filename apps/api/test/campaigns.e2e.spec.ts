@@ -111,6 +111,13 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
       const first = await draft({ idempotencyKey: 'retry-me-1', name: 'Once' });
       const again = await draft({ idempotencyKey: 'retry-me-1', name: 'Once' });
       expect(again).toEqual(first);
+      // The same key on another kind of command is another command.
+      const scheduled = await api.graphql<{ scheduleCampaign: CampaignView }>(
+        SCHEDULE,
+        { input: { id: first.id, sendAt: inOneDay(), idempotencyKey: 'retry-me-1' } },
+        apiKey,
+      );
+      expect(scheduled.data?.scheduleCampaign).toMatchObject({ status: 'SCHEDULED', revision: 1 });
       const list = await api.graphql<{ campaigns: { edges: Array<{ node: CampaignView }> } }>(
         LIST,
         { first: 100 },

@@ -24,8 +24,9 @@ export class ExecuteCampaignCommandHandler implements ICommandHandler<
       {
         tenantId: principal.tenantId,
         actor: `api-key:${principal.apiKeyId}`,
+        // Scoped to tenant and command type: a key reused for another kind of command is a new command.
         commandId: options.idempotencyKey
-          ? `${principal.tenantId}:${options.idempotencyKey}`
+          ? `${principal.tenantId}:${command.type}:${options.idempotencyKey}`
           : undefined,
         expectedRevision:
           options.expectedRevision == null ? undefined : BigInt(options.expectedRevision),
