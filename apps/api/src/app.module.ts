@@ -10,6 +10,7 @@ import { type MailpackrRuntime, packageRoot } from '#platform';
 
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
+import { ExecuteDomainCommandHandler } from './commands/execute-domain-command.handler.js';
 import { ApiError } from './graphql/api-error.js';
 import { DateTimeScalar } from './graphql/date-time.scalar.js';
 import { formatGraphQLError } from './graphql/error-formatter.js';
@@ -66,6 +67,7 @@ export class AppModule {
               ),
           }),
         },
+        ExecuteDomainCommandHandler,
         DateTimeScalar,
         SystemResolver,
       ],

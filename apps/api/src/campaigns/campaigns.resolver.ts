@@ -4,11 +4,12 @@ import { Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 
-import type { CampaignCommand } from '#domain';
+import { type CampaignCommand, campaignDecider, toCampaignStreamId } from '#domain';
 import { uuidFromName } from '#platform';
 import type { CampaignEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { type CommandOptions, ExecuteDomainCommand } from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
 import {
   type Campaign,
@@ -22,10 +23,7 @@ import {
   ReviseCampaignInputDto,
   ScheduleCampaignInputDto,
 } from './campaign.inputs.js';
-import {
-  type CampaignCommandOptions,
-  ExecuteCampaignCommand,
-} from './commands/campaign-commands.js';
+
 import { GetCampaignQuery, ListCampaignsQuery } from './queries/campaign-queries.js';
 
 const MAX_PAGE = 100;
@@ -200,12 +198,20 @@ export class CampaignsResolver {
   private async run(
     principal: Principal,
     command: CampaignCommand,
-    options: CampaignCommandOptions,
+    options: CommandOptions,
   ): Promise<Campaign> {
-    const ack = await this.commandBus.execute(
-      new ExecuteCampaignCommand(command, principal, options),
+    const { campaignId } = command.data;
+    await this.commandBus.execute(
+      new ExecuteDomainCommand(
+        toCampaignStreamId(campaignId),
+        campaignDecider,
+        command,
+        principal,
+        options,
+        ['campaigns'],
+      ),
     );
-    return this.load(principal, ack.campaignId);
+    return this.load(principal, campaignId);
   }
 
   private async load(principal: Principal, campaignId: string): Promise<Campaign> {

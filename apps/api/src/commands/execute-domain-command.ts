@@ -1,0 +1,38 @@
+import { Command } from '@nestjs/cqrs';
+
+import type { Command as DomainCommand, Decider, Event } from '#domain';
+
+import type { Principal } from '../auth/principal.js';
+
+/** What a mutation knows before it reads its result back: the stream's new revision. */
+export interface CommandAck {
+  revision: bigint;
+}
+
+/** The guards a client may send with a mutation. */
+export interface CommandOptions {
+  expectedRevision?: number | null;
+  idempotencyKey?: string | null;
+}
+
+/**
+ * One transport wrapper for every aggregate command: the resolver builds the domain command and
+ * names its stream, its decider and the read models the answer will be read from.
+ */
+export class ExecuteDomainCommand<
+  S = unknown,
+  C extends DomainCommand<string, object> = DomainCommand<string, object>,
+  E extends Event<string, object> = Event<string, object>,
+> extends Command<CommandAck> {
+  constructor(
+    readonly streamId: string,
+    readonly decider: Decider<S, C, E>,
+    readonly command: C,
+    readonly principal: Principal,
+    readonly options: CommandOptions,
+    /** Read models to wait for before answering (read your own writes). */
+    readonly readModels: readonly string[],
+  ) {
+    super();
+  }
+}
