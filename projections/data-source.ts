@@ -3,16 +3,19 @@ import { DataSource } from 'typeorm';
 import { ApiKeyEntity } from './api-keys/api-key.entity.js';
 import { CampaignEntity } from './campaigns/campaign.entity.js';
 import { ProjectionCheckpointEntity } from './checkpoints/projection-checkpoint.entity.js';
+import { ContactListEntity } from './contact-lists/contact-list.entity.js';
 import { InitialReadModels1764400000000 } from './migrations/1764400000000-initial-read-models.js';
+import { ContactLists1764500000000 } from './migrations/1764500000000-contact-lists.js';
 import { TenantEntity } from './tenants/tenant.entity.js';
 
 export const READ_MODEL_ENTITIES = [
+  ContactListEntity,
   CampaignEntity,
   TenantEntity,
   ApiKeyEntity,
   ProjectionCheckpointEntity,
 ];
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764400000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764400000000, ContactLists1764500000000];
 
 const MIGRATION_LOCK = 0x6d70_0003;
 

@@ -10,6 +10,7 @@ import { type MailpackrRuntime, packageRoot } from '#platform';
 
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
+import { ContactListsModule } from './contact-lists/contact-lists.module.js';
 import { ExecuteDomainCommandHandler } from './commands/execute-domain-command.handler.js';
 import { ApiError } from './graphql/api-error.js';
 import { DateTimeScalar } from './graphql/date-time.scalar.js';
@@ -48,6 +49,7 @@ export class AppModule {
           context: ({ req }: { req: unknown }) => ({ req }),
         }),
         CampaignsModule,
+        ContactListsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -84,3 +84,37 @@ export { tenantDecider } from './tenant/tenant.decider.js';
 export { TenantError, tenantErrorKinds, type TenantErrorCode } from './tenant/tenant.errors.js';
 export { TENANT_STREAM_CATEGORY, toTenantStreamId } from './tenant/tenant.stream.js';
 export { PERSONAL_DATA, type PersonalDataDeclaration } from './personal-data.js';
+
+// Contact list
+export type {
+  ContactListCommand,
+  CreateContactList,
+  DeleteContactList,
+  RenameContactList,
+} from './contact-list/contact-list.commands.js';
+export {
+  CONTACT_LIST_EVENT_TYPES,
+  isContactListEventType,
+  type ContactListCreated,
+  type ContactListDeleted,
+  type ContactListEvent,
+  type ContactListEventType,
+  type ContactListRenamed,
+} from './contact-list/contact-list.events.js';
+export {
+  evolveContactList,
+  initialContactListState,
+  type ContactList,
+  type ContactListStatus,
+} from './contact-list/contact-list.state.js';
+export { CONTACT_LIST_LIMITS, decideContactList } from './contact-list/contact-list.decide.js';
+export { contactListDecider } from './contact-list/contact-list.decider.js';
+export {
+  ContactListError,
+  contactListErrorKinds,
+  type ContactListErrorCode,
+} from './contact-list/contact-list.errors.js';
+export {
+  CONTACT_LIST_STREAM_CATEGORY,
+  toContactListStreamId,
+} from './contact-list/contact-list.stream.js';

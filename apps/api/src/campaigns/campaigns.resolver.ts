@@ -11,6 +11,7 @@ import type { CampaignEntity } from '#projections';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { type CommandOptions, ExecuteDomainCommand } from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
+import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pagination.js';
 import {
   type Campaign,
   type CampaignConnection,
@@ -25,9 +26,6 @@ import {
 } from './campaign.inputs.js';
 
 import { GetCampaignQuery, ListCampaignsQuery } from './queries/campaign-queries.js';
-
-const MAX_PAGE = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const toCampaign = (row: CampaignEntity): Campaign => ({
   id: row.campaignId,
@@ -47,21 +45,6 @@ export const toCampaign = (row: CampaignEntity): Campaign => ({
   cancelledAt: row.cancelledAt,
 });
 
-const encodeCursor = (row: CampaignEntity): string =>
-  Buffer.from(`${row.createdAt.toISOString()}|${row.campaignId}`, 'utf8').toString('base64url');
-
-const decodeCursor = (cursor: string): { createdAt: Date; campaignId: string } => {
-  const [iso, campaignId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!campaignId || !UUID.test(campaignId) || Number.isNaN(createdAt.getTime())) {
-    throw new ApiError(
-      'BAD_USER_INPUT',
-      'Invalid cursor: pass back an `endCursor` or `cursor` you received',
-    );
-  }
-  return { createdAt, campaignId };
-};
-
 @Resolver('Campaign')
 export class CampaignsResolver {
   constructor(
@@ -75,8 +58,7 @@ export class CampaignsResolver {
     @CurrentPrincipal() principal: Principal,
     @Args('id') id: string,
   ): Promise<Campaign> {
-    if (!UUID.test(id)) throw new ApiError('BAD_USER_INPUT', 'Campaign id must be a UUID');
-    return this.load(principal, id);
+    return this.load(principal, assertUuid(id, 'Campaign'));
   }
 
   @Query('campaigns')
@@ -86,26 +68,16 @@ export class CampaignsResolver {
     @Args('after') after: string | null,
     @Args('status') status: CampaignStatus | null,
   ): Promise<CampaignConnection> {
-    const size = first ?? 20;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
-      throw new ApiError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE}`);
-    }
-    const page = await this.queryBus.execute(
-      new ListCampaignsQuery(
-        principal.tenantId,
-        size,
-        after ? decodeCursor(after) : undefined,
-        status ?? undefined,
-      ),
+    const size = pageSize(first);
+    const rows = await this.queryBus.execute(
+      new ListCampaignsQuery(principal.tenantId, size, decodeCursor(after), status ?? undefined),
     );
-    const edges = page.items.map((row) => ({ cursor: encodeCursor(row), node: toCampaign(row) }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-    };
+    return toConnection(
+      rows,
+      size,
+      (row) => ({ createdAt: row.createdAt, id: row.campaignId }),
+      toCampaign,
+    );
   }
 
   @Mutation('draftCampaign')

@@ -66,6 +66,24 @@ export class CancelCampaignInput {
     idempotencyKey?: Nullable<string>;
 }
 
+export class CreateContactListInput {
+    name: string;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class RenameContactListInput {
+    id: string;
+    name: string;
+    expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class DeleteContactListInput {
+    id: string;
+    expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
 export class Campaign {
     id: string;
     name: string;
@@ -96,6 +114,25 @@ export class CampaignEdge {
 
 export class CampaignConnection {
     edges: CampaignEdge[];
+    pageInfo: PageInfo;
+}
+
+export class ContactList {
+    id: string;
+    name: string;
+    revision: number;
+    createdAt: DateTime;
+    updatedAt: DateTime;
+    deletedAt?: Nullable<DateTime>;
+}
+
+export class ContactListEdge {
+    cursor: string;
+    node: ContactList;
+}
+
+export class ContactListConnection {
+    edges: ContactListEdge[];
     pageInfo: PageInfo;
 }
 
@@ -134,6 +171,10 @@ export abstract class IQuery {
     abstract campaigns(first?: Nullable<number>, after?: Nullable<string>, status?: Nullable<CampaignStatus>): CampaignConnection | Promise<CampaignConnection>;
 
     abstract projectionStatus(): ProjectionStatus[] | Promise<ProjectionStatus[]>;
+
+    abstract contactList(id: string): Nullable<ContactList> | Promise<Nullable<ContactList>>;
+
+    abstract contactLists(first?: Nullable<number>, after?: Nullable<string>): ContactListConnection | Promise<ContactListConnection>;
 }
 
 export abstract class IMutation {
@@ -144,6 +185,12 @@ export abstract class IMutation {
     abstract scheduleCampaign(input: ScheduleCampaignInput): Campaign | Promise<Campaign>;
 
     abstract cancelCampaign(input: CancelCampaignInput): Campaign | Promise<Campaign>;
+
+    abstract createContactList(input: CreateContactListInput): ContactList | Promise<ContactList>;
+
+    abstract renameContactList(input: RenameContactListInput): ContactList | Promise<ContactList>;
+
+    abstract deleteContactList(input: DeleteContactListInput): ContactList | Promise<ContactList>;
 }
 
 export type DateTime = Date;

@@ -1,19 +1,21 @@
 import { mkdirSync } from 'node:fs';
 
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+import { PgliteWireServer } from './pglite-wire-server.js';
 
 /**
  * Embedded PostgreSQL: PGlite persisted in a data folder (or in memory), served in-process over
- * pglite-socket on a loopback port so the ordinary `pg` pool and TypeORM's postgres driver work
- * unchanged. The embedded default and production share one code path and one SQL.
+ * the PostgreSQL wire protocol on a loopback port (`PgliteWireServer`) so the ordinary `pg` pool
+ * and TypeORM's postgres driver work unchanged. The embedded default and production share one
+ * code path and one SQL.
  *
  * PGlite runs one query at a time and does not fsync: for trying and developing, not production.
  */
 export class EmbeddedPostgres {
   private constructor(
     private readonly db: PGlite,
-    private readonly server: PGLiteSocketServer,
+    private readonly server: PgliteWireServer,
     readonly connectionString: string,
   ) {}
 
@@ -27,9 +29,8 @@ export class EmbeddedPostgres {
       dataDir: dataDir ?? 'memory://',
       loadDataDir: options.fromDump,
     });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
-    await server.start();
-    const [host, port] = server.getServerConn().split(':');
+    const server = new PgliteWireServer(db);
+    const { host, port } = await server.listen();
     return new EmbeddedPostgres(
       db,
       server,
@@ -43,7 +44,7 @@ export class EmbeddedPostgres {
   }
 
   async stop(): Promise<void> {
-    await this.server.stop();
+    await this.server.close();
     await this.db.close();
   }
 }

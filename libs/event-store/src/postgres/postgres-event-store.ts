@@ -46,7 +46,7 @@ const SELECT_COLUMNS = `global_position::text, transaction_id::text, stream_id, 
   event_id::text, event_type, data::text, metadata::text,
   encode(previous_hash, 'hex') AS previous_hash, encode(hash, 'hex') AS hash`;
 
-/** The PostgreSQL adapter; also serves embedded PGlite through pglite-socket with the same SQL. */
+/** The PostgreSQL adapter; also serves embedded PGlite (over `PgliteWireServer`) with the same SQL. */
 export class PostgresEventStore implements EventStore {
   private readonly wake = new WakeSignal();
   private listener?: pg.Client;

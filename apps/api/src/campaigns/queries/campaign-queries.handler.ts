@@ -5,7 +5,7 @@ import type { MailpackrRuntime } from '#platform';
 import { CampaignEntity } from '#projections';
 
 import { RUNTIME } from '../../runtime/runtime.tokens.js';
-import { type CampaignPage, GetCampaignQuery, ListCampaignsQuery } from './campaign-queries.js';
+import { GetCampaignQuery, ListCampaignsQuery } from './campaign-queries.js';
 
 @QueryHandler(GetCampaignQuery)
 export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
@@ -23,7 +23,7 @@ export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
 export class ListCampaignsHandler implements IQueryHandler<ListCampaignsQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
-  async execute({ tenantId, first, after, status }: ListCampaignsQuery): Promise<CampaignPage> {
+  async execute({ tenantId, first, after, status }: ListCampaignsQuery): Promise<CampaignEntity[]> {
     const query = this.runtime.readModels
       .getRepository(CampaignEntity)
       .createQueryBuilder('c')
@@ -32,14 +32,13 @@ export class ListCampaignsHandler implements IQueryHandler<ListCampaignsQuery> {
     if (after) {
       query.andWhere('(c.created_at, c.campaign_id) < (:createdAt, :campaignId)', {
         createdAt: after.createdAt,
-        campaignId: after.campaignId,
+        campaignId: after.id,
       });
     }
-    const rows = await query
+    return query
       .orderBy('c.created_at', 'DESC')
       .addOrderBy('c.campaign_id', 'DESC')
       .limit(first + 1)
       .getMany();
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 }

@@ -2,6 +2,8 @@ import { Query } from '@nestjs/cqrs';
 
 import type { CampaignEntity } from '#projections';
 
+import type { PageCursor } from '../../graphql/pagination.js';
+
 export class GetCampaignQuery extends Query<CampaignEntity | null> {
   constructor(
     readonly tenantId: string,
@@ -11,16 +13,12 @@ export class GetCampaignQuery extends Query<CampaignEntity | null> {
   }
 }
 
-export interface CampaignPage {
-  items: CampaignEntity[];
-  hasNextPage: boolean;
-}
-
-export class ListCampaignsQuery extends Query<CampaignPage> {
+/** Newest first; returns up to `first + 1` rows so the caller knows whether another page follows. */
+export class ListCampaignsQuery extends Query<CampaignEntity[]> {
   constructor(
     readonly tenantId: string,
     readonly first: number,
-    readonly after: { createdAt: Date; campaignId: string } | undefined,
+    readonly after: PageCursor | undefined,
     readonly status: CampaignEntity['status'] | undefined,
   ) {
     super();

@@ -1,0 +1,69 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { IsNull } from 'typeorm';
+
+import type { MailpackrRuntime } from '#platform';
+import { ContactListEntity } from '#projections';
+
+import type { PageCursor } from '../graphql/pagination.js';
+import { RUNTIME } from '../runtime/runtime.tokens.js';
+
+/** One list of a tenant; `includeDeleted` only for the answer to a delete. */
+export class GetContactListQuery extends Query<ContactListEntity | null> {
+  constructor(
+    readonly tenantId: string,
+    readonly listId: string,
+    readonly includeDeleted = false,
+  ) {
+    super();
+  }
+}
+
+/** Newest first; up to `first + 1` rows so the caller knows whether another page follows. */
+export class ListContactListsQuery extends Query<ContactListEntity[]> {
+  constructor(
+    readonly tenantId: string,
+    readonly first: number,
+    readonly after: PageCursor | undefined,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetContactListQuery)
+export class GetContactListHandler implements IQueryHandler<GetContactListQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  execute({
+    tenantId,
+    listId,
+    includeDeleted,
+  }: GetContactListQuery): Promise<ContactListEntity | null> {
+    return this.runtime.readModels.getRepository(ContactListEntity).findOne({
+      where: { tenantId, listId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
+    });
+  }
+}
+
+@QueryHandler(ListContactListsQuery)
+export class ListContactListsHandler implements IQueryHandler<ListContactListsQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  execute({ tenantId, first, after }: ListContactListsQuery): Promise<ContactListEntity[]> {
+    const query = this.runtime.readModels
+      .getRepository(ContactListEntity)
+      .createQueryBuilder('l')
+      .where('l.tenant_id = :tenantId AND l.deleted_at IS NULL', { tenantId });
+    if (after) {
+      query.andWhere('(l.created_at, l.list_id) < (:createdAt, :listId)', {
+        createdAt: after.createdAt,
+        listId: after.id,
+      });
+    }
+    return query
+      .orderBy('l.created_at', 'DESC')
+      .addOrderBy('l.list_id', 'DESC')
+      .limit(first + 1)
+      .getMany();
+  }
+}
