@@ -78,8 +78,13 @@ export class PgliteWireServer {
           return;
         }
         await this.acquire(connection);
-        const reply = await this.db.execProtocolRaw(message.bytes);
-        if (reply.length > 0 && !connection.closed) connection.socket.write(reply);
+        // Streamed: large results go out in chunks as PGlite produces them.
+        await this.db.execProtocolRawStream(message.bytes, {
+          onRawData: (chunk) => {
+            // A copy: the chunk is a view of WebAssembly memory that the next query overwrites.
+            if (chunk.length > 0 && !connection.closed) connection.socket.write(Buffer.from(chunk));
+          },
+        });
         // A request ends with Sync or a simple Query; the session stays ours inside a transaction.
         if (
           (message.kind === 'startup' || message.type === 'S' || message.type === 'Q') &&
