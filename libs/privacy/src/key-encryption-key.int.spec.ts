@@ -8,14 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LocalKeyEncryptionKey, loadKeyEncryptionKey } from './key-encryption-key.js';
 import { PrivacyError } from './privacy.errors.js';
 
-const rejection = async (promise: Promise<unknown>): Promise<PrivacyError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PrivacyError);
-  return error as PrivacyError;
-};
+import { rejectionOf } from '#testing';
+
+const rejection = (promise: Promise<unknown>): Promise<PrivacyError> =>
+  rejectionOf(promise, PrivacyError);
 
 describe('loadKeyEncryptionKey from a key file', () => {
   let folder: string;

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type pg from 'pg';
 
 import { createPool } from '#event-store';
-import { type TestDatabase, createTestDatabase, reportSkipped, sqlBackends } from '#testing';
+import {
+  type TestDatabase,
+  createTestDatabase,
+  reportSkipped,
+  sqlBackends,
+  rejectionOf,
+} from '#testing';
 
 import { ERASED, isEncryptedField } from './encrypted-field.js';
 import { LocalKeyEncryptionKey } from './key-encryption-key.js';
@@ -46,14 +52,8 @@ const aRecipientAdded = (overrides: Partial<RecipientAddedData> = {}): Recipient
   ...overrides,
 });
 
-const rejection = async (promise: Promise<unknown>): Promise<PrivacyError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PrivacyError);
-  return error as PrivacyError;
-};
+const rejection = (promise: Promise<unknown>): Promise<PrivacyError> =>
+  rejectionOf(promise, PrivacyError);
 
 describe.each(sqlBackends())('PersonalDataCodec on %s', (kind) => {
   let database: TestDatabase;

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@je
 import type pg from 'pg';
 
 import { createPool } from '#event-store';
-import { type TestDatabase, createTestDatabase, reportSkipped, sqlBackends } from '#testing';
+import {
+  type TestDatabase,
+  createTestDatabase,
+  reportSkipped,
+  sqlBackends,
+  rejectionOf,
+} from '#testing';
 
 import { ERASED, type EncryptedField, isEncryptedField } from './encrypted-field.js';
 import { LocalKeyEncryptionKey } from './key-encryption-key.js';
@@ -14,14 +20,8 @@ import { PrivacyError } from './privacy.errors.js';
 if (!process.env.DATABASE_URL)
   reportSkipped('PersonalDataVault on PostgreSQL', 'DATABASE_URL not set');
 
-const rejection = async (promise: Promise<unknown>): Promise<PrivacyError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PrivacyError);
-  return error as PrivacyError;
-};
+const rejection = (promise: Promise<unknown>): Promise<PrivacyError> =>
+  rejectionOf(promise, PrivacyError);
 
 describe.each(sqlBackends())('PersonalDataVault on %s', (kind) => {
   let database: TestDatabase;

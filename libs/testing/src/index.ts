@@ -6,3 +6,4 @@ export * from './builders/tenant.builders.js';
 export * from './projection-harness.js';
 export * from './canary.js';
 export * from './builders/contact-list.builders.js';
+export * from './rejection.js';

@@ -6,6 +6,7 @@ import type { MailpackrRuntime } from '#platform';
 import { ContactListEntity } from '#projections';
 
 import type { PageCursor } from '../graphql/pagination.js';
+import { newestFirstPage } from '../graphql/keyset-page.js';
 import { RUNTIME } from '../runtime/runtime.tokens.js';
 
 /** One list of a tenant; `includeDeleted` only for the answer to a delete. */
@@ -54,16 +55,6 @@ export class ListContactListsHandler implements IQueryHandler<ListContactListsQu
       .getRepository(ContactListEntity)
       .createQueryBuilder('l')
       .where('l.tenant_id = :tenantId AND l.deleted_at IS NULL', { tenantId });
-    if (after) {
-      query.andWhere('(l.created_at, l.list_id) < (:createdAt, :listId)', {
-        createdAt: after.createdAt,
-        listId: after.id,
-      });
-    }
-    return query
-      .orderBy('l.created_at', 'DESC')
-      .addOrderBy('l.list_id', 'DESC')
-      .limit(first + 1)
-      .getMany();
+    return newestFirstPage(query, 'list_id', first, after);
   }
 }

@@ -4,6 +4,7 @@ import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { MailpackrRuntime } from '#platform';
 import { CampaignEntity } from '#projections';
 
+import { newestFirstPage } from '../../graphql/keyset-page.js';
 import { RUNTIME } from '../../runtime/runtime.tokens.js';
 import { GetCampaignQuery, ListCampaignsQuery } from './campaign-queries.js';
 
@@ -29,16 +30,6 @@ export class ListCampaignsHandler implements IQueryHandler<ListCampaignsQuery> {
       .createQueryBuilder('c')
       .where('c.tenant_id = :tenantId', { tenantId });
     if (status) query.andWhere('c.status = :status', { status });
-    if (after) {
-      query.andWhere('(c.created_at, c.campaign_id) < (:createdAt, :campaignId)', {
-        createdAt: after.createdAt,
-        campaignId: after.id,
-      });
-    }
-    return query
-      .orderBy('c.created_at', 'DESC')
-      .addOrderBy('c.campaign_id', 'DESC')
-      .limit(first + 1)
-      .getMany();
+    return newestFirstPage(query, 'campaign_id', first, after);
   }
 }
