@@ -6,6 +6,11 @@ import { ProjectionCheckpointEntity } from './checkpoints/projection-checkpoint.
 import { ContactListEntity } from './contact-lists/contact-list.entity.js';
 import { InitialReadModels1764400000000 } from './migrations/1764400000000-initial-read-models.js';
 import { ContactLists1764500000000 } from './migrations/1764500000000-contact-lists.js';
+import { ErasureReceiptEntity } from './erasure-receipts/erasure-receipt.entity.js';
+import { Recipients1764600000000 } from './migrations/1764600000000-recipients.js';
+import { RecipientMembershipEntity } from './recipients/recipient-membership.entity.js';
+import { RecipientEntity } from './recipients/recipient.entity.js';
+import { SuppressionEntity } from './suppressions/suppression.entity.js';
 import { TenantEntity } from './tenants/tenant.entity.js';
 
 export const READ_MODEL_ENTITIES = [
@@ -13,9 +18,17 @@ export const READ_MODEL_ENTITIES = [
   CampaignEntity,
   TenantEntity,
   ApiKeyEntity,
+  RecipientEntity,
+  RecipientMembershipEntity,
+  SuppressionEntity,
+  ErasureReceiptEntity,
   ProjectionCheckpointEntity,
 ];
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764400000000, ContactLists1764500000000];
+export const READ_MODEL_MIGRATIONS = [
+  InitialReadModels1764400000000,
+  ContactLists1764500000000,
+  Recipients1764600000000,
+];
 
 const MIGRATION_LOCK = 0x6d70_0003;
 

@@ -13,10 +13,32 @@ export {
   contactListsProjection,
   type ContactListRow,
 } from './contact-lists/contact-lists.projection.js';
+export { RecipientEntity } from './recipients/recipient.entity.js';
+export { RecipientMembershipEntity } from './recipients/recipient-membership.entity.js';
+export {
+  recipientsProjection,
+  type RecipientMembershipRow,
+  type RecipientRow,
+} from './recipients/recipients.projection.js';
+export { SuppressionEntity } from './suppressions/suppression.entity.js';
+export {
+  SUPPRESSION_REASONS,
+  suppressionsProjection,
+  type SuppressionReason,
+  type SuppressionRow,
+} from './suppressions/suppressions.projection.js';
+export { ErasureReceiptEntity } from './erasure-receipts/erasure-receipt.entity.js';
+export {
+  erasureReceiptsProjection,
+  type ErasureReceiptRow,
+} from './erasure-receipts/erasure-receipts.projection.js';
 
 import { apiKeysProjection } from './api-keys/api-keys.projection.js';
 import { campaignsProjection } from './campaigns/campaigns.projection.js';
 import { contactListsProjection } from './contact-lists/contact-lists.projection.js';
+import { erasureReceiptsProjection } from './erasure-receipts/erasure-receipts.projection.js';
+import { recipientsProjection } from './recipients/recipients.projection.js';
+import { suppressionsProjection } from './suppressions/suppressions.projection.js';
 import { tenantsProjection } from './tenants/tenants.projection.js';
 
 /** Every read model the worker keeps up to date. */
@@ -25,4 +47,7 @@ export const ALL_PROJECTIONS = [
   tenantsProjection,
   apiKeysProjection,
   contactListsProjection,
+  recipientsProjection,
+  suppressionsProjection,
+  erasureReceiptsProjection,
 ] as const;

@@ -94,6 +94,10 @@ const parseCommandLine = () => {
     /** Events of 100-event appends per measurement. */
     batchedEvents: quick ? 4_000 : 50_000,
     batchSize: 100,
+    /** New streams (one event each) written with `appendMany` per measurement. */
+    bulkStreams: quick ? 4_000 : 60_000,
+    /** Streams per `appendMany` call. */
+    bulkCallSize: 1_000,
     /** Events in the log for the catch-up read. */
     catchUpEvents: positiveInt(values.events, 'events') ?? (quick ? 5_000 : 200_000),
     catchUpPageSize: 1_000,
@@ -281,6 +285,8 @@ const RAW_INSERT_ONE =
   'INSERT INTO bench_raw (stream_id, data, metadata) VALUES ($1, $2::json, $3::json)';
 const RAW_INSERT_MANY = `INSERT INTO bench_raw (stream_id, data, metadata)
   SELECT $1, x.d::json, x.m::json FROM unnest($2::text[], $3::text[]) AS x(d, m)`;
+const RAW_INSERT_STREAMS = `INSERT INTO bench_raw (stream_id, data, metadata)
+  SELECT x.s, x.d::json, x.m::json FROM unnest($1::text[], $2::text[], $3::text[]) AS x(s, d, m)`;
 const RAW_PAGE = `SELECT global_position, transaction_id::text AS transaction_id, stream_id, stream_revision,
     event_id, event_type, data, metadata, previous_hash, hash
   FROM mp_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
@@ -536,6 +542,65 @@ class BackendBench {
     );
   }
 
+  // 2b. Bulk new streams (appendMany) ----------------------------------------------------------
+
+  async bulkNewStreams(writers: number): Promise<void> {
+    const size = this.sizes.bulkCallSize;
+    const perWriter = Math.max(
+      1,
+      Math.ceil(this.sizes.bulkStreams / (this.sizes.rounds * writers * size)),
+    );
+    const prepare = (count = perWriter) =>
+      Array.from({ length: writers }, (_, w) =>
+        Array.from({ length: count }, (_, c) =>
+          Array.from({ length: size }, (_, i) => benchEvent((w * count + c) * size + i)),
+        ),
+      );
+    const streamId = (prefix: string, w: number, c: number, i: number) =>
+      `bench_bulk-${prefix}.w${w}.c${c}.s${i}`;
+
+    const ours = async (prefix: string, calls: EventToAppend[][][]) =>
+      timeWriters(writers, calls[0]!.length, async (w, c) => {
+        await this.store.appendMany(
+          calls[w]![c]!.map((event, i) => ({
+            streamId: streamId(prefix, w, c, i),
+            events: [event],
+            expectedRevision: 'no_stream' as const,
+          })),
+        );
+      });
+    const raw = async (prefix: string, calls: EventToAppend[][][]) =>
+      timeWriters(writers, calls[0]!.length, async (w, c) => {
+        const events = calls[w]![c]!;
+        const now = new Date().toISOString();
+        await this.pool.query(RAW_INSERT_STREAMS, [
+          events.map((_, i) => streamId(prefix, w, c, i)),
+          events.map((e) => JSON.stringify(e.data ?? null)),
+          events.map((e) => metadataText(e.metadata, now)),
+        ]);
+      });
+
+    await ours(`warm${tag()}`, prepare(Math.min(perWriter, 2)));
+    await raw(`warm${tag()}`, prepare(Math.min(perWriter, 2)));
+
+    const figures = await this.rounds(
+      `bulk new streams x${writers}`,
+      async () => ({ events: writers * perWriter * size, ms: await ours(tag(), prepare()) }),
+      async () => ({ events: writers * perWriter * size, ms: await raw(tag(), prepare()) }),
+    );
+    this.record(
+      {
+        measurement: `bulk new streams (appendMany ${size} x 1 event), ${writers} writer${writers > 1 ? 's' : ''}`,
+        key: `bulk_new_streams_w${writers}`,
+        writers,
+        eventsPerCall: size,
+        raw_baseline: `one multi-row INSERT ... SELECT FROM unnest(text[], text[], text[]) of the same ${size} rows (one stream id each) into bench_raw, same concurrency`,
+      },
+      figures.ours,
+      figures.raw,
+    );
+  }
+
   // 3. Catch-up read ---------------------------------------------------------------------------
 
   async catchUp(): Promise<void> {
@@ -777,6 +842,8 @@ const runBackend = async (
     await bench.singleAppends(8);
     await bench.batchedAppends(1);
     await bench.batchedAppends(4);
+    await bench.bulkNewStreams(1);
+    await bench.bulkNewStreams(4);
     await bench.catchUp();
     await bench.rebuild();
     bench.info.tableScans = await bench.tableScans();
@@ -817,6 +884,15 @@ const checkTargets = (backend: BackendName, results: readonly Result[]): TargetC
         target: 'ours >= 30,000 events/s',
         value: r.ours.eventsPerSec,
         met: r.ours.eventsPerSec >= 30_000,
+      });
+    }
+    if (backend === 'postgres' && r.key === 'bulk_new_streams_w1') {
+      checks.push({
+        backend,
+        measurement: r.measurement,
+        target: 'ours >= 40,000 streams/s',
+        value: r.ours.eventsPerSec,
+        met: r.ours.eventsPerSec >= 40_000,
       });
     }
     if (backend === 'postgres' && r.key === 'catch_up') {

@@ -1,4 +1,5 @@
 import type { EventFilter, RecordedEvent } from '#event-store';
+import { type SealedField, isEncryptedField } from '#privacy';
 
 /** Runs SQL inside the projection's transaction. */
 export interface SqlExecutor {
@@ -82,23 +83,42 @@ export const defineRowProjection = <Row extends VersionedRow>(
       if (row) upserts.push(row);
       else deletes.push(rowKey);
     }
-    if (upserts.length > 0) {
-      const columns = Object.keys(upserts[0]!).map(quoteIdent);
-      const updates = columns.filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`);
-      await sql.query(
-        `INSERT INTO ${table} (${columns.join(', ')})
-         SELECT ${columns.join(', ')} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
-         ON CONFLICT (${key}) DO UPDATE SET ${updates.join(', ')}`,
-        [JSON.stringify(upserts)],
-      );
-    }
+    if (upserts.length > 0) await upsertRows(sql, table, key, upserts);
     if (deletes.length > 0) {
       await sql.query(`DELETE FROM ${table} WHERE ${key} = ANY(${keyArray})`, [deletes]);
     }
   },
 });
 
+/**
+ * Inserts or replaces rows (all with the same columns) in one statement. `table` and `key` are
+ * quoted identifiers. Rows travel as one JSON parameter, so a batch is one round trip.
+ */
+export const upsertRows = async (
+  sql: SqlExecutor,
+  table: string,
+  key: string,
+  rows: readonly object[],
+): Promise<void> => {
+  const columns = Object.keys(rows[0]!).map(quoteIdent);
+  const updates = columns.filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`);
+  await sql.query(
+    `INSERT INTO ${table} (${columns.join(', ')})
+     SELECT ${columns.join(', ')} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
+     ON CONFLICT (${key}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+    [JSON.stringify(rows)],
+  );
+};
+
 export const quoteIdent = (name: string): string => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Unsafe SQL identifier: ${name}`);
   return `"${name}"`;
 };
+
+/**
+ * A personal field as a read model keeps it: the event's ciphertext and the context it was
+ * encrypted under (`RecipientAdded.email`), which decryption needs. Anything that is not
+ * ciphertext is dropped (null), so a plaintext value can never land in a read model by mistake.
+ */
+export const seal = (context: string, value: unknown): SealedField | null =>
+  isEncryptedField(value) ? { context, field: value } : null;

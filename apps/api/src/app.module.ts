@@ -11,9 +11,11 @@ import { type MailpackrRuntime, packageRoot } from '#platform';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { ContactListsModule } from './contact-lists/contact-lists.module.js';
+import { RecipientsModule } from './recipients/recipients.module.js';
 import { ExecuteDomainCommandHandler } from './commands/execute-domain-command.handler.js';
 import { ApiError } from './graphql/api-error.js';
 import { DateTimeScalar } from './graphql/date-time.scalar.js';
+import { JsonObjectScalar } from './graphql/json-object.scalar.js';
 import { formatGraphQLError } from './graphql/error-formatter.js';
 import { CLOCK, RUNTIME } from './runtime/runtime.tokens.js';
 import { HealthController } from './system/health.controller.js';
@@ -50,6 +52,7 @@ export class AppModule {
         }),
         CampaignsModule,
         ContactListsModule,
+        RecipientsModule,
       ],
       controllers: [HealthController],
       providers: [
@@ -71,6 +74,7 @@ export class AppModule {
         },
         ExecuteDomainCommandHandler,
         DateTimeScalar,
+        JsonObjectScalar,
         SystemResolver,
       ],
       exports: [RUNTIME, CLOCK],

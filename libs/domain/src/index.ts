@@ -118,3 +118,71 @@ export {
   CONTACT_LIST_STREAM_CATEGORY,
   toContactListStreamId,
 } from './contact-list/contact-list.stream.js';
+
+// Recipient
+export {
+  checkEmail,
+  type EmailCheck,
+  type EmailProblem,
+  type NormalisedEmail,
+} from './recipient/email-address.js';
+export type {
+  AddRecipient,
+  ConfirmOptIn,
+  ConsentGiven,
+  CorrectRecipient,
+  EmailInput,
+  EraseRecipient,
+  ImportRecipient,
+  LiftRestriction,
+  ObjectToProcessing,
+  RecipientCommand,
+  RequestOptIn,
+  RestrictRecipient,
+  SubscribeRecipient,
+  UnsubscribeRecipient,
+} from './recipient/recipient.commands.js';
+export {
+  RECIPIENT_EVENT_TYPES,
+  isRecipientEventType,
+  type ConsentEvidence,
+  type ConsentSource,
+  type ErasureBasis,
+  type OptInConfirmed,
+  type OptInRequested,
+  type RecipientAdded,
+  type RecipientAttributes,
+  type RecipientCorrected,
+  type RecipientErased,
+  type RecipientEvent,
+  type RecipientEventType,
+  type RecipientObjected,
+  type RecipientRestricted,
+  type RecipientRestrictionLifted,
+  type RecipientSubscribed,
+  type RecipientUnsubscribed,
+} from './recipient/recipient.events.js';
+export {
+  evolveRecipient,
+  initialRecipientState,
+  isSendable,
+  type ActiveRecipient,
+  type ErasedRecipient,
+  type Membership,
+  type MembershipStatus,
+  type Recipient,
+  type RecipientStatus,
+} from './recipient/recipient.state.js';
+export {
+  CONSENT_SOURCES,
+  ERASURE_BASES,
+  RECIPIENT_LIMITS,
+  decideRecipient,
+} from './recipient/recipient.decide.js';
+export { recipientDecider } from './recipient/recipient.decider.js';
+export {
+  RecipientError,
+  recipientErrorKinds,
+  type RecipientErrorCode,
+} from './recipient/recipient.errors.js';
+export { RECIPIENT_STREAM_CATEGORY, toRecipientStreamId } from './recipient/recipient.stream.js';

@@ -11,4 +11,9 @@ export interface PersonalDataDeclaration {
 
 export const PERSONAL_DATA: Readonly<Record<string, PersonalDataDeclaration>> = {
   TenantCreated: { subject: 'owner.accountId', fields: ['owner.email', 'owner.name'] },
+  RecipientAdded: { subject: 'recipientId', fields: ['email', 'name', 'attributes'] },
+  RecipientCorrected: { subject: 'recipientId', fields: ['email', 'name', 'attributes'] },
+  RecipientSubscribed: { subject: 'recipientId', fields: ['consent.ipAddress'] },
+  OptInRequested: { subject: 'recipientId', fields: ['consent.ipAddress'] },
+  OptInConfirmed: { subject: 'recipientId', fields: ['ipAddress'] },
 };

@@ -406,6 +406,277 @@ describe.each(adapters)('Event store contract: $name', ({ open }) => {
     });
   });
 
+  describe('When appending to many streams in one call', () => {
+    it('should write every new stream with revisions 0..n and its metadata', async () => {
+      // Given new streams with one to three events each
+      const requests = [1, 2, 3, 1, 2].map((n) => ({
+        streamId: `bulk-${randomUUID()}`,
+        events: events(n),
+      }));
+      // When they are appended in one call
+      const results = await store.appendMany([
+        { ...requests[0]!, expectedRevision: 'no_stream' as const },
+        ...requests.slice(1),
+      ]);
+      // Then each stream reads back in order, with its metadata, and its result points at its last event
+      expect(results.map((r) => r.nextExpectedRevision)).toEqual(
+        requests.map((r) => BigInt(r.events.length - 1)),
+      );
+      const read = await store.readStreams(requests.map((r) => r.streamId));
+      requests.forEach((request, i) => {
+        const stored = read.get(request.streamId)!;
+        expect(stored.map((e) => e.eventId)).toEqual(request.events.map((e) => e.eventId));
+        expect(stored.map((e) => e.revision)).toEqual(request.events.map((_, n) => BigInt(n)));
+        expect(stored.map((e) => e.streamId)).toEqual(request.events.map(() => request.streamId));
+        stored.forEach((event, n) => {
+          expect(event.metadata).toMatchObject({
+            ...request.events[n]!.metadata,
+            schemaVersion: 1,
+          });
+          expect(typeof event.metadata.timestamp).toBe('string');
+          expect(event.data).toEqual(request.events[n]!.data);
+        });
+        expect(comparePositions(stored[stored.length - 1]!.position, results[i]!.position)).toBe(0);
+      });
+    });
+
+    it('should return positions in request order and show the events in the global log', async () => {
+      // Given the head of the log and new streams of one category
+      const head = await store.headPosition();
+      const category = `bulklog${randomUUID().slice(0, 8)}`;
+      const requests = Array.from({ length: 6 }, (_, i) => ({
+        streamId: `${category}-${randomUUID()}`,
+        events: events(1 + (i % 2)),
+      }));
+      // When they are appended in one call
+      const results = await store.appendMany(requests);
+      // Then the results' positions grow in request order and the log holds every event in that order
+      for (let i = 1; i < results.length; i++) {
+        expect(comparePositions(results[i - 1]!.position, results[i]!.position)).toBeLessThan(0);
+      }
+      const logged = await store.readAll({ from: head, filter: { categories: [category] } });
+      expect(logged.map((e) => e.eventId)).toEqual(
+        requests.flatMap((r) => r.events.map((e) => e.eventId)),
+      );
+    });
+
+    it('should write nothing and name the stream when one expected revision among many is wrong', async () => {
+      // Given an existing stream at revision 1 and three new streams
+      const existing = `bulk-${randomUUID()}`;
+      await store.append(existing, events(2));
+      const fresh = [0, 1, 2].map(() => `bulk-${randomUUID()}`);
+      const request = (streamId: string) => ({ streamId, events: events(1) });
+      // When one call expects the existing stream at revision 0 among the new ones
+      const attempt = store.appendMany([
+        request(fresh[0]!),
+        request(fresh[1]!),
+        { ...request(existing), expectedRevision: 0n },
+        request(fresh[2]!),
+      ]);
+      // Then it fails naming that stream, and nothing of the call is written
+      await expect(attempt).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(attempt).rejects.toMatchObject({
+        streamId: existing,
+        expected: '0',
+        actual: 1n,
+      });
+      // And so do 'no_stream' on an existing stream and 'stream_exists' on a missing one
+      await expect(
+        store.appendMany([
+          request(fresh[0]!),
+          { ...request(existing), expectedRevision: 'no_stream' },
+        ]),
+      ).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: existing });
+      await expect(
+        store.appendMany([
+          { ...request(fresh[0]!), expectedRevision: 'any' },
+          { ...request(fresh[1]!), expectedRevision: 'stream_exists' },
+        ]),
+      ).rejects.toMatchObject({
+        code: 'WRONG_EXPECTED_REVISION',
+        streamId: fresh[1],
+        actual: 'no_stream',
+      });
+      const read = await store.readStreams([...fresh, existing]);
+      for (const id of fresh) expect(read.get(id)).toEqual([]);
+      expect(read.get(existing)).toHaveLength(2);
+    });
+
+    it('should return the first results and write nothing when the same batch is appended again', async () => {
+      // Given a batch appended once
+      const batch = [2, 1, 3].map((n) => ({
+        streamId: `bulkidem-${randomUUID()}`,
+        events: events(n),
+        expectedRevision: 'no_stream' as const,
+      }));
+      const first = await store.appendMany(batch);
+      // When the same batch is appended again, alone and beside a new stream
+      const again = await store.appendMany(batch);
+      const extra = { streamId: `bulkidem-${randomUUID()}`, events: events(2) };
+      const mixed = await store.appendMany([batch[0]!, extra, batch[2]!]);
+      // Then the stored results come back and only the new stream is written
+      expect(again).toEqual(first);
+      expect(mixed[0]).toEqual(first[0]);
+      expect(mixed[2]).toEqual(first[2]);
+      expect(mixed[1]!.nextExpectedRevision).toBe(1n);
+      const read = await store.readStreams([...batch.map((r) => r.streamId), extra.streamId]);
+      expect([...read.values()].map((stored) => stored.length)).toEqual([2, 1, 3, 2]);
+      // And a batch that only partly repeats stored events is refused
+      await expect(
+        store.appendMany([
+          { streamId: batch[2]!.streamId, events: [batch[2]!.events[0]!, anEvent()] },
+        ]),
+      ).rejects.toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
+    });
+
+    it('should refuse invalid calls before writing anything', async () => {
+      const a = `bulk-${randomUUID()}`;
+      const b = `bulk-${randomUUID()}`;
+      // Given a call that names a stream twice, then one with an empty request
+      await expect(
+        store.appendMany([
+          { streamId: a, events: events(1) },
+          { streamId: b, events: events(1) },
+          { streamId: a, events: events(1) },
+        ]),
+      ).rejects.toMatchObject({ code: 'DUPLICATE_STREAM' });
+      await expect(
+        store.appendMany([
+          { streamId: a, events: events(1) },
+          { streamId: b, events: [] },
+        ]),
+      ).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+      await expect(
+        store.appendMany([{ streamId: 'not a stream!', events: events(1) }]),
+      ).rejects.toMatchObject({ code: 'INVALID_STREAM_ID' });
+      // Then nothing is written, and an empty call is an empty answer
+      expect(await store.readStream(a)).toEqual([]);
+      expect(await store.readStream(b)).toEqual([]);
+      expect(await store.appendMany([])).toEqual([]);
+    });
+
+    it('should keep the hash chain verifiable', async () => {
+      // Given a stream with events appended one by one
+      const existing = `bulkaudit-${randomUUID()}`;
+      await store.append(existing, events(2));
+      const fresh = `bulkaudit-${randomUUID()}`;
+      // When more events for it and a new stream are appended in one call
+      await store.appendMany([
+        { streamId: fresh, events: events(3) },
+        { streamId: existing, events: events(2), expectedRevision: 1n },
+      ]);
+      // Then both chains link and verify, and so does the whole log
+      const stored = await store.readStream(existing);
+      expect(stored[2]!.previousHash).toBe(stored[1]!.hash);
+      expect(await store.verifyChain({ streamId: existing })).toEqual({ ok: true, checked: 4 });
+      expect(await store.verifyChain({ streamId: fresh })).toEqual({ ok: true, checked: 3 });
+      expect((await store.verifyChain()).ok).toBe(true);
+    });
+
+    it('should lose and duplicate nothing when bulk writers and single appends race on shared streams', async () => {
+      // Given 50 shared streams, 4 bulk writers and one single-stream writer
+      const head = await store.headPosition();
+      const category = `bulkrace${randomUUID().slice(0, 8)}`;
+      const streams = Array.from({ length: 50 }, () => `${category}-${randomUUID()}`);
+      const bulkWriters = 4;
+      const rounds = 3;
+      const singles = 20;
+      const written: string[] = [];
+      const shuffled = (): string[] =>
+        streams
+          .map((id) => ({ id, key: Math.random() }))
+          .sort((x, y) => x.key - y.key)
+          .map((x) => x.id);
+      // When they all append with 'any' at the same time, each bulk call in its own stream order
+      await Promise.all([
+        ...Array.from({ length: bulkWriters }, async () => {
+          for (let round = 0; round < rounds; round++) {
+            const requests = shuffled().map((streamId) => ({
+              streamId,
+              events: [anEvent('Bulk')],
+              expectedRevision: 'any' as const,
+            }));
+            await store.appendMany(requests);
+            written.push(...requests.map((r) => r.events[0]!.eventId));
+          }
+        }),
+        (async () => {
+          for (let i = 0; i < singles; i++) {
+            const event = anEvent('Single');
+            await store.append(streams[(i * 7) % streams.length]!, [event]);
+            written.push(event.eventId);
+          }
+        })(),
+      ]);
+      // Then every stream holds exactly its events, with gap-free revisions and a sound chain
+      const read = await store.readStreams(streams);
+      const stored = [...read.values()].flat();
+      expect(stored).toHaveLength(bulkWriters * rounds * streams.length + singles);
+      expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(written));
+      for (const events of read.values()) {
+        expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => BigInt(i)));
+      }
+      const appendsPerStream = [...read.values()].map((events) => events.length);
+      expect(appendsPerStream.reduce((a, b) => a + b, 0)).toBe(written.length);
+      // And the global log holds each stream's events in revision order, so the chain verifies
+      const logged = await store.readAll({ from: head, filter: { categories: [category] } });
+      expect(logged).toHaveLength(written.length);
+      const seen = new Map<string, bigint>();
+      for (const event of logged) {
+        expect(event.revision).toBe((seen.get(event.streamId) ?? -1n) + 1n);
+        seen.set(event.streamId, event.revision);
+      }
+      expect(await store.verifyChain({ from: head })).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('When reading many streams at once', () => {
+    it('should return exactly the requested streams, missing ones as empty', async () => {
+      // Given three streams
+      const [a, b, c] = [0, 1, 2].map(() => `multi-${randomUUID()}`) as [string, string, string];
+      const written = { [a]: events(3), [b]: events(1), [c]: events(2) };
+      for (const [streamId, batch] of Object.entries(written)) await store.append(streamId, batch);
+      const missing = `multi-${randomUUID()}`;
+      // When two of them and a missing one are read
+      const read = await store.readStreams([b, missing, a]);
+      // Then exactly those come back, in revision order
+      expect(new Set(read.keys())).toEqual(new Set([a, b, missing]));
+      expect(read.get(a)!.map((e) => e.eventId)).toEqual(written[a]!.map((e) => e.eventId));
+      expect(read.get(a)!.map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+      expect(read.get(b)!.map((e) => e.eventId)).toEqual(written[b]!.map((e) => e.eventId));
+      expect(read.get(missing)).toEqual([]);
+      expect((await store.readStreams([])).size).toBe(0);
+    });
+  });
+
+  describe('When subscribing to events appended in bulk', () => {
+    it('should deliver them on catch-up and live', async () => {
+      // Given streams of one category appended in one call
+      const category = `bulksub${randomUUID().slice(0, 8)}`;
+      const request = (n: number) => ({
+        streamId: `${category}-${randomUUID()}`,
+        events: events(n),
+      });
+      const early = [request(2), request(1), request(3)];
+      await store.appendMany(early);
+      const ids = (requests: Array<ReturnType<typeof request>>) =>
+        requests.flatMap((r) => r.events.map((e) => e.eventId));
+      // When a subscriber catches up, and more arrive in bulk while it is live
+      const filter = { categories: [category] };
+      const caughtUp = await collect(store, { filter }, (seen) => seen.length === 6);
+      const late = [request(1), request(2)];
+      const live = collect(
+        store,
+        { from: caughtUp[caughtUp.length - 1]!.position, filter },
+        (seen) => seen.length === 3,
+      );
+      setTimeout(() => void store.appendMany(late), 50);
+      // Then it sees every event once, in request order
+      expect(caughtUp.map((e) => e.eventId)).toEqual(ids(early));
+      expect((await live).map((e) => e.eventId)).toEqual(ids(late));
+    });
+  });
+
   describe('When an auditor verifies the hash chain', () => {
     it('should accept the untouched log and point at the first tampered event', async () => {
       const streamId = `audit-${randomUUID()}`;

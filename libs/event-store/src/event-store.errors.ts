@@ -3,6 +3,8 @@ export type EventStoreErrorCode =
   | 'IDEMPOTENCY_MISMATCH'
   | 'INVALID_STREAM_ID'
   | 'INVALID_EVENT'
+  /** `appendMany` names the same stream twice in one call. */
+  | 'DUPLICATE_STREAM'
   | 'STORE_UNAVAILABLE';
 
 export class EventStoreError extends Error {

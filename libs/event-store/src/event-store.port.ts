@@ -59,6 +59,14 @@ export interface AppendResult {
   position: Position;
 }
 
+/** One stream's share of an `appendMany` call. */
+export interface AppendRequest {
+  streamId: string;
+  events: readonly EventToAppend[];
+  /** As in `append`; defaults to `'any'`. */
+  expectedRevision?: ExpectedRevision;
+}
+
 export interface ReadStreamOptions {
   fromRevision?: bigint;
   maxCount?: number;
@@ -99,8 +107,27 @@ export interface EventStore {
     events: readonly EventToAppend[],
     options?: { expectedRevision?: ExpectedRevision },
   ): Promise<AppendResult>;
+  /**
+   * Appends to many streams in one call, for bulk writers (imports): results in request order.
+   * Each stream may appear at most once per call (`DUPLICATE_STREAM` otherwise) and every request
+   * is checked like an `append` before anything is written. Each request keeps `append`'s
+   * semantics: its own expected revision, and idempotency (a request whose events are already
+   * stored at that place returns the first result and writes nothing).
+   *
+   * Atomicity differs by adapter. The SQL adapters (PostgreSQL, PGlite) write the whole call in
+   * one round trip and one transaction, all or nothing: if any stream's expected revision is
+   * wrong, nothing is written and a `WrongExpectedRevisionError` names that stream. EventStoreDB
+   * has no transaction across streams: it appends the requests one after the other, each stream
+   * atomic on its own, so a failure leaves the requests before it written.
+   */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   /** Events of one stream in revision order. A stream that does not exist reads as empty. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Every listed stream's events in revision order, keyed by stream id; a stream that does not
+   * exist maps to `[]`. One query on the SQL adapters; parallel stream reads on EventStoreDB.
+   */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
   /** One page of the global log after `from`, in commit order, only what is safe to checkpoint. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up subscription that turns live; batches in log order. Ends when `signal` aborts. */

@@ -1,5 +1,5 @@
 import { EventStoreError } from './event-store.errors.js';
-import type { EventToAppend, ExpectedRevision } from './event-store.port.js';
+import type { AppendRequest, EventToAppend, ExpectedRevision } from './event-store.port.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `<category>-<id>`; no `$` prefix, so our streams can never be EventStoreDB system streams. */
@@ -47,4 +47,45 @@ export const serializeEvent = (event: EventToAppend, now: string): SerializedEve
     timestamp: event.metadata?.timestamp ?? now,
   });
   return { eventId: event.eventId.toLowerCase(), type: event.type, dataText, metadataText };
+};
+
+/** One request of an `appendMany` call, checked and serialised. */
+export interface PreparedRequest {
+  streamId: string;
+  expected: ExpectedRevision;
+  events: SerializedEvent[];
+}
+
+/**
+ * The checks every adapter makes before an `appendMany`, all before any IO: each request as in
+ * `append`, each stream at most once, each event id at most once in the whole call.
+ */
+export const prepareAppendMany = (
+  requests: readonly AppendRequest[],
+  now: string,
+): PreparedRequest[] => {
+  const streams = new Set<string>();
+  const eventIds = new Set<string>();
+  return requests.map(({ streamId, events, expectedRevision }) => {
+    const expected = expectedRevision ?? 'any';
+    validateAppend(streamId, events, expected);
+    if (streams.has(streamId)) {
+      throw new EventStoreError(
+        'DUPLICATE_STREAM',
+        `Stream ${streamId} appears more than once in one appendMany call: merge its events into one request`,
+      );
+    }
+    streams.add(streamId);
+    const serialized = events.map((event) => serializeEvent(event, now));
+    for (const { eventId } of serialized) {
+      if (eventIds.has(eventId)) {
+        throw new EventStoreError(
+          'INVALID_EVENT',
+          `Event id appears twice in one call: ${eventId}`,
+        );
+      }
+      eventIds.add(eventId);
+    }
+    return { streamId, expected, events: serialized };
+  });
 };

@@ -4,6 +4,7 @@ export {
   CommandExecutor,
   type CommandContext,
   type CommandResult,
+  encodeEvents,
   uuidFromName,
 } from './commands/command-executor.js';
 export {
@@ -15,3 +16,41 @@ export {
 } from './commands/tenant-administration.js';
 export { packageRoot } from './package-root.js';
 export { createLogger } from './logger.js';
+export {
+  Audience,
+  DEFAULT_OPT_IN_TTL_MS,
+  RECIPIENT_READ_MODELS,
+  type AudienceDependencies,
+  type EmailIdentity,
+  type ResolvedRecipient,
+} from './audience/audience.service.js';
+export {
+  exportRecipient,
+  recipientExportRows,
+  type RecipientExport,
+} from './audience/recipient-export.js';
+export { SignedTokens } from './audience/signed-token.js';
+export {
+  ContactImporter,
+  type ImportOptions,
+  type ImportProblem,
+  type ImportProgress,
+  type ImportReport,
+  type ImportSkipped,
+} from './audience/contact-import.js';
+export {
+  CONTACTS_CSV_DEFAULT_MAX_COLUMNS,
+  CONTACTS_CSV_DEFAULT_MAX_ROW_BYTES,
+  ContactsCsvError,
+  type ContactsCsvBatchOptions,
+  type ContactsCsvErrorCode,
+  type ContactsCsvInvalidRecord,
+  type ContactsCsvMapping,
+  type ContactsCsvReadOptions,
+  type ContactsCsvRecord,
+  type ContactsCsvRow,
+  type ContactsCsvSource,
+  readContactsCsv,
+  readContactsCsvBatches,
+} from './csv/contacts-csv.reader.js';
+export { escapeCsvCell, toCsv, writeCsv } from './csv/csv-cell.js';

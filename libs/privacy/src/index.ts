@@ -19,6 +19,16 @@ export {
   type PersonalDataCipher,
   type PersonalDataMap,
   type PersonalDataSpec,
+  type SealedField,
   PersonalDataCodec,
+  isSealedField,
 } from './personal-data.codec.js';
 export { VAULT_SCHEMA_SQL } from './vault.schema.js';
+export {
+  ERASURE_PURGED_READ_MODELS,
+  canonicalJson,
+  erasureReceiptOf,
+  isErasureReceiptIntact,
+  type ErasureFacts,
+  type ErasureReceipt,
+} from './erasure-receipt.js';

@@ -118,6 +118,41 @@ export class PersonalDataCodec {
     });
     return results;
   }
+
+  /**
+   * Decrypts sealed fields (see `SealedField`) in one batch: strings as they were, JSON values
+   * parsed, `[erased]` once the subject's key is gone; null and non-sealed values give null.
+   */
+  async decryptSealed(fields: readonly unknown[]): Promise<unknown[]> {
+    const present = fields
+      .map((sealed, index) => ({ sealed, index }))
+      .filter((s): s is { sealed: SealedField; index: number } => isSealedField(s.sealed));
+    const results: unknown[] = fields.map(() => null);
+    if (present.length === 0) return results;
+    const plaintexts = await this.#vault.decryptMany(
+      present.map(({ sealed }) => ({ field: sealed.field, context: sealed.context })),
+    );
+    present.forEach(({ sealed, index }, i) => {
+      const plaintext = plaintexts[i] as string;
+      results[index] =
+        sealed.field.j === 1 && plaintext !== ERASED
+          ? parseJson(plaintext, { path: sealed.context, segments: [], context: sealed.context })
+          : plaintext;
+    });
+    return results;
+  }
+}
+
+export const isSealedField = (value: unknown): value is SealedField =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as SealedField).context === 'string' &&
+  isEncryptedField((value as SealedField).field);
+
+/** A personal field kept outside its event (e.g. in a read model), with its encryption context. */
+export interface SealedField {
+  context: string;
+  field: EncryptedField;
 }
 
 const compileSpec = (type: string, spec: PersonalDataSpec): CompiledSpec => {

@@ -110,6 +110,38 @@ export class PersonalDataVault {
     return encryptWithDataKey(key, subjectId, context, plaintext);
   }
 
+  /**
+   * Loads or creates the data keys of many subjects of one tenant in a few queries (bulk imports),
+   * so the `encrypt` calls that follow hit the cache. Subjects that were erased stay erased.
+   */
+  async prepareKeys(tenantId: string, subjectIds: readonly string[]): Promise<void> {
+    assertNonEmpty(tenantId, 'tenant id');
+    subjectIds.forEach(assertSubjectId);
+    const missing = [...new Set(subjectIds)].filter((id) => !this.#cache.get(id));
+    if (missing.length === 0) return;
+    const found = await this.#loadKeys(missing);
+    const create = missing.filter((id) => !found.has(id));
+    if (create.length === 0) return;
+    const epoch = this.#epoch;
+    const keys = create.map(() => randomBytes(DATA_KEY_BYTES));
+    const wrapped = await Promise.all(keys.map((key) => this.#kek.wrap(key)));
+    const inserted = await this.#pool.query<{ subject_id: string }>(
+      `INSERT INTO mp_subject_keys (subject_id, tenant_id, wrapped_key, kek_id)
+       SELECT s, $2, w, $4 FROM unnest($1::text[], $3::bytea[]) AS x(s, w)
+       ON CONFLICT (subject_id) DO NOTHING RETURNING subject_id`,
+      [create, tenantId, wrapped, this.#kek.id],
+    );
+    const mine = new Set(inserted.rows.map((r) => r.subject_id));
+    if (epoch === this.#epoch) {
+      create.forEach((id, i) => {
+        if (mine.has(id)) this.#cache.set(id, { key: keys[i]!, tenantId });
+      });
+    }
+    // Created by someone else in between: load theirs.
+    const lost = create.filter((id) => !mine.has(id));
+    if (lost.length > 0) await this.#loadKeys(lost);
+  }
+
   /** The plaintext, or `ERASED` when the subject's key was shredded or never existed. */
   async decrypt(field: EncryptedField, context: string): Promise<string> {
     const [plaintext] = await this.decryptMany([{ field, context }]);
@@ -211,6 +243,11 @@ export class PersonalDataVault {
     this.#epoch++;
     this.#cache.clear();
     this.#pending.clear();
+  }
+
+  /** A key for one purpose (e.g. signing opt-in tokens), derived from the KEK with HKDF. */
+  deriveKey(purpose: string): Buffer {
+    return this.#kek.deriveKey(`mailpackr-purpose:${purpose}`);
   }
 
   /** Keyed HMAC-SHA256 (hex) of `value` for `tenantId`: lookups and suppression without plaintext. */

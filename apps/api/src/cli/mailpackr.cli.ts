@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { isDomainError, isTenantPlan } from '#domain';
 
 import { ConfigError, MailpackrRuntime, loadConfig } from '#platform';
+
+import { RECIPIENT_COMMANDS, UsageError, runRecipientCommand } from './recipient.commands.js';
 import { isPrivacyError } from '#privacy';
 
 const USAGE = `MailPackr operator CLI
@@ -19,10 +21,19 @@ Usage:
   mailpackr audit verify [--stream <id>]
       Recomputes the tamper-evidence hash chain over the whole log (or one stream).
 
+Recipients (support staff; every command is scoped to one tenant):
+  mailpackr import <file.csv> --tenant <id> --list <id> [--map email=<col>,name=<col>,...]
+                              [--errors <file>]
+      Imports contacts into a list (streaming, with a progress bar); prints the counts and
+      every invalid row with its line number (or writes them to --errors as CSV).
+  mailpackr erase --tenant <id> (--email <address> | --recipient <id>)
+                  [--basis gdpr_art17|ccpa_delete|tenant_request|child_under_13] [--reference <ref>]
+      Erases a recipient and prints the erasure receipt (JSON). Idempotent.
+  mailpackr export --tenant <id> (--email <address> | --recipient <id>) [--format json|csv] [--out <file>]
+      Everything held about one recipient (access and portability requests).
+
 Configuration comes from the environment, as for \`npm start\` (see README).
 `;
-
-class UsageError extends Error {}
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
@@ -35,6 +46,16 @@ const run = async (argv: string[]): Promise<number> => {
       'owner-email': { type: 'string' },
       'owner-name': { type: 'string' },
       stream: { type: 'string' },
+      tenant: { type: 'string' },
+      list: { type: 'string' },
+      map: { type: 'string' },
+      errors: { type: 'string' },
+      email: { type: 'string' },
+      recipient: { type: 'string' },
+      basis: { type: 'string' },
+      reference: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,11 +65,24 @@ const run = async (argv: string[]): Promise<number> => {
     return 0;
   }
   const known = ['tenant create', 'projections status', 'projections rebuild', 'audit verify'];
-  if (!known.includes(`${group} ${action}`))
+  const recipientCommand = RECIPIENT_COMMANDS.find((c) => c === group);
+  if (!recipientCommand && !known.includes(`${group} ${action}`))
     throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
 
   const runtime = await MailpackrRuntime.start(loadConfig());
   try {
+    if (recipientCommand) {
+      // Read your own writes: keep the read models moving while the command runs (safe next to
+      // a running worker: projection checkpoints are locked).
+      await runtime.projections.start();
+      return await runRecipientCommand(
+        runtime,
+        recipientCommand,
+        positionals.slice(1),
+        values,
+        out,
+      );
+    }
     if (group === 'tenant') {
       const name = rest.join(' ').trim();
       if (!name) throw new UsageError('tenant create needs a name');

@@ -29,7 +29,7 @@ const classify = (
   if (error instanceof WrongExpectedRevisionError) {
     return {
       code: 'CONFLICT',
-      message: 'The campaign changed since the revision you sent: read it again and retry.',
+      message: 'It changed since the revision you sent: read it again and retry.',
       details: {
         reason: error.code,
         actualRevision: error.actual === 'no_stream' ? null : Number(error.actual),

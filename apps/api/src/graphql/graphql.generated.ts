@@ -30,6 +30,53 @@ export enum ApiKeyRole {
     VIEWER = "VIEWER"
 }
 
+export enum RecipientStatus {
+    ACTIVE = "ACTIVE",
+    ERASED = "ERASED"
+}
+
+export enum MembershipStatus {
+    PENDING = "PENDING",
+    SUBSCRIBED = "SUBSCRIBED",
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+}
+
+export enum ConsentSource {
+    IMPORT = "IMPORT",
+    API = "API",
+    FORM = "FORM"
+}
+
+export enum ErasureBasis {
+    GDPR_ART17 = "GDPR_ART17",
+    CCPA_DELETE = "CCPA_DELETE",
+    TENANT_REQUEST = "TENANT_REQUEST",
+    CHILD_UNDER_13 = "CHILD_UNDER_13",
+    RETENTION = "RETENTION"
+}
+
+export enum SuppressionReason {
+    MANUAL = "MANUAL",
+    UNSUBSCRIBED = "UNSUBSCRIBED",
+    SOFT_BOUNCES = "SOFT_BOUNCES",
+    HARD_BOUNCE = "HARD_BOUNCE",
+    COMPLAINT = "COMPLAINT",
+    ERASED = "ERASED"
+}
+
+export class ContactsCsvMappingInput {
+    email?: Nullable<string>;
+    name?: Nullable<string>;
+    firstName?: Nullable<string>;
+    lastName?: Nullable<string>;
+}
+
+export class ImportContactsInput {
+    listId: string;
+    csv: string;
+    mapping?: Nullable<ContactsCsvMappingInput>;
+}
+
 export class DraftCampaignInput {
     name: string;
     subject: string;
@@ -82,6 +129,71 @@ export class DeleteContactListInput {
     id: string;
     expectedRevision?: Nullable<number>;
     idempotencyKey?: Nullable<string>;
+}
+
+export class ConsentInput {
+    collectedAt?: Nullable<DateTime>;
+    ipAddress?: Nullable<string>;
+}
+
+export class AddRecipientInput {
+    email: string;
+    name?: Nullable<string>;
+    attributes?: Nullable<JSONObject>;
+    listIds?: Nullable<string[]>;
+    source?: Nullable<ConsentSource>;
+    consent?: Nullable<ConsentInput>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class CorrectRecipientInput {
+    id: string;
+    email?: Nullable<string>;
+    name?: Nullable<string>;
+    attributes?: Nullable<JSONObject>;
+    expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class SubscribeRecipientInput {
+    id: string;
+    listId: string;
+    source?: Nullable<ConsentSource>;
+    consent?: Nullable<ConsentInput>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class UnsubscribeRecipientInput {
+    id: string;
+    listId?: Nullable<string>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class RequestOptInInput {
+    id: string;
+    listId: string;
+    source?: Nullable<ConsentSource>;
+    consent?: Nullable<ConsentInput>;
+    validForHours?: Nullable<number>;
+}
+
+export class ConfirmOptInInput {
+    token: string;
+    ipAddress?: Nullable<string>;
+}
+
+export class DataSubjectRequestInput {
+    id?: Nullable<string>;
+    email?: Nullable<string>;
+    reference?: Nullable<string>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class EraseRecipientInput {
+    id?: Nullable<string>;
+    email?: Nullable<string>;
+    basis: ErasureBasis;
+    reference?: Nullable<string>;
 }
 
 export class Campaign {
@@ -163,6 +275,136 @@ export class ProjectionStatus {
     lastAppliedAt?: Nullable<DateTime>;
 }
 
+export class ConsentEvidence {
+    source: ConsentSource;
+    collectedAt: DateTime;
+    ipAddress?: Nullable<string>;
+}
+
+export class Membership {
+    list?: Nullable<ContactList>;
+    listId: string;
+    status: MembershipStatus;
+    consent: ConsentEvidence;
+    since: DateTime;
+    joinedAt: DateTime;
+    confirmedAt?: Nullable<DateTime>;
+    optInExpiresAt?: Nullable<DateTime>;
+}
+
+export class RecipientEventEntry {
+    revision: number;
+    type: string;
+    recordedAt: DateTime;
+    actor?: Nullable<string>;
+    data: JSONObject;
+}
+
+export class Recipient {
+    id: string;
+    email: string;
+    name?: Nullable<string>;
+    attributes?: Nullable<JSONObject>;
+    status: RecipientStatus;
+    restricted: boolean;
+    objected: boolean;
+    unsubscribedFromAll: boolean;
+    memberships: Membership[];
+    timeline: RecipientEventEntry[];
+    revision: number;
+    createdAt: DateTime;
+    updatedAt: DateTime;
+    erasedAt?: Nullable<DateTime>;
+}
+
+export class RecipientEdge {
+    cursor: string;
+    node: Recipient;
+}
+
+export class RecipientConnection {
+    edges: RecipientEdge[];
+    pageInfo: PageInfo;
+}
+
+export class ErasureReceipt {
+    requestId: string;
+    subjectId: string;
+    erasedAt: DateTime;
+    basis: ErasureBasis;
+    requestedBy: string;
+    reference?: Nullable<string>;
+    dataKeyDestroyed: boolean;
+    historyEventsMadeUnreadable: number;
+    readModelsPurged: string[];
+    listMembershipsRemoved: number;
+    receiptHash: string;
+    json: string;
+}
+
+export class EraseRecipientPayload {
+    receipt: ErasureReceipt;
+    alreadyErased: boolean;
+}
+
+export class Suppression {
+    reason: SuppressionReason;
+    suppressedAt: DateTime;
+    email?: Nullable<string>;
+    recipientId?: Nullable<string>;
+}
+
+export class SuppressionEdge {
+    cursor: string;
+    node: Suppression;
+}
+
+export class SuppressionConnection {
+    edges: SuppressionEdge[];
+    pageInfo: PageInfo;
+}
+
+export class OptInRequest {
+    recipient: Recipient;
+    token: string;
+    expiresAt: DateTime;
+}
+
+export class ImportSkipped {
+    total: number;
+    duplicate: number;
+    unchanged: number;
+    suppressed: number;
+    erased: number;
+    unsubscribed: number;
+    objected: number;
+    restricted: number;
+}
+
+export class ImportProblem {
+    line: number;
+    reason: string;
+}
+
+export class ImportReport {
+    importId: string;
+    listId: string;
+    rows: number;
+    added: number;
+    updated: number;
+    skipped: ImportSkipped;
+    invalid: number;
+    problems: ImportProblem[];
+    durationMs: number;
+}
+
+export class RecipientDataExport {
+    recipientId: string;
+    generatedAt: DateTime;
+    json: string;
+    csv: string;
+}
+
 export abstract class IQuery {
     abstract viewer(): Viewer | Promise<Viewer>;
 
@@ -175,6 +417,14 @@ export abstract class IQuery {
     abstract contactList(id: string): Nullable<ContactList> | Promise<Nullable<ContactList>>;
 
     abstract contactLists(first?: Nullable<number>, after?: Nullable<string>): ContactListConnection | Promise<ContactListConnection>;
+
+    abstract recipient(id: string): Nullable<Recipient> | Promise<Nullable<Recipient>>;
+
+    abstract recipients(listId?: Nullable<string>, first?: Nullable<number>, after?: Nullable<string>, status?: Nullable<MembershipStatus>, email?: Nullable<string>): RecipientConnection | Promise<RecipientConnection>;
+
+    abstract suppressions(first?: Nullable<number>, after?: Nullable<string>, reason?: Nullable<SuppressionReason>): SuppressionConnection | Promise<SuppressionConnection>;
+
+    abstract erasureReceipt(recipientId: string): Nullable<ErasureReceipt> | Promise<Nullable<ErasureReceipt>>;
 }
 
 export abstract class IMutation {
@@ -191,9 +441,36 @@ export abstract class IMutation {
     abstract renameContactList(input: RenameContactListInput): ContactList | Promise<ContactList>;
 
     abstract deleteContactList(input: DeleteContactListInput): ContactList | Promise<ContactList>;
+
+    abstract addRecipient(input: AddRecipientInput): Recipient | Promise<Recipient>;
+
+    abstract correctRecipient(input: CorrectRecipientInput): Recipient | Promise<Recipient>;
+
+    abstract subscribeRecipient(input: SubscribeRecipientInput): Recipient | Promise<Recipient>;
+
+    abstract unsubscribeRecipient(input: UnsubscribeRecipientInput): Recipient | Promise<Recipient>;
+
+    abstract requestOptIn(input: RequestOptInInput): OptInRequest | Promise<OptInRequest>;
+
+    abstract confirmOptIn(input: ConfirmOptInInput): Recipient | Promise<Recipient>;
+
+    abstract restrictRecipient(input: DataSubjectRequestInput): Recipient | Promise<Recipient>;
+
+    abstract liftRestriction(input: DataSubjectRequestInput): Recipient | Promise<Recipient>;
+
+    abstract objectToProcessing(input: DataSubjectRequestInput): Recipient | Promise<Recipient>;
+
+    abstract eraseRecipient(input: EraseRecipientInput): EraseRecipientPayload | Promise<EraseRecipientPayload>;
+
+    abstract flagRecipientAsChild(input: DataSubjectRequestInput): EraseRecipientPayload | Promise<EraseRecipientPayload>;
+
+    abstract importContacts(input: ImportContactsInput): ImportReport | Promise<ImportReport>;
+
+    abstract exportRecipientData(input: DataSubjectRequestInput): RecipientDataExport | Promise<RecipientDataExport>;
 }
 
 export type DateTime = Date;
+export type JSONObject = unknown;
 
 export class ISchema {
     Query: IQuery;

@@ -28,11 +28,14 @@ export const pageSize = (first: number | null | undefined): number => {
 export const encodeCursor = (cursor: PageCursor): string =>
   Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`, 'utf8').toString('base64url');
 
-export const decodeCursor = (cursor: string | null | undefined): PageCursor | undefined => {
+export const decodeCursor = (
+  cursor: string | null | undefined,
+  isId: (id: string) => boolean = (id) => UUID.test(id),
+): PageCursor | undefined => {
   if (!cursor) return undefined;
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || !UUID.test(id) || Number.isNaN(createdAt.getTime())) {
+  if (!id || !isId(id) || Number.isNaN(createdAt.getTime())) {
     throw new ApiError(
       'BAD_USER_INPUT',
       'Invalid cursor: pass back an `endCursor` or `cursor` you received',

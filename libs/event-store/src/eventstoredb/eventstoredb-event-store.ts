@@ -24,6 +24,7 @@ import {
 
 import { EventStoreError, WrongExpectedRevisionError } from '../event-store.errors.js';
 import {
+  type AppendRequest,
   type AppendResult,
   type ChainVerification,
   type EventFilter,
@@ -39,7 +40,7 @@ import {
   comparePositions,
 } from '../event-store.port.js';
 import { ChainChecker, GENESIS_HASH, eventHash } from '../hash-chain.js';
-import { serializeEvent, validateAppend } from '../prepare-append.js';
+import { prepareAppendMany, serializeEvent, validateAppend } from '../prepare-append.js';
 
 /*
  * The EventStoreDB adapter of the event store port, on the official gRPC client.
@@ -81,6 +82,8 @@ const CHAIN_KEYS = ['previousHash', 'hash'] as const;
 const IDEMPOTENCY_WINDOW = 32;
 /** Attempts for an `any`/`stream_exists` append that keeps losing the race for the head. */
 const MAX_APPEND_ATTEMPTS = 10;
+/** Stream reads in flight at once for `readStreams`. */
+const READ_STREAMS_CONCURRENCY = 16;
 
 /** What the client hands back for one stored event (JSON or binary), reduced to what we use. */
 interface StoredEvent {
@@ -254,6 +257,26 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /**
+   * EventStoreDB has no transaction across streams: the requests are appended one after the
+   * other, each atomic on its own. Everything is checked before the first write, so invalid input
+   * writes nothing; a wrong expected revision stops the call with the requests before it written.
+   */
+  async appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    const now = new Date().toISOString();
+    prepareAppendMany(requests, now);
+    for (const request of requests) for (const event of request.events) prepare(event, now);
+    const results: AppendResult[] = [];
+    for (const request of requests) {
+      results.push(
+        await this.append(request.streamId, request.events, {
+          expectedRevision: request.expectedRevision ?? 'any',
+        }),
+      );
+    }
+    return results;
+  }
+
+  /**
    * Idempotent re-append: when the batch's first event id is already stored in this stream (at
    * the place the expectation names, or among the newest events for `any`/`stream_exists`),
    * the whole batch must be stored there and the first result is returned; writes nothing.
@@ -317,6 +340,22 @@ export class EventStoreDbEventStore implements EventStore {
       maxCount: options.maxCount,
     });
     return events.map(toRecorded);
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const ids = [...new Set(streamIds)];
+    const result = new Map<string, RecordedEvent[]>(ids.map((id) => [id, []]));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        result.set(id, await this.readStream(id));
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(READ_STREAMS_CONCURRENCY, ids.length) }, worker),
+    );
+    return result;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

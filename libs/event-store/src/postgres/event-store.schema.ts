@@ -118,7 +118,201 @@ BEGIN
 END
 $fn$;
 
+-- Many streams in one round trip and one transaction, all or nothing (bulk imports).
+--   p_streams / p_expected: one element per request; each stream at most once.
+--   p_request: per event, the 1-based index of its request. A request's events are contiguous and
+--   requests come in order. p_ids, p_types, p_data, p_metadata, p_digests: per event, as in mp_append.
+-- Set-based: stream rows are created and locked in stream_id order (no deadlock between bulk
+-- writers), events go in with one INSERT and heads with one UPDATE. Only the hash chain is a loop.
+-- A request whose first event id is already stored is the rare re-append: checked like mp_append,
+-- answered from the stored events, and it writes nothing.
+-- Returns one row per request, in request order. Errors as mp_append; MP409 also names the stream
+-- in its message and carries the failing request's index in HINT; MP503: retry the call.
+CREATE OR REPLACE FUNCTION mp_append_many(
+  p_streams text[], p_expected text[],
+  p_request int[], p_ids uuid[], p_types text[], p_data json, p_metadata json, p_digests bytea
+) RETURNS TABLE (request_index int, next_revision bigint, commit_position xid8, prepare_position bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_requests  int := coalesce(cardinality(p_streams), 0);
+  v_events    int := coalesce(cardinality(p_ids), 0);
+  v_genesis   bytea := decode(repeat('00', 32), 'hex');
+  v_xid       xid8;
+  v_locked    bigint;
+  -- Per request.
+  v_current   bigint[];   -- revision before this call
+  v_head      bytea[];    -- head hash before this call
+  v_skip      boolean[];  -- already stored: answered from the stored events
+  v_res_rev   bigint[];
+  v_res_xid   xid8[];
+  v_res_pos   bigint[];   -- NULL: taken from the INSERT
+  v_next_head bytea[];    -- NULL: nothing to update
+  -- Per event (NULL for the events of a skipped request).
+  v_stream_of text[] := '{}';
+  v_revs      bigint[] := '{}';
+  v_prev      bytea[] := '{}';
+  v_hashes    bytea[] := '{}';
+  v_repeat    record;
+  v_stored    record;
+  v_n         int;
+  v_matches   int;
+  v_req       int := 0;
+  v_r         int;
+  v_skip_r    boolean;
+  v_expected  text;
+  v_rev       bigint;
+  v_h         bytea;
+  i           int;
+BEGIN
+  IF v_requests = 0 THEN RETURN; END IF;
+  IF cardinality(p_expected) <> v_requests OR cardinality(p_request) <> v_events
+     OR cardinality(p_types) <> v_events OR length(p_digests) <> v_events * 32 THEN
+    RAISE EXCEPTION 'mp_append_many: per-request or per-event arrays differ in length' USING ERRCODE = '22023';
+  END IF;
+
+  INSERT INTO mp_streams (stream_id, revision, head_hash)
+    SELECT s.id, -1, v_genesis FROM unnest(p_streams) AS s(id) ORDER BY s.id
+    ON CONFLICT (stream_id) DO NOTHING;
+  WITH locked AS (
+    SELECT s.stream_id, s.revision, s.head_hash FROM mp_streams s
+     WHERE s.stream_id = ANY (p_streams) ORDER BY s.stream_id FOR UPDATE
+  )
+  SELECT array_agg(l.revision ORDER BY r.n), array_agg(l.head_hash ORDER BY r.n),
+         (SELECT count(*) FROM locked)
+    INTO v_current, v_head, v_locked
+    FROM unnest(p_streams) WITH ORDINALITY AS r(id, n) JOIN locked l ON l.stream_id = r.id;
+  IF v_locked <> v_requests THEN
+    RAISE EXCEPTION 'mp_append_many: a stream appears more than once' USING ERRCODE = '22023';
+  END IF;
+
+  -- The log is read in transaction-id order, so a stream's events must be written by growing
+  -- transaction ids. A single-stream append gets its id when it locks its one stream, after the
+  -- previous writer; this call got its id at its first lock and may have waited at a later stream
+  -- for a writer that got a newer id. Then its events would read before that writer's: give up,
+  -- the caller retries in a new transaction (newer id). Never happens without contention.
+  v_xid := pg_current_xact_id();
+  IF EXISTS (
+    SELECT 1 FROM unnest(p_streams, v_current) AS u(id, rev)
+      JOIN mp_events e ON e.stream_id = u.id AND e.stream_revision = u.rev
+     WHERE u.rev >= 0 AND e.transaction_id > v_xid
+  ) THEN
+    RAISE EXCEPTION 'mp_append_many: a newer transaction wrote one of the streams first, retry'
+      USING ERRCODE = 'MP503';
+  END IF;
+
+  v_skip := array_fill(false, ARRAY[v_requests]);
+  v_res_rev := array_fill(NULL::bigint, ARRAY[v_requests]);
+  v_res_xid := array_fill(v_xid, ARRAY[v_requests]);
+  v_res_pos := array_fill(NULL::bigint, ARRAY[v_requests]);
+  v_next_head := array_fill(NULL::bytea, ARRAY[v_requests]);
+
+  -- Idempotent re-appends: requests whose first event id is stored already (rare).
+  FOR v_repeat IN
+    SELECT x.r, e.stream_id, e.stream_revision
+      FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
+      JOIN mp_events e ON e.event_id = x.id
+     WHERE x.i = 1 OR p_request[x.i - 1] <> x.r
+     ORDER BY x.r
+  LOOP
+    IF v_repeat.stream_id <> p_streams[v_repeat.r] THEN
+      RAISE EXCEPTION 'event id already stored in another stream (stream %)', p_streams[v_repeat.r]
+        USING ERRCODE = 'MP422';
+    END IF;
+    SELECT count(*), count(e.event_id) INTO v_n, v_matches
+      FROM (SELECT x.id, row_number() OVER (ORDER BY x.i) AS k
+              FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
+             WHERE x.r = v_repeat.r) q
+      LEFT JOIN mp_events e ON e.event_id = q.id AND e.stream_id = v_repeat.stream_id
+                           AND e.stream_revision = v_repeat.stream_revision + q.k - 1;
+    IF v_matches <> v_n THEN
+      RAISE EXCEPTION 'event ids partly stored: not an idempotent re-append (stream %)', p_streams[v_repeat.r]
+        USING ERRCODE = 'MP422';
+    END IF;
+    v_expected := p_expected[v_repeat.r];
+    IF (v_expected ~ '^[0-9]+$' AND v_expected::bigint <> v_repeat.stream_revision - 1)
+       OR (v_expected = 'no_stream' AND v_repeat.stream_revision <> 0) THEN
+      RAISE EXCEPTION 'wrong expected revision for stream %', p_streams[v_repeat.r]
+        USING ERRCODE = 'MP409', DETAIL = v_current[v_repeat.r]::text, HINT = v_repeat.r::text;
+    END IF;
+    SELECT e.stream_revision, e.transaction_id, e.global_position INTO v_stored FROM mp_events e
+     WHERE e.stream_id = v_repeat.stream_id AND e.stream_revision = v_repeat.stream_revision + v_n - 1;
+    v_skip[v_repeat.r] := true;
+    v_res_rev[v_repeat.r] := v_stored.stream_revision;
+    v_res_xid[v_repeat.r] := v_stored.transaction_id;
+    v_res_pos[v_repeat.r] := v_stored.global_position;
+  END LOOP;
+
+  -- Expected revisions (in request order, so the first wrong one is reported) and hash chains.
+  FOR i IN 1..v_events LOOP
+    v_r := p_request[i];
+    IF v_r IS DISTINCT FROM v_req THEN
+      IF v_r IS DISTINCT FROM v_req + 1 THEN
+        RAISE EXCEPTION 'mp_append_many: events must be grouped by request, in request order'
+          USING ERRCODE = '22023';
+      END IF;
+      v_req := v_r;
+      v_skip_r := v_skip[v_r];
+      v_rev := v_current[v_r];
+      v_h := v_head[v_r];
+      IF NOT v_skip_r THEN
+        v_expected := p_expected[v_r];
+        IF (CASE v_expected
+              WHEN 'any' THEN false
+              WHEN 'no_stream' THEN v_rev <> -1
+              WHEN 'stream_exists' THEN v_rev = -1
+              ELSE v_expected ~ '^[0-9]+$' AND v_expected::bigint <> v_rev
+            END) THEN
+          RAISE EXCEPTION 'wrong expected revision for stream %', p_streams[v_r]
+            USING ERRCODE = 'MP409', DETAIL = v_rev::text, HINT = v_r::text;
+        END IF;
+      END IF;
+    END IF;
+    IF v_skip_r THEN
+      v_stream_of[i] := NULL;
+      v_revs[i] := NULL;
+      v_prev[i] := NULL;
+      v_hashes[i] := NULL;
+    ELSE
+      v_stream_of[i] := p_streams[v_r];
+      v_prev[i] := v_h;
+      v_rev := v_rev + 1;
+      v_h := sha256(v_h || int8send(v_rev) || substring(p_digests FROM (i - 1) * 32 + 1 FOR 32));
+      v_revs[i] := v_rev;
+      v_hashes[i] := v_h;
+      v_res_rev[v_r] := v_rev;
+      v_next_head[v_r] := v_h;
+    END IF;
+  END LOOP;
+  IF v_req <> v_requests THEN
+    RAISE EXCEPTION 'mp_append_many: every request needs at least one event' USING ERRCODE = '22023';
+  END IF;
+
+  RETURN QUERY
+  WITH inserted AS (
+    INSERT INTO mp_events (stream_id, category, stream_revision, event_id, event_type, data, metadata, previous_hash, hash)
+    SELECT x.s, split_part(x.s, '-', 1), x.rev, x.id, x.t, x.d, x.m, x.p, x.h
+      FROM ROWS FROM (
+        unnest(v_stream_of), unnest(v_revs), unnest(p_ids), unnest(p_types),
+        json_array_elements(p_data), json_array_elements(p_metadata), unnest(v_prev), unnest(v_hashes)
+      ) AS x(s, rev, id, t, d, m, p, h)
+     WHERE x.h IS NOT NULL
+    RETURNING mp_events.stream_id, mp_events.global_position
+  ), last_positions AS (
+    SELECT ins.stream_id, max(ins.global_position) AS pos FROM inserted ins GROUP BY ins.stream_id
+  )
+  SELECT r.n::int, r.rev, r.xid, coalesce(r.pos, l.pos)
+    FROM unnest(p_streams, v_res_rev, v_res_xid, v_res_pos) WITH ORDINALITY AS r(id, rev, xid, pos, n)
+    LEFT JOIN last_positions l ON l.stream_id = r.id
+   ORDER BY r.n;
+
+  UPDATE mp_streams s SET revision = u.rev, head_hash = u.h
+    FROM unnest(p_streams, v_res_rev, v_next_head) AS u(id, rev, h)
+   WHERE u.h IS NOT NULL AND s.stream_id = u.id;
+END
+$fn$;
+
 -- Plans made while the tables were small would scan them forever after (PGlite never
 -- auto-analyses): plan each call for its own parameters.
 ALTER FUNCTION mp_append(text, text, uuid[], text[], json, json, bytea) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION mp_append_many(text[], text[], int[], uuid[], text[], json, json, bytea) SET plan_cache_mode = force_custom_plan;
 `;

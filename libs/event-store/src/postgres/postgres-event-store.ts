@@ -2,6 +2,7 @@ import pg from 'pg';
 
 import { EventStoreError, WrongExpectedRevisionError } from '../event-store.errors.js';
 import {
+  type AppendRequest,
   type AppendResult,
   type ChainVerification,
   type EventFilter,
@@ -16,11 +17,13 @@ import {
   comparePositions,
 } from '../event-store.port.js';
 import { ChainChecker, GENESIS_HASH, eventContentDigest } from '../hash-chain.js';
-import { serializeEvent, validateAppend } from '../prepare-append.js';
+import { prepareAppendMany, serializeEvent, validateAppend } from '../prepare-append.js';
 import { WakeSignal } from '../wake-signal.js';
 import { EVENT_STORE_SCHEMA_SQL } from './event-store.schema.js';
 
 const SCHEMA_LOCK = 0x6d70_0001; // 'mp' + 1: serialises schema setup across processes
+/** `appendMany` calls that lost the race for their streams to a newer transaction (MP503). */
+const MAX_APPEND_MANY_ATTEMPTS = 20;
 
 export interface PostgresEventStoreOptions {
   /** LISTEN/NOTIFY wakes subscribers across processes. Off for PGlite, where it does not cross connections. */
@@ -137,6 +140,80 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
+   * One round trip and one transaction for the whole call (`mp_append_many`): all or nothing.
+   * Stream rows are locked in stream-id order, so concurrent bulk writers cannot deadlock.
+   */
+  async appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    if (requests.length === 0) return [];
+    const prepared = prepareAppendMany(requests, new Date().toISOString());
+    const streams: string[] = [];
+    const expected: string[] = [];
+    const requestOf: number[] = [];
+    const ids: string[] = [];
+    const types: string[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
+    const digests: Buffer[] = [];
+    prepared.forEach((request, r) => {
+      streams.push(request.streamId);
+      expected.push(request.expected.toString());
+      for (const event of request.events) {
+        requestOf.push(r + 1);
+        ids.push(event.eventId);
+        types.push(event.type);
+        data.push(event.dataText);
+        metadata.push(event.metadataText);
+        digests.push(eventContentDigest({ ...event, streamId: request.streamId }));
+      }
+    });
+    const params = [
+      streams,
+      expected,
+      requestOf,
+      ids,
+      types,
+      `[${data.join(',')}]`,
+      `[${metadata.join(',')}]`,
+      Buffer.concat(digests),
+    ];
+    let rows: Array<{ next_revision: string; commit_position: string; prepare_position: string }>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        ({ rows } = await this.pool.query(
+          `SELECT next_revision::text, commit_position::text, prepare_position::text
+             FROM mp_append_many($1::text[], $2::text[], $3::int4[], $4::uuid[], $5::text[],
+                                 $6::json, $7::json, $8::bytea)`,
+          params,
+        ));
+        break;
+      } catch (error) {
+        const { code, hint } = (error ?? {}) as { code?: string; hint?: string };
+        // MP503: a newer transaction wrote one of the streams while this one waited for its lock
+        // (see mp_append_many); nothing was written, a new transaction orders after it.
+        if (code === 'MP503' && attempt < MAX_APPEND_MANY_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+          continue;
+        }
+        if (code === 'MP503') {
+          throw new EventStoreError(
+            'STORE_UNAVAILABLE',
+            `appendMany kept losing the race for its streams (${attempt} attempts): ${String(error)}`,
+          );
+        }
+        const failed = hint && /^\d+$/.test(hint) ? prepared[Number(hint) - 1] : undefined;
+        throw this.translate(error, failed?.streamId ?? '', failed?.expected ?? 'any');
+      }
+    }
+    this.wake.notify();
+    this.notifyOtherProcesses();
+    // The function returns one row per request, in request order.
+    return rows.map((row) => ({
+      nextExpectedRevision: BigInt(row.next_revision),
+      position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+    }));
+  }
+
+  /**
    * Wakes subscribers in other processes. Sent after the append, in its own statement: a NOTIFY
    * inside the append's transaction holds a global lock until the commit is on disk, which would
    * make concurrent appends commit one at a time. At most one in flight; bursts coalesce.
@@ -191,6 +268,19 @@ export class PostgresEventStore implements EventStore {
       [streamId, (options.fromRevision ?? 0n).toString(), options.maxCount ?? null],
     );
     return rows.map(toRecorded);
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const result = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
+    if (result.size === 0) return result;
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM mp_events
+        WHERE stream_id = ANY ($1::text[])
+        ORDER BY mp_events.stream_id, mp_events.stream_revision`,
+      [[...result.keys()]],
+    );
+    for (const row of rows) result.get(row.stream_id)!.push(toRecorded(row));
+    return result;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

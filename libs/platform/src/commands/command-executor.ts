@@ -1,7 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import type { Command, Decider, Event } from '#domain';
-import { type EventStore, type Position, WrongExpectedRevisionError } from '#event-store';
+import {
+  type EventStore,
+  type EventToAppend,
+  type Position,
+  WrongExpectedRevisionError,
+} from '#event-store';
 import type { PersonalDataCodec } from '#privacy';
 
 /** Who asks, and the guards a caller may set. Nothing personal: ids and roles only. */
@@ -38,6 +43,32 @@ export const uuidFromName = (name: string): string => {
 /** Deterministic event ids for a command id, so a retried append is recognised by the store. */
 const eventIdFor = (commandId: string, index: number): string =>
   uuidFromName(`${commandId}:${index}`);
+
+/**
+ * The events of one command as the store takes them: personal fields encrypted, metadata set,
+ * ids derived from the command id (so a retried append of the same command is recognised).
+ */
+export const encodeEvents = (
+  codec: PersonalDataCodec,
+  events: ReadonlyArray<Event<string, object>>,
+  context: CommandContext,
+  commandId: string,
+): Promise<EventToAppend[]> =>
+  Promise.all(
+    events.map(async (event, index) => ({
+      eventId: eventIdFor(commandId, index),
+      type: event.type,
+      data: await codec.encryptEvent(event.type, event.data, context.tenantId),
+      metadata: {
+        commandId,
+        correlationId: context.correlationId ?? commandId,
+        causationId: context.causationId ?? commandId,
+        tenantId: context.tenantId,
+        actor: context.actor,
+        schemaVersion: 1,
+      },
+    })),
+  );
 
 /**
  * Load → decide → append, and nothing else (EventSourcing.NodeJS's CommandHandler in DI form).
@@ -86,21 +117,7 @@ export class CommandExecutor {
       if (events.length === 0) return { state, events, revision, position: last?.position };
 
       const commandId = context.commandId ?? randomUUID();
-      const toAppend = await Promise.all(
-        events.map(async (event, index) => ({
-          eventId: eventIdFor(commandId, index),
-          type: event.type,
-          data: await this.codec.encryptEvent(event.type, event.data, context.tenantId),
-          metadata: {
-            commandId,
-            correlationId: context.correlationId ?? commandId,
-            causationId: context.causationId ?? commandId,
-            tenantId: context.tenantId,
-            actor: context.actor,
-            schemaVersion: 1,
-          },
-        })),
-      );
+      const toAppend = await encodeEvents(this.codec, events, context, commandId);
       try {
         const result = await this.store.append(streamId, toAppend, {
           expectedRevision: revision < 0n ? 'no_stream' : revision,

@@ -21,6 +21,8 @@ import {
   openReadModels,
 } from '#projections';
 
+import { Audience } from '../audience/audience.service.js';
+import { ContactImporter } from '../audience/contact-import.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { TenantAdministration } from '../commands/tenant-administration.js';
 import type { AppConfig } from '../config/app.config.js';
@@ -67,7 +69,23 @@ export class MailpackrRuntime {
   ) {
     this.commands = new CommandExecutor(store, codec);
     this.tenants = new TenantAdministration(this.commands);
+    this.audience = new Audience({
+      executor: this.commands,
+      store,
+      vault,
+      codec,
+      readModels,
+      projections,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+    });
+    this.contactImport = new ContactImporter({ audience: this.audience, store, codec, vault });
   }
+
+  /** Recipients and their rights: identity by email, erasure, opt-in, export. */
+  readonly audience: Audience;
+
+  /** CSV imports into a contact list. */
+  readonly contactImport: ContactImporter;
 
   /** Load → decide → append, with personal fields encrypted on the way in. */
   readonly commands: CommandExecutor;

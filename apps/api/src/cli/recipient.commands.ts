@@ -1,0 +1,157 @@
+import { createReadStream, createWriteStream, existsSync, writeFileSync } from 'node:fs';
+
+import { SingleBar } from 'cli-progress';
+
+import { ERASURE_BASES, type ErasureBasis, isUuid } from '#domain';
+import {
+  type ContactsCsvMapping,
+  type MailpackrRuntime,
+  exportRecipient,
+  recipientExportRows,
+  toCsv,
+} from '#platform';
+
+export class UsageError extends Error {}
+
+export const RECIPIENT_COMMANDS = ['import', 'erase', 'export'] as const;
+export type RecipientCommandName = (typeof RECIPIENT_COMMANDS)[number];
+
+type Values = Record<string, string | boolean | undefined>;
+
+const required = (values: Values, name: string): string => {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new UsageError(`--${name} is required`);
+  return value.trim();
+};
+
+const uuidOption = (values: Values, name: string): string => {
+  const value = required(values, name);
+  if (!isUuid(value)) throw new UsageError(`--${name} must be a UUID`);
+  return value;
+};
+
+/** `email=E-mail,name=Full name,attributes=rest` → a mapping of CSV headers. */
+export const parseMapping = (text: string | undefined): ContactsCsvMapping | undefined => {
+  if (!text) return undefined;
+  const mapping: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const [key, ...header] = pair.split('=');
+    const field = key?.trim();
+    if (
+      !field ||
+      !['email', 'name', 'firstName', 'lastName'].includes(field) ||
+      header.length === 0
+    ) {
+      throw new UsageError(
+        `--map takes email=<header>,name=<header>,firstName=…,lastName=…; got "${pair}"`,
+      );
+    }
+    mapping[field] = header.join('=').trim();
+  }
+  return mapping;
+};
+
+const CLI_ACTOR = 'operator:cli';
+
+/** Support-staff commands on recipients. Prints results on `out`; returns the exit code. */
+export const runRecipientCommand = async (
+  runtime: MailpackrRuntime,
+  command: RecipientCommandName,
+  args: readonly string[],
+  values: Values,
+  out: (line?: string) => void,
+): Promise<number> => {
+  const tenantId = uuidOption(values, 'tenant');
+  const context = { tenantId, actor: CLI_ACTOR };
+  const now = new Date();
+  const target = async (): Promise<string> => {
+    if (typeof values.recipient === 'string') return uuidOption(values, 'recipient');
+    const email = required(values, 'email');
+    const id = await runtime.audience.findByEmail(tenantId, email);
+    if (!id) throw new UsageError('No recipient of this tenant has that address');
+    return id;
+  };
+
+  if (command === 'import') {
+    const file = args[0];
+    if (!file) throw new UsageError('import needs a CSV file');
+    if (!existsSync(file)) throw new UsageError(`No such file: ${file}`);
+    const listId = uuidOption(values, 'list');
+    const errorsFile =
+      typeof values.errors === 'string' ? createWriteStream(values.errors) : undefined;
+    errorsFile?.write('line,reason\r\n');
+    const bar = new SingleBar({
+      format:
+        'Importing {bar} {percentage}% | {value}/{total} bytes | {rows} rows | {added} added | {invalid} invalid',
+      hideCursor: true,
+      stream: process.stderr,
+    });
+    const stream = createReadStream(file);
+    let bytes = 0;
+    stream.on('data', (chunk) => (bytes += chunk.length));
+    const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
+    bar.start(size, 0, { rows: 0, added: 0, invalid: 0 });
+    const report = await runtime.contactImport.run({
+      context,
+      listId,
+      source: stream,
+      mapping: parseMapping(values.map as string | undefined),
+      onProgress: (p) => bar.update(bytes, { rows: p.rows, added: p.added, invalid: p.invalid }),
+      onInvalid: errorsFile
+        ? (p) => errorsFile.write(toCsv([], [[String(p.line), p.reason]]))
+        : undefined,
+    });
+    bar.update(size);
+    bar.stop();
+    if (errorsFile) await new Promise((resolve) => errorsFile.end(resolve));
+    await runtime.audience.waitForReadModels(report.position);
+    out(
+      `Imported ${report.rows} rows in ${report.durationMs} ms: ${report.added} added, ${report.updated} updated, ` +
+        `${report.skipped.total} skipped (${report.skipped.duplicate} duplicate, ${report.skipped.unchanged} unchanged, ` +
+        `${report.skipped.suppressed} suppressed, ${report.skipped.erased} erased, ${report.skipped.unsubscribed} left the list, ` +
+        `${report.skipped.objected} objected), ${report.invalid} invalid`,
+    );
+    if (!errorsFile) for (const p of report.problems) out(`  line ${p.line}: ${p.reason}`);
+    if (!errorsFile && report.invalid > report.problems.length) {
+      out(`  … and ${report.invalid - report.problems.length} more (use --errors <file>)`);
+    }
+    return 0;
+  }
+
+  if (command === 'erase') {
+    const basis = (typeof values.basis === 'string' ? values.basis : 'gdpr_art17') as ErasureBasis;
+    if (!ERASURE_BASES.includes(basis) || basis === 'retention') {
+      throw new UsageError(
+        `--basis must be one of ${ERASURE_BASES.filter((b) => b !== 'retention').join(', ')}`,
+      );
+    }
+    const { receipt, alreadyErased } = await runtime.audience.erase(context, {
+      recipientId:
+        typeof values.recipient === 'string' ? uuidOption(values, 'recipient') : undefined,
+      email: typeof values.recipient === 'string' ? undefined : required(values, 'email'),
+      basis,
+      reference: typeof values.reference === 'string' ? values.reference : null,
+      now,
+    });
+    if (alreadyErased) out('Already erased: the first receipt follows.');
+    out(JSON.stringify(receipt, null, 2));
+    return 0;
+  }
+
+  const recipientId = await target();
+  const doc = await exportRecipient(runtime, tenantId, recipientId, now);
+  const format = typeof values.format === 'string' ? values.format : 'json';
+  if (format !== 'json' && format !== 'csv') throw new UsageError('--format is json or csv');
+  const text =
+    format === 'json'
+      ? `${JSON.stringify(doc, null, 2)}\n`
+      : toCsv(['section', 'key', 'value'], recipientExportRows(doc));
+  if (typeof values.out === 'string') {
+    writeFileSync(values.out, text, { mode: 0o600 });
+    out(`Export written to ${values.out}`);
+  } else {
+    process.stdout.write(text);
+  }
+  return 0;
+};

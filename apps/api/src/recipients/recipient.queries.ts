@@ -1,0 +1,200 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+
+import type { MailpackrRuntime } from '#platform';
+import {
+  ContactListEntity,
+  ErasureReceiptEntity,
+  RecipientEntity,
+  RecipientMembershipEntity,
+  SuppressionEntity,
+  type SuppressionReason,
+} from '#projections';
+
+import type { PageCursor } from '../graphql/pagination.js';
+import { newestFirstPage } from '../graphql/keyset-page.js';
+import { RUNTIME } from '../runtime/runtime.tokens.js';
+
+/** A recipient row and the key its page is ordered by (list join time, or creation time). */
+export interface RecipientPageRow {
+  row: RecipientEntity;
+  cursor: PageCursor;
+}
+
+export class GetRecipientQuery extends Query<RecipientEntity | null> {
+  constructor(
+    readonly tenantId: string,
+    readonly recipientId: string,
+  ) {
+    super();
+  }
+}
+
+export class ListRecipientsQuery extends Query<RecipientPageRow[]> {
+  constructor(
+    readonly tenantId: string,
+    readonly filter: {
+      listId?: string;
+      status?: 'pending' | 'subscribed' | 'unsubscribed';
+      emailIndex?: string;
+    },
+    readonly first: number,
+    readonly after: PageCursor | undefined,
+  ) {
+    super();
+  }
+}
+
+export class ListMembershipsQuery extends Query<
+  Array<{ membership: RecipientMembershipEntity; list: ContactListEntity }>
+> {
+  constructor(
+    readonly tenantId: string,
+    readonly recipientId: string,
+  ) {
+    super();
+  }
+}
+
+export class ListSuppressionsQuery extends Query<SuppressionEntity[]> {
+  constructor(
+    readonly tenantId: string,
+    readonly first: number,
+    readonly after: PageCursor | undefined,
+    readonly reason: SuppressionReason | undefined,
+  ) {
+    super();
+  }
+}
+
+export class GetErasureReceiptQuery extends Query<ErasureReceiptEntity | null> {
+  constructor(
+    readonly tenantId: string,
+    readonly recipientId: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetRecipientQuery)
+export class GetRecipientHandler implements IQueryHandler<GetRecipientQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  execute({ tenantId, recipientId }: GetRecipientQuery): Promise<RecipientEntity | null> {
+    return this.runtime.readModels
+      .getRepository(RecipientEntity)
+      .findOne({ where: { tenantId, recipientId } });
+  }
+}
+
+@QueryHandler(ListRecipientsQuery)
+export class ListRecipientsHandler implements IQueryHandler<ListRecipientsQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  async execute({
+    tenantId,
+    filter,
+    first,
+    after,
+  }: ListRecipientsQuery): Promise<RecipientPageRow[]> {
+    const recipients = this.runtime.readModels.getRepository(RecipientEntity);
+    if (!filter.listId) {
+      const query = recipients
+        .createQueryBuilder('r')
+        .where(`r.tenant_id = :tenantId AND r.status = 'active'`, { tenantId });
+      if (filter.emailIndex) query.andWhere('r.email_index = :index', { index: filter.emailIndex });
+      const rows = await newestFirstPage(query, 'recipient_id', first, after);
+      return rows.map((row) => ({
+        row,
+        cursor: { createdAt: row.createdAt, id: row.recipientId },
+      }));
+    }
+    // A list's members, newest member first: the membership table drives the page.
+    const query = recipients
+      .createQueryBuilder('r')
+      .innerJoin(RecipientMembershipEntity, 'm', 'm.recipient_id = r.recipient_id')
+      .addSelect('m.joined_at', 'joined_at')
+      .where(`r.tenant_id = :tenantId AND r.status = 'active' AND m.list_id = :listId`, {
+        tenantId,
+        listId: filter.listId,
+      })
+      .andWhere('m.tenant_id = :tenantId', { tenantId });
+    if (filter.status) query.andWhere('m.status = :status', { status: filter.status });
+    if (filter.emailIndex) query.andWhere('r.email_index = :index', { index: filter.emailIndex });
+    if (after) {
+      query.andWhere('(m.joined_at, m.recipient_id) < (:afterAt, :afterId)', {
+        afterAt: after.createdAt,
+        afterId: after.id,
+      });
+    }
+    const { entities, raw } = await query
+      .orderBy('m.joined_at', 'DESC')
+      .addOrderBy('m.recipient_id', 'DESC')
+      .limit(first + 1)
+      .getRawAndEntities<{ joined_at: Date }>();
+    return entities.map((row, i) => ({
+      row,
+      cursor: { createdAt: new Date(raw[i]!.joined_at), id: row.recipientId },
+    }));
+  }
+}
+
+@QueryHandler(ListMembershipsQuery)
+export class ListMembershipsHandler implements IQueryHandler<ListMembershipsQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  async execute({ tenantId, recipientId }: ListMembershipsQuery) {
+    const memberships = await this.runtime.readModels
+      .getRepository(RecipientMembershipEntity)
+      .find({ where: { tenantId, recipientId }, order: { joinedAt: 'ASC' } });
+    if (memberships.length === 0) return [];
+    const lists = await this.runtime.readModels
+      .getRepository(ContactListEntity)
+      .createQueryBuilder('l')
+      .where('l.tenant_id = :tenantId AND l.deleted_at IS NULL AND l.list_id = ANY(:ids)', {
+        tenantId,
+        ids: memberships.map((m) => m.listId),
+      })
+      .getMany();
+    const byId = new Map(lists.map((l) => [l.listId, l]));
+    return memberships.flatMap((membership) => {
+      const list = byId.get(membership.listId);
+      return list ? [{ membership, list }] : [];
+    });
+  }
+}
+
+@QueryHandler(ListSuppressionsQuery)
+export class ListSuppressionsHandler implements IQueryHandler<ListSuppressionsQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  execute({ tenantId, first, after, reason }: ListSuppressionsQuery): Promise<SuppressionEntity[]> {
+    const query = this.runtime.readModels
+      .getRepository(SuppressionEntity)
+      .createQueryBuilder('s')
+      .where('s.tenant_id = :tenantId', { tenantId });
+    if (reason) query.andWhere('s.reason = :reason', { reason });
+    if (after) {
+      query.andWhere('(s.suppressed_at, s.email_index) < (:afterAt, :afterKey)', {
+        afterAt: after.createdAt,
+        afterKey: after.id,
+      });
+    }
+    return query
+      .orderBy('s.suppressed_at', 'DESC')
+      .addOrderBy('s.email_index', 'DESC')
+      .limit(first + 1)
+      .getMany();
+  }
+}
+
+@QueryHandler(GetErasureReceiptQuery)
+export class GetErasureReceiptHandler implements IQueryHandler<GetErasureReceiptQuery> {
+  constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  execute({ tenantId, recipientId }: GetErasureReceiptQuery): Promise<ErasureReceiptEntity | null> {
+    return this.runtime.readModels
+      .getRepository(ErasureReceiptEntity)
+      .findOne({ where: { tenantId, recipientId } });
+  }
+}
