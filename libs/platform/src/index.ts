@@ -53,4 +53,4 @@ export {
   readContactsCsv,
   readContactsCsvBatches,
 } from './csv/contacts-csv.reader.js';
-export { escapeCsvCell, toCsv, writeCsv } from './csv/csv-cell.js';
+export { csvRecord, escapeCsvCell, toCsv, writeCsv } from './csv/csv-cell.js';

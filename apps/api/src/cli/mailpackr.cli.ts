@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { isDomainError, isTenantPlan } from '#domain';
 
-import { ConfigError, MailpackrRuntime, loadConfig } from '#platform';
+import { ConfigError, ContactsCsvError, MailpackrRuntime, loadConfig } from '#platform';
 
 import { RECIPIENT_COMMANDS, UsageError, runRecipientCommand } from './recipient.commands.js';
 import { isPrivacyError } from '#privacy';
@@ -136,7 +136,11 @@ run(process.argv.slice(2))
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    const typed = error instanceof ConfigError || isDomainError(error) || isPrivacyError(error);
+    const typed =
+      error instanceof ConfigError ||
+      error instanceof ContactsCsvError ||
+      isDomainError(error) ||
+      isPrivacyError(error);
     process.stderr.write(
       `${typed ? `${(error as { code: string }).code}: ` : ''}${error instanceof Error ? error.message : String(error)}\n`,
     );

@@ -6,6 +6,7 @@ import { ERASURE_BASES, type ErasureBasis, isUuid } from '#domain';
 import {
   type ContactsCsvMapping,
   type MailpackrRuntime,
+  csvRecord,
   exportRecipient,
   recipientExportRows,
   toCsv,
@@ -80,26 +81,30 @@ export const runRecipientCommand = async (
     const listId = uuidOption(values, 'list');
     const errorsFile =
       typeof values.errors === 'string' ? createWriteStream(values.errors) : undefined;
-    errorsFile?.write('line,reason\r\n');
+    errorsFile?.write(csvRecord(['line', 'reason']));
     const bar = new SingleBar({
       format:
         'Importing {bar} {percentage}% | {value}/{total} bytes | {rows} rows | {added} added | {invalid} invalid',
       hideCursor: true,
       stream: process.stderr,
     });
-    const stream = createReadStream(file);
     let bytes = 0;
-    stream.on('data', (chunk) => (bytes += chunk.length));
+    const counted = async function* (): AsyncGenerator<Buffer> {
+      for await (const chunk of createReadStream(file)) {
+        bytes += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    };
     const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
     bar.start(size, 0, { rows: 0, added: 0, invalid: 0 });
     const report = await runtime.contactImport.run({
       context,
       listId,
-      source: stream,
+      source: counted(),
       mapping: parseMapping(values.map as string | undefined),
       onProgress: (p) => bar.update(bytes, { rows: p.rows, added: p.added, invalid: p.invalid }),
       onInvalid: errorsFile
-        ? (p) => errorsFile.write(toCsv([], [[String(p.line), p.reason]]))
+        ? (p) => errorsFile.write(csvRecord([String(p.line), p.reason]))
         : undefined,
     });
     bar.update(size);

@@ -4,6 +4,7 @@ import type { GraphQLFormattedError } from 'graphql';
 
 import { isDomainError } from '#domain';
 import { EventStoreError, WrongExpectedRevisionError } from '#event-store';
+import { ContactsCsvError } from '#platform';
 import { isPrivacyError } from '#privacy';
 
 import { ApiError, type ApiErrorCode } from './api-error.js';
@@ -26,6 +27,13 @@ const classify = (
     return { code: error.code, message: error.message, details: error.details };
   if (isDomainError(error))
     return { code: error.kind, message: error.message, details: { reason: error.code } };
+  if (error instanceof ContactsCsvError) {
+    return {
+      code: 'BAD_USER_INPUT',
+      message: error.message,
+      details: { reason: error.code, ...(error.line === null ? {} : { line: error.line }) },
+    };
+  }
   if (error instanceof WrongExpectedRevisionError) {
     return {
       code: 'CONFLICT',

@@ -122,12 +122,14 @@ $fn$;
 --   p_streams / p_expected: one element per request; each stream at most once.
 --   p_request: per event, the 1-based index of its request. A request's events are contiguous and
 --   requests come in order. p_ids, p_types, p_data, p_metadata, p_digests: per event, as in mp_append.
--- Set-based: stream rows are created and locked in stream_id order (no deadlock between bulk
--- writers), events go in with one INSERT and heads with one UPDATE. Only the hash chain is a loop.
--- A request whose first event id is already stored is the rare re-append: checked like mp_append,
--- answered from the stored events, and it writes nothing.
+-- Set-based: existing stream rows are locked in stream_id order, new streams' rows are inserted
+-- with their final head in stream_id order (no deadlock between bulk writers), events go in with
+-- one INSERT, existing heads move with one UPDATE. Only the hash chain is a loop.
+-- A request whose first event id is already stored in its (existing) stream is the rare
+-- re-append: checked like mp_append, answered from the stored events, and it writes nothing.
 -- Returns one row per request, in request order. Errors as mp_append; MP409 also names the stream
--- in its message and carries the failing request's index in HINT; MP503: retry the call.
+-- in its message and carries the failing request's index in HINT. MP503: another writer got in
+-- the way (see below); nothing was written, call again in a new transaction.
 CREATE OR REPLACE FUNCTION mp_append_many(
   p_streams text[], p_expected text[],
   p_request int[], p_ids uuid[], p_types text[], p_data json, p_metadata json, p_digests bytea
@@ -139,14 +141,18 @@ DECLARE
   v_genesis   bytea := decode(repeat('00', 32), 'hex');
   v_xid       xid8;
   v_locked    bigint;
+  v_existing  bigint;
+  v_inserted  bigint;
+  v_updates   int := 0;
   -- Per request.
-  v_current   bigint[];   -- revision before this call
+  v_current   bigint[];   -- revision before this call (-1: no stream)
   v_head      bytea[];    -- head hash before this call
+  v_is_new    boolean[];  -- no stream row yet: this call inserts it
   v_skip      boolean[];  -- already stored: answered from the stored events
   v_res_rev   bigint[];
   v_res_xid   xid8[];
   v_res_pos   bigint[];   -- NULL: taken from the INSERT
-  v_next_head bytea[];    -- NULL: nothing to update
+  v_next_head bytea[];    -- NULL: nothing to write
   -- Per event (NULL for the events of a skipped request).
   v_stream_of text[] := '{}';
   v_revs      bigint[] := '{}';
@@ -170,28 +176,28 @@ BEGIN
     RAISE EXCEPTION 'mp_append_many: per-request or per-event arrays differ in length' USING ERRCODE = '22023';
   END IF;
 
-  INSERT INTO mp_streams (stream_id, revision, head_hash)
-    SELECT s.id, -1, v_genesis FROM unnest(p_streams) AS s(id) ORDER BY s.id
-    ON CONFLICT (stream_id) DO NOTHING;
+  -- Lock the streams that exist, in stream_id order.
   WITH locked AS (
     SELECT s.stream_id, s.revision, s.head_hash FROM mp_streams s
      WHERE s.stream_id = ANY (p_streams) ORDER BY s.stream_id FOR UPDATE
   )
-  SELECT array_agg(l.revision ORDER BY r.n), array_agg(l.head_hash ORDER BY r.n),
-         (SELECT count(*) FROM locked)
-    INTO v_current, v_head, v_locked
-    FROM unnest(p_streams) WITH ORDINALITY AS r(id, n) JOIN locked l ON l.stream_id = r.id;
-  IF v_locked <> v_requests THEN
+  SELECT array_agg(coalesce(l.revision, -1) ORDER BY r.n),
+         array_agg(coalesce(l.head_hash, v_genesis) ORDER BY r.n),
+         array_agg(l.stream_id IS NULL ORDER BY r.n),
+         count(l.stream_id), (SELECT count(*) FROM locked)
+    INTO v_current, v_head, v_is_new, v_existing, v_locked
+    FROM unnest(p_streams) WITH ORDINALITY AS r(id, n) LEFT JOIN locked l ON l.stream_id = r.id;
+  IF v_existing <> v_locked THEN
     RAISE EXCEPTION 'mp_append_many: a stream appears more than once' USING ERRCODE = '22023';
   END IF;
 
   -- The log is read in transaction-id order, so a stream's events must be written by growing
   -- transaction ids. A single-stream append gets its id when it locks its one stream, after the
   -- previous writer; this call got its id at its first lock and may have waited at a later stream
-  -- for a writer that got a newer id. Then its events would read before that writer's: give up,
-  -- the caller retries in a new transaction (newer id). Never happens without contention.
+  -- for a writer that got a newer id. Its events would then read before that writer's: give up,
+  -- the caller retries in a new transaction (newer id). Only happens under contention.
   v_xid := pg_current_xact_id();
-  IF EXISTS (
+  IF v_existing > 0 AND EXISTS (
     SELECT 1 FROM unnest(p_streams, v_current) AS u(id, rev)
       JOIN mp_events e ON e.stream_id = u.id AND e.stream_revision = u.rev
      WHERE u.rev >= 0 AND e.transaction_id > v_xid
@@ -206,41 +212,44 @@ BEGIN
   v_res_pos := array_fill(NULL::bigint, ARRAY[v_requests]);
   v_next_head := array_fill(NULL::bytea, ARRAY[v_requests]);
 
-  -- Idempotent re-appends: requests whose first event id is stored already (rare).
-  FOR v_repeat IN
-    SELECT x.r, e.stream_id, e.stream_revision
-      FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
-      JOIN mp_events e ON e.event_id = x.id
-     WHERE x.i = 1 OR p_request[x.i - 1] <> x.r
-     ORDER BY x.r
-  LOOP
-    IF v_repeat.stream_id <> p_streams[v_repeat.r] THEN
-      RAISE EXCEPTION 'event id already stored in another stream (stream %)', p_streams[v_repeat.r]
-        USING ERRCODE = 'MP422';
-    END IF;
-    SELECT count(*), count(e.event_id) INTO v_n, v_matches
-      FROM (SELECT x.id, row_number() OVER (ORDER BY x.i) AS k
-              FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
-             WHERE x.r = v_repeat.r) q
-      LEFT JOIN mp_events e ON e.event_id = q.id AND e.stream_id = v_repeat.stream_id
-                           AND e.stream_revision = v_repeat.stream_revision + q.k - 1;
-    IF v_matches <> v_n THEN
-      RAISE EXCEPTION 'event ids partly stored: not an idempotent re-append (stream %)', p_streams[v_repeat.r]
-        USING ERRCODE = 'MP422';
-    END IF;
-    v_expected := p_expected[v_repeat.r];
-    IF (v_expected ~ '^[0-9]+$' AND v_expected::bigint <> v_repeat.stream_revision - 1)
-       OR (v_expected = 'no_stream' AND v_repeat.stream_revision <> 0) THEN
-      RAISE EXCEPTION 'wrong expected revision for stream %', p_streams[v_repeat.r]
-        USING ERRCODE = 'MP409', DETAIL = v_current[v_repeat.r]::text, HINT = v_repeat.r::text;
-    END IF;
-    SELECT e.stream_revision, e.transaction_id, e.global_position INTO v_stored FROM mp_events e
-     WHERE e.stream_id = v_repeat.stream_id AND e.stream_revision = v_repeat.stream_revision + v_n - 1;
-    v_skip[v_repeat.r] := true;
-    v_res_rev[v_repeat.r] := v_stored.stream_revision;
-    v_res_xid[v_repeat.r] := v_stored.transaction_id;
-    v_res_pos[v_repeat.r] := v_stored.global_position;
-  END LOOP;
+  -- Idempotent re-appends: requests whose first event id is stored already (rare). A new stream
+  -- has no stored events; its event ids stored elsewhere make the INSERT fail (unique event_id).
+  IF v_existing > 0 THEN
+    FOR v_repeat IN
+      SELECT x.r, e.stream_id, e.stream_revision
+        FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
+        JOIN mp_events e ON e.event_id = x.id
+       WHERE (x.i = 1 OR p_request[x.i - 1] <> x.r) AND v_current[x.r] >= 0
+       ORDER BY x.r
+    LOOP
+      IF v_repeat.stream_id <> p_streams[v_repeat.r] THEN
+        RAISE EXCEPTION 'event id already stored in another stream (stream %)', p_streams[v_repeat.r]
+          USING ERRCODE = 'MP422';
+      END IF;
+      SELECT count(*), count(e.event_id) INTO v_n, v_matches
+        FROM (SELECT x.id, row_number() OVER (ORDER BY x.i) AS k
+                FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
+               WHERE x.r = v_repeat.r) q
+        LEFT JOIN mp_events e ON e.event_id = q.id AND e.stream_id = v_repeat.stream_id
+                             AND e.stream_revision = v_repeat.stream_revision + q.k - 1;
+      IF v_matches <> v_n THEN
+        RAISE EXCEPTION 'event ids partly stored: not an idempotent re-append (stream %)', p_streams[v_repeat.r]
+          USING ERRCODE = 'MP422';
+      END IF;
+      v_expected := p_expected[v_repeat.r];
+      IF (v_expected ~ '^[0-9]+$' AND v_expected::bigint <> v_repeat.stream_revision - 1)
+         OR (v_expected = 'no_stream' AND v_repeat.stream_revision <> 0) THEN
+        RAISE EXCEPTION 'wrong expected revision for stream %', p_streams[v_repeat.r]
+          USING ERRCODE = 'MP409', DETAIL = v_current[v_repeat.r]::text, HINT = v_repeat.r::text;
+      END IF;
+      SELECT e.stream_revision, e.transaction_id, e.global_position INTO v_stored FROM mp_events e
+       WHERE e.stream_id = v_repeat.stream_id AND e.stream_revision = v_repeat.stream_revision + v_n - 1;
+      v_skip[v_repeat.r] := true;
+      v_res_rev[v_repeat.r] := v_stored.stream_revision;
+      v_res_xid[v_repeat.r] := v_stored.transaction_id;
+      v_res_pos[v_repeat.r] := v_stored.global_position;
+    END LOOP;
+  END IF;
 
   -- Expected revisions (in request order, so the first wrong one is reported) and hash chains.
   FOR i IN 1..v_events LOOP
@@ -265,6 +274,7 @@ BEGIN
           RAISE EXCEPTION 'wrong expected revision for stream %', p_streams[v_r]
             USING ERRCODE = 'MP409', DETAIL = v_rev::text, HINT = v_r::text;
         END IF;
+        IF NOT v_is_new[v_r] THEN v_updates := v_updates + 1; END IF;
       END IF;
     END IF;
     IF v_skip_r THEN
@@ -287,6 +297,26 @@ BEGIN
     RAISE EXCEPTION 'mp_append_many: every request needs at least one event' USING ERRCODE = '22023';
   END IF;
 
+  -- New streams: their rows, with their final heads, in stream_id order. One that another writer
+  -- created since the lock above is a conflict: retry (its row now exists and gets locked).
+  IF v_existing < v_requests THEN
+    WITH created AS (
+      INSERT INTO mp_streams (stream_id, revision, head_hash)
+      SELECT u.id, u.rev, u.h FROM unnest(p_streams, v_res_rev, v_next_head, v_is_new) AS u(id, rev, h, is_new)
+       WHERE u.is_new ORDER BY u.id
+      ON CONFLICT (stream_id) DO NOTHING
+      RETURNING 1
+    )
+    SELECT count(*) INTO v_inserted FROM created;
+    IF v_inserted <> v_requests - v_existing THEN
+      IF (SELECT count(DISTINCT u.id) FROM unnest(p_streams) AS u(id)) <> v_requests THEN
+        RAISE EXCEPTION 'mp_append_many: a stream appears more than once' USING ERRCODE = '22023';
+      END IF;
+      RAISE EXCEPTION 'mp_append_many: another writer created one of the new streams first, retry'
+        USING ERRCODE = 'MP503';
+    END IF;
+  END IF;
+
   RETURN QUERY
   WITH inserted AS (
     INSERT INTO mp_events (stream_id, category, stream_revision, event_id, event_type, data, metadata, previous_hash, hash)
@@ -305,9 +335,11 @@ BEGIN
     LEFT JOIN last_positions l ON l.stream_id = r.id
    ORDER BY r.n;
 
-  UPDATE mp_streams s SET revision = u.rev, head_hash = u.h
-    FROM unnest(p_streams, v_res_rev, v_next_head) AS u(id, rev, h)
-   WHERE u.h IS NOT NULL AND s.stream_id = u.id;
+  IF v_updates > 0 THEN
+    UPDATE mp_streams s SET revision = u.rev, head_hash = u.h
+      FROM unnest(p_streams, v_res_rev, v_next_head, v_is_new) AS u(id, rev, h, is_new)
+     WHERE u.h IS NOT NULL AND NOT u.is_new AND s.stream_id = u.id;
+  END IF;
 END
 $fn$;
 

@@ -67,3 +67,8 @@ export async function* writeCsv(
   }
   if (batch.length > 0) yield stringify(batch, STRINGIFY_OPTIONS);
 }
+
+/** One CSV record (cells escaped, RFC 4180 quoting, CRLF), for writers that append line by line. */
+export function csvRecord(cells: readonly string[]): string {
+  return stringify([cells.map(escapeCsvCell)], STRINGIFY_OPTIONS);
+}

@@ -1,0 +1,212 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { sqlBackends } from '#testing';
+
+import { runRecipientCommand } from '../src/cli/recipient.commands.js';
+import { ApiTestApp } from './api-test-app.js';
+
+const IMPORT = `mutation($input: ImportContactsInput!) { importContacts(input: $input) {
+  importId listId rows added updated invalid durationMs
+  skipped { total duplicate unchanged suppressed erased unsubscribed objected restricted }
+  problems { line reason } } }`;
+const MEMBERS = `query($listId: ID!, $first: Int) { recipients(listId: $listId, first: $first) {
+  edges { node { id email name attributes memberships { listId status consent { source } } } } } }`;
+const CREATE_LIST = `mutation($name: String!) { createContactList(input: { name: $name }) { id } }`;
+const ERASE = `mutation($input: EraseRecipientInput!) { eraseRecipient(input: $input) { receipt { subjectId } } }`;
+const UNSUBSCRIBE = `mutation($input: UnsubscribeRecipientInput!) { unsubscribeRecipient(input: $input) { id } }`;
+
+interface Report {
+  rows: number;
+  added: number;
+  updated: number;
+  invalid: number;
+  skipped: Record<string, number>;
+  problems: Array<{ line: number; reason: string }>;
+}
+
+interface Member {
+  id: string;
+  email: string;
+  name: string | null;
+  attributes: Record<string, string>;
+}
+
+describe.each(sqlBackends())('Contact import (%s)', (backend) => {
+  let api: ApiTestApp;
+  let apiKey: string;
+  let tenantId: string;
+  let work: string;
+
+  beforeAll(async () => {
+    api = await ApiTestApp.start(backend);
+    ({ apiKey, tenantId } = await api.createTenant('Importers Ltd'));
+    work = mkdtempSync(join(tmpdir(), 'mailpackr-import-'));
+  });
+  afterAll(async () => {
+    await api.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const ok = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
+    const res = await api.graphql<T>(query, variables, apiKey);
+    expect(res.errors).toBeUndefined();
+    return res.data!;
+  };
+  const newList = async (name: string) =>
+    (await ok<{ createContactList: { id: string } }>(CREATE_LIST, { name })).createContactList.id;
+  const importCsv = async (listId: string, csv: string, mapping?: Record<string, string>) =>
+    (await ok<{ importContacts: Report }>(IMPORT, { input: { listId, csv, mapping } }))
+      .importContacts;
+  const members = async (listId: string) =>
+    (
+      await ok<{ recipients: { edges: Array<{ node: Member }> } }>(MEMBERS, { listId, first: 100 })
+    ).recipients.edges.map((e) => e.node);
+
+  describe('When a CSV file with quotes, line breaks, a BOM, duplicates and bad rows is imported', () => {
+    const csv =
+      '\uFEFFE-mail,First name,Last name,City\r\n' +
+      'ada@example.org,Ada,Lovelace,"London, UK"\r\n' +
+      '"grace@example.org","Grace","Hopper","New\r\nYork"\r\n' +
+      'not-an-email,Bad,Row,Nowhere\r\n' +
+      'ADA@Example.org ,Ada,King,\r\n' +
+      'too,many,columns,here,extra\r\n' +
+      '\r\n' +
+      'alan@example.org,Alan,Turing,"=cmd|\' /C calc\'!A0"\r\n';
+
+    it('should add each person once, merge duplicates and report bad rows by line', async () => {
+      const listId = await newList('Imported');
+      const report = await importCsv(listId, csv);
+      expect(report).toMatchObject({ rows: 6, added: 3, updated: 0, invalid: 2 });
+      expect(report.skipped).toMatchObject({ total: 1, duplicate: 1 });
+      expect(report.problems).toEqual([
+        { line: 5, reason: expect.stringContaining('invalid email') },
+        { line: 7, reason: expect.stringMatching(/column/i) },
+      ]);
+      const byEmail = new Map((await members(listId)).map((m) => [m.email, m]));
+      expect([...byEmail.keys()].sort()).toEqual([
+        'ada@example.org',
+        'alan@example.org',
+        'grace@example.org',
+      ]);
+      // The later duplicate row wins the name; its empty city does not erase the first one.
+      expect(byEmail.get('ada@example.org')).toMatchObject({
+        name: 'Ada King',
+        attributes: { City: 'London, UK' },
+      });
+      expect(byEmail.get('grace@example.org')?.attributes).toEqual({ City: 'New\r\nYork' });
+    });
+
+    it('should add nothing when the same file is imported again', async () => {
+      const listId = await newList('Twice');
+      await importCsv(listId, csv);
+      const again = await importCsv(listId, csv);
+      expect(again).toMatchObject({ added: 0, updated: 0, invalid: 2 });
+      expect(again.skipped).toMatchObject({ unchanged: 3, duplicate: 1 });
+      expect(await members(listId)).toHaveLength(3);
+    });
+  });
+
+  describe('When an address was erased or left the list', () => {
+    it('should never add it back, in any spelling', async () => {
+      const listId = await newList('Returning');
+      await importCsv(listId, 'email,name\nerased.one@example.org,Eve\nleaver@example.org,Lee\n');
+      const [leaver] = (await members(listId)).filter((m) => m.email === 'leaver@example.org');
+      await ok(UNSUBSCRIBE, { input: { id: leaver!.id, listId } });
+      await ok(ERASE, { input: { email: 'erased.one@example.org', basis: 'GDPR_ART17' } });
+
+      const spellings = [
+        'erased.one@example.org',
+        'ERASED.ONE@EXAMPLE.ORG',
+        '  Erased.One@example.org  ',
+        "'erased.one@example.org'",
+      ];
+      const report = await importCsv(
+        listId,
+        `email,name\n${spellings.map((s) => `"${s}",Eve again`).join('\n')}\nleaver@example.org,Lee\n`,
+      );
+      expect(report).toMatchObject({ added: 0, updated: 0, invalid: 0 });
+      expect(report.skipped).toMatchObject({ erased: 1, duplicate: 3, unsubscribed: 1 });
+      const other = await newList('Elsewhere');
+      const elsewhere = await importCsv(other, `email\n${spellings[1]}\n`);
+      expect(elsewhere).toMatchObject({ added: 0 });
+      expect(elsewhere.skipped.erased).toBe(1);
+      expect(await members(other)).toEqual([]);
+    });
+  });
+
+  describe('When the input is wrong', () => {
+    it('should answer with typed errors and change nothing', async () => {
+      const listId = await newList('Guarded');
+      const noEmail = await api.graphql(
+        IMPORT,
+        { input: { listId, csv: 'name,city\nAda,London\n' } },
+        apiKey,
+      );
+      expect(noEmail.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'CSV_NO_EMAIL_COLUMN',
+      });
+      const unknownList = await api.graphql(
+        IMPORT,
+        {
+          input: { listId: '0b6f6a8e-1111-4222-8333-944445555666', csv: 'email\nx@example.org\n' },
+        },
+        apiKey,
+      );
+      expect(unknownList.errors?.[0]?.extensions).toMatchObject({
+        code: 'NOT_FOUND',
+        reason: 'CONTACT_LIST_NOT_FOUND',
+      });
+      const mapped = await importCsv(listId, 'Mail,Full\nmapped@example.org,Mapped Person\n', {
+        email: 'Mail',
+        name: 'Full',
+      });
+      expect(mapped.added).toBe(1);
+      const unterminated = await importCsv(
+        listId,
+        'email,name\nok@example.org,Ok\n"broken@example.org,Never closed\n',
+      );
+      expect(unterminated).toMatchObject({ added: 1, invalid: 1 });
+      expect(unterminated.problems[0]?.line).toBe(3);
+    });
+  });
+
+  describe('When support staff import a file with the CLI', () => {
+    it('should import it, print the counts and write bad rows to the errors file', async () => {
+      const listId = await newList('From the CLI');
+      const file = join(work, 'contacts.csv');
+      const errors = join(work, 'errors.csv');
+      const rows = Array.from(
+        { length: 2500 },
+        (_, i) => `cli${i}@example.org,Person ${i},${i % 7}`,
+      );
+      writeFileSync(file, `email,name,score\n${rows.join('\n')}\nbroken,Nobody,0\n`);
+      const lines: string[] = [];
+      const code = await runRecipientCommand(
+        api.runtime,
+        'import',
+        [file],
+        { tenant: tenantId, list: listId, errors },
+        (line = '') => lines.push(line),
+      );
+      expect(code).toBe(0);
+      expect(lines.join('\n')).toMatch(
+        /Imported 2501 rows .*: 2500 added, 0 updated, .* 1 invalid/,
+      );
+      expect(readFileSync(errors, 'utf8')).toBe('line,reason\r\n2502,invalid email: no @\r\n');
+      const found = await api.graphql<{ recipients: { edges: Array<{ node: Member }> } }>(
+        `query { recipients(email: "cli2499@example.org") { edges { node { name attributes } } } }`,
+        {},
+        apiKey,
+      );
+      expect(found.data!.recipients.edges[0]!.node).toEqual({
+        name: 'Person 2499',
+        attributes: { score: '0' },
+      });
+    });
+  });
+});
