@@ -8,6 +8,9 @@ import { InitialReadModels1764400000000 } from './migrations/1764400000000-initi
 import { ContactLists1764500000000 } from './migrations/1764500000000-contact-lists.js';
 import { ErasureReceiptEntity } from './erasure-receipts/erasure-receipt.entity.js';
 import { Recipients1764600000000 } from './migrations/1764600000000-recipients.js';
+import { PrivacyRequests1764700000000 } from './migrations/1764700000000-privacy-requests.js';
+import { PrivacyRequestEntity } from './privacy-requests/privacy-request.entity.js';
+import { TenantRetention1764650000000 } from './migrations/1764650000000-tenant-retention.js';
 import { RecipientMembershipEntity } from './recipients/recipient-membership.entity.js';
 import { RecipientEntity } from './recipients/recipient.entity.js';
 import { SuppressionEntity } from './suppressions/suppression.entity.js';
@@ -22,12 +25,15 @@ export const READ_MODEL_ENTITIES = [
   RecipientMembershipEntity,
   SuppressionEntity,
   ErasureReceiptEntity,
+  PrivacyRequestEntity,
   ProjectionCheckpointEntity,
 ];
 export const READ_MODEL_MIGRATIONS = [
   InitialReadModels1764400000000,
   ContactLists1764500000000,
   Recipients1764600000000,
+  TenantRetention1764650000000,
+  PrivacyRequests1764700000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

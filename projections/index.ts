@@ -32,11 +32,18 @@ export {
   erasureReceiptsProjection,
   type ErasureReceiptRow,
 } from './erasure-receipts/erasure-receipts.projection.js';
+export { PrivacyRequestEntity } from './privacy-requests/privacy-request.entity.js';
+export {
+  privacyRequestsProjection,
+  type PrivacyRequestRow,
+  type PrivacyRequestRowStatus,
+} from './privacy-requests/privacy-requests.projection.js';
 
 import { apiKeysProjection } from './api-keys/api-keys.projection.js';
 import { campaignsProjection } from './campaigns/campaigns.projection.js';
 import { contactListsProjection } from './contact-lists/contact-lists.projection.js';
 import { erasureReceiptsProjection } from './erasure-receipts/erasure-receipts.projection.js';
+import { privacyRequestsProjection } from './privacy-requests/privacy-requests.projection.js';
 import { recipientsProjection } from './recipients/recipients.projection.js';
 import { suppressionsProjection } from './suppressions/suppressions.projection.js';
 import { tenantsProjection } from './tenants/tenants.projection.js';
@@ -50,4 +57,5 @@ export const ALL_PROJECTIONS = [
   recipientsProjection,
   suppressionsProjection,
   erasureReceiptsProjection,
+  privacyRequestsProjection,
 ] as const;

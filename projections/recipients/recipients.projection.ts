@@ -110,12 +110,14 @@ export const recipientsProjection: Projection = {
       if (next) rows.set(recipientId, next);
       touched.add(recipientId);
     }
-    await write(sql, recipientsTable, membershipsTable, touched, rows, memberships);
+    // Deleted lists first: for the recipients of this batch the memberships folded in order above
+    // win, so one joining a list after its deletion keeps it, as with one event per batch.
     if (deletedLists.length > 0) {
       await sql.query(`DELETE FROM ${membershipsTable} WHERE list_id = ANY($1::uuid[])`, [
         deletedLists,
       ]);
     }
+    await write(sql, recipientsTable, membershipsTable, touched, rows, memberships);
   },
 };
 
@@ -212,7 +214,8 @@ const evolve = (
     case 'OptInConfirmed': {
       const { data } = event;
       const membership = memberships.get(data.listId);
-      if (membership) {
+      // As in the domain: only the open request it answers is confirmed.
+      if (membership?.status === 'pending' && membership.opt_in_request_id === data.requestId) {
         memberships.set(data.listId, {
           ...membership,
           status: 'subscribed',

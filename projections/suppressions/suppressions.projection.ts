@@ -119,5 +119,16 @@ export const suppressionsProjection: Projection = {
          updated_at = GREATEST(s.updated_at, EXCLUDED.updated_at)`,
       [JSON.stringify([...merged.values()])],
     );
+    // An erased recipient may have been suppressed under an earlier address too (corrected
+    // since): no suppression keeps pointing at an erased recipient.
+    const erased = batch
+      .filter((e) => e.type === 'RecipientErased')
+      .map((e) => (e.data as RecipientErased['data']).recipientId);
+    if (erased.length > 0) {
+      await sql.query(
+        `UPDATE ${table} SET recipient_id = NULL WHERE recipient_id = ANY($1::uuid[])`,
+        [erased],
+      );
+    }
   },
 };

@@ -22,6 +22,13 @@ export class TenantEntity {
   @Column({ name: 'owner_name', type: 'jsonb', nullable: true })
   ownerName: unknown;
 
+  /** Age limits in days by retention policy kind, e.g. `{ "inactive_recipients": 365 }`. */
+  @Column({ name: 'retention_policies', type: 'jsonb' })
+  retentionPolicies: Record<string, number>;
+
+  @Column({ name: 'owner_erased_at', type: 'timestamptz', nullable: true })
+  ownerErasedAt: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -11,6 +11,7 @@ import { type MailpackrRuntime, packageRoot } from '#platform';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { ContactListsModule } from './contact-lists/contact-lists.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { RecipientsModule } from './recipients/recipients.module.js';
 import { ExecuteDomainCommandHandler } from './commands/execute-domain-command.handler.js';
 import { ApiError } from './graphql/api-error.js';
@@ -53,6 +54,7 @@ export class AppModule {
         CampaignsModule,
         ContactListsModule,
         RecipientsModule,
+        PrivacyModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -3,15 +3,20 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { MailpackrRuntime } from '#platform';
 
 import { ProjectionWorker } from './projection-worker.service.js';
+import { RetentionWorker } from './retention-worker.service.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
 
-/** The long-running side: projections now; scheduling, delivery and retention later. */
+/** The long-running side: projections and retention now; scheduling and delivery later. */
 @Module({})
 export class WorkerModule {
   static forRuntime(runtime: MailpackrRuntime): DynamicModule {
     return {
       module: WorkerModule,
-      providers: [{ provide: WORKER_RUNTIME, useValue: runtime }, ProjectionWorker],
+      providers: [
+        { provide: WORKER_RUNTIME, useValue: runtime },
+        ProjectionWorker,
+        RetentionWorker,
+      ],
     };
   }
 }

@@ -50,6 +50,8 @@ export { CAMPAIGN_STREAM_CATEGORY, toCampaignStreamId } from './campaign/campaig
 // Tenant
 export type {
   CreateTenant,
+  EraseAccount,
+  SetRetentionPolicy,
   IssueApiKey,
   RevokeApiKey,
   TenantCommand,
@@ -58,17 +60,23 @@ export type {
 export {
   TENANT_EVENT_TYPES,
   isTenantEventType,
+  type AccountErased,
   type ApiKeyIssued,
   type ApiKeyRevoked,
+  type RetentionPolicySet,
   type TenantCreated,
   type TenantEvent,
   type TenantEventType,
 } from './tenant/tenant.events.js';
 export {
   API_KEY_ROLES,
+  RETENTION_DAYS,
+  RETENTION_POLICY_KINDS,
   TENANT_PLANS,
   isApiKeyRole,
+  isRetentionPolicyKind,
   isTenantPlan,
+  type RetentionPolicyKind,
   type ApiKeyRole,
   type TenantPlan,
 } from './tenant/tenant.plans.js';
@@ -186,3 +194,67 @@ export {
   type RecipientErrorCode,
 } from './recipient/recipient.errors.js';
 export { RECIPIENT_STREAM_CATEGORY, toRecipientStreamId } from './recipient/recipient.stream.js';
+
+// Privacy request
+export type {
+  CompletePrivacyRequest,
+  ExtendPrivacyRequest,
+  OpenPrivacyRequest,
+  PrivacyRequestCommand,
+  RejectPrivacyRequest,
+} from './privacy-request/privacy-request.commands.js';
+export {
+  PRIVACY_REQUEST_EVENT_TYPES,
+  isPrivacyRequestEventType,
+  type PrivacyRegulation,
+  type PrivacyRequestCompleted,
+  type PrivacyRequestEvent,
+  type PrivacyRequestEventType,
+  type PrivacyRequestExtended,
+  type PrivacyRequestKind,
+  type PrivacyRequestOpened,
+  type PrivacyRequestRejected,
+  type PrivacyRequestRejectionReason,
+  type PrivacySubjectType,
+} from './privacy-request/privacy-request.events.js';
+export {
+  evolvePrivacyRequest,
+  initialPrivacyRequestState,
+  type OpenPrivacyRequestState,
+  type PrivacyRequest,
+  type PrivacyRequestStatus,
+} from './privacy-request/privacy-request.state.js';
+export {
+  PRIVACY_REGULATIONS,
+  PRIVACY_REQUEST_KINDS,
+  PRIVACY_REQUEST_LIMITS,
+  PRIVACY_REQUEST_REJECTION_REASONS,
+  PRIVACY_SUBJECT_TYPES,
+  decidePrivacyRequest,
+} from './privacy-request/privacy-request.decide.js';
+export {
+  PRIVACY_REQUEST_DEADLINES,
+  addCalendarMonths,
+  extendedDueDate,
+  privacyRequestDueDate,
+} from './privacy-request/privacy-request.due-date.js';
+export { privacyRequestDecider } from './privacy-request/privacy-request.decider.js';
+export {
+  PrivacyRequestError,
+  privacyRequestErrorKinds,
+  type PrivacyRequestErrorCode,
+} from './privacy-request/privacy-request.errors.js';
+export {
+  PRIVACY_REQUEST_STREAM_CATEGORY,
+  toPrivacyRequestStreamId,
+} from './privacy-request/privacy-request.stream.js';
+
+// Retention
+export {
+  RETENTION_STREAM_CATEGORY,
+  retentionDecider,
+  toRetentionStreamId,
+  type AppliedRetentionPolicy,
+  type RecordRetentionRun,
+  type RetentionRunCompleted,
+} from './retention/retention-run.decider.js';

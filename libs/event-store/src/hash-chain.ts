@@ -30,15 +30,33 @@ export const eventContentDigest = (input: {
     Buffer.byteLength(metadataText, 'utf8'),
   ] as const;
   const buffer = Buffer.allocUnsafe(16 + 16 + lengths[0] + lengths[1] + lengths[2] + lengths[3]);
-  if (buffer.write(input.eventId.replace(/-/g, ''), 0, 16, 'hex') !== 16) {
-    throw new TypeError(`Not a UUID: ${input.eventId}`);
-  }
+  // Not a UUID (never from our adapters, which check ids first): the byte-for-byte slow path.
+  const hex = input.eventId.replace(/-/g, '');
+  if (hex.length !== 32 || buffer.write(hex, 0, 16, 'hex') !== 16) return digestSlowly(input);
   let offset = 16;
   [streamId, type, dataText, metadataText].forEach((text, i) => {
     offset = buffer.writeUInt32BE(lengths[i]!, offset);
     offset += buffer.write(text, offset, 'utf8');
   });
   return hash('sha256', buffer, 'buffer');
+};
+
+/** The same digest, one piece at a time; also hashes ids that are not exactly 16 bytes of hex. */
+const digestSlowly = (input: {
+  eventId: string;
+  streamId: string;
+  type: string;
+  dataText: string;
+  metadataText: string;
+}): Buffer => {
+  const digest = createHash('sha256').update(uuidBytes(input.eventId));
+  for (const text of [input.streamId, input.type, input.dataText, input.metadataText]) {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    digest.update(length).update(bytes);
+  }
+  return digest.digest();
 };
 
 /** The chain link: `sha256(previous hash ‖ revision as int8 ‖ content digest)`. Mirrors `mp_append`. */

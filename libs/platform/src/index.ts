@@ -54,3 +54,9 @@ export {
   readContactsCsvBatches,
 } from './csv/contacts-csv.reader.js';
 export { csvRecord, escapeCsvCell, toCsv, writeCsv } from './csv/csv-cell.js';
+export {
+  RETENTION_ACTOR,
+  RetentionRunner,
+  type RetentionRunReport,
+} from './audience/retention-runner.js';
+export { AccountRights, type AccountExport } from './audience/account-rights.js';

@@ -31,6 +31,13 @@ Recipients (support staff; every command is scoped to one tenant):
       Erases a recipient and prints the erasure receipt (JSON). Idempotent.
   mailpackr export --tenant <id> (--email <address> | --recipient <id>) [--format json|csv] [--out <file>]
       Everything held about one recipient (access and portability requests).
+  mailpackr retention set --tenant <id> --kind unsubscribed_recipients|inactive_recipients|delivery_details
+                          --days <1..3650|off>
+  mailpackr retention run [--tenant <id>]
+      Applies retention policies now (the worker also runs them every MAILPACKR_RETENTION_INTERVAL_MINUTES).
+  mailpackr account export --tenant <id> [--out <file>]
+  mailpackr account erase --tenant <id> --account <id> [--basis gdpr_art17|ccpa_delete|child_under_13]
+      The account holder's own data (MailPackr is its controller).
 
 Configuration comes from the environment, as for \`npm start\` (see README).
 `;
@@ -56,6 +63,9 @@ const run = async (argv: string[]): Promise<number> => {
       reference: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
+      kind: { type: 'string' },
+      days: { type: 'string' },
+      account: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

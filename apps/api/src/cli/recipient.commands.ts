@@ -2,7 +2,15 @@ import { createReadStream, createWriteStream, existsSync, writeFileSync } from '
 
 import { SingleBar } from 'cli-progress';
 
-import { ERASURE_BASES, type ErasureBasis, isUuid } from '#domain';
+import {
+  ERASURE_BASES,
+  RETENTION_POLICY_KINDS,
+  type ErasureBasis,
+  isRetentionPolicyKind,
+  isUuid,
+  tenantDecider,
+  toTenantStreamId,
+} from '#domain';
 import {
   type ContactsCsvMapping,
   type MailpackrRuntime,
@@ -14,7 +22,7 @@ import {
 
 export class UsageError extends Error {}
 
-export const RECIPIENT_COMMANDS = ['import', 'erase', 'export'] as const;
+export const RECIPIENT_COMMANDS = ['import', 'erase', 'export', 'retention', 'account'] as const;
 export type RecipientCommandName = (typeof RECIPIENT_COMMANDS)[number];
 
 type Values = Record<string, string | boolean | undefined>;
@@ -63,7 +71,9 @@ export const runRecipientCommand = async (
   values: Values,
   out: (line?: string) => void,
 ): Promise<number> => {
+  if (command === 'retention') return runRetention(runtime, args, values, out);
   const tenantId = uuidOption(values, 'tenant');
+  if (command === 'account') return runAccount(runtime, tenantId, args, values, out);
   const context = { tenantId, actor: CLI_ACTOR };
   const now = new Date();
   const target = async (): Promise<string> => {
@@ -158,5 +168,78 @@ export const runRecipientCommand = async (
   } else {
     process.stdout.write(text);
   }
+  return 0;
+};
+
+const runRetention = async (
+  runtime: MailpackrRuntime,
+  args: readonly string[],
+  values: Values,
+  out: (line?: string) => void,
+): Promise<number> => {
+  const [action] = args;
+  if (action === 'set') {
+    const tenantId = uuidOption(values, 'tenant');
+    const kind = required(values, 'kind');
+    if (!isRetentionPolicyKind(kind)) {
+      throw new UsageError(`--kind must be one of ${RETENTION_POLICY_KINDS.join(', ')}`);
+    }
+    const daysText = required(values, 'days');
+    const days = daysText === 'off' ? null : Number(daysText);
+    await runtime.commands.handle(
+      toTenantStreamId(tenantId),
+      tenantDecider,
+      { type: 'SetRetentionPolicy', data: { tenantId, kind, days }, metadata: { now: new Date() } },
+      { tenantId, actor: CLI_ACTOR },
+    );
+    out(
+      days === null ? `Retention policy ${kind} removed` : `Retention policy ${kind}: ${days} days`,
+    );
+    return 0;
+  }
+  if (action !== 'run') throw new UsageError('retention takes run or set');
+  const tenantId = typeof values.tenant === 'string' ? uuidOption(values, 'tenant') : undefined;
+  const reports = await runtime.retention.run({ now: new Date(), tenantId });
+  if (reports.length === 0) out('No tenant has a retention policy.');
+  for (const r of reports) {
+    const detail = r.policies.map((p) => `${p.kind} ${p.days}d: ${p.removed} removed`).join(', ');
+    out(
+      `Tenant ${r.tenantId}: run ${r.runId}, ${r.recipientsErased} recipients erased (${detail})`,
+    );
+  }
+  return 0;
+};
+
+const runAccount = async (
+  runtime: MailpackrRuntime,
+  tenantId: string,
+  args: readonly string[],
+  values: Values,
+  out: (line?: string) => void,
+): Promise<number> => {
+  const [action] = args;
+  const now = new Date();
+  if (action === 'export') {
+    const text = `${JSON.stringify(await runtime.accounts.export(tenantId, now), null, 2)}\n`;
+    if (typeof values.out === 'string') {
+      writeFileSync(values.out, text, { mode: 0o600 });
+      out(`Export written to ${values.out}`);
+    } else process.stdout.write(text);
+    return 0;
+  }
+  if (action !== 'erase') throw new UsageError('account takes export or erase');
+  const basis = typeof values.basis === 'string' ? values.basis : 'gdpr_art17';
+  if (basis !== 'gdpr_art17' && basis !== 'ccpa_delete' && basis !== 'child_under_13') {
+    throw new UsageError('--basis must be gdpr_art17, ccpa_delete or child_under_13');
+  }
+  const erased = await runtime.accounts.erase(
+    { tenantId, actor: CLI_ACTOR },
+    { accountId: uuidOption(values, 'account'), basis, now },
+  );
+  out(
+    erased.alreadyErased
+      ? `Account ${erased.accountId} was already erased at ${erased.erasedAt}`
+      : `Account ${erased.accountId} erased at ${erased.erasedAt}`,
+  );
   return 0;
 };

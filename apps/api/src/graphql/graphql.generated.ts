@@ -64,6 +64,18 @@ export enum SuppressionReason {
     ERASED = "ERASED"
 }
 
+export enum RetentionPolicyKind {
+    UNSUBSCRIBED_RECIPIENTS = "UNSUBSCRIBED_RECIPIENTS",
+    INACTIVE_RECIPIENTS = "INACTIVE_RECIPIENTS",
+    DELIVERY_DETAILS = "DELIVERY_DETAILS"
+}
+
+export enum AccountErasureBasis {
+    GDPR_ART17 = "GDPR_ART17",
+    CCPA_DELETE = "CCPA_DELETE",
+    CHILD_UNDER_13 = "CHILD_UNDER_13"
+}
+
 export class ContactsCsvMappingInput {
     email?: Nullable<string>;
     name?: Nullable<string>;
@@ -75,6 +87,16 @@ export class ImportContactsInput {
     listId: string;
     csv: string;
     mapping?: Nullable<ContactsCsvMappingInput>;
+}
+
+export class SetRetentionPolicyInput {
+    kind: RetentionPolicyKind;
+    days?: Nullable<number>;
+}
+
+export class EraseAccountInput {
+    accountId: string;
+    basis: AccountErasureBasis;
 }
 
 export class DraftCampaignInput {
@@ -405,6 +427,38 @@ export class RecipientDataExport {
     csv: string;
 }
 
+export class RetentionPolicy {
+    kind: RetentionPolicyKind;
+    days: number;
+}
+
+export class AppliedRetentionPolicy {
+    kind: RetentionPolicyKind;
+    days: number;
+    cutoff: DateTime;
+    removed: number;
+}
+
+export class RetentionRun {
+    runId: string;
+    startedAt: DateTime;
+    finishedAt: DateTime;
+    recipientsErased: number;
+    policies: AppliedRetentionPolicy[];
+}
+
+export class AccountErasure {
+    accountId: string;
+    erasedAt: DateTime;
+    alreadyErased: boolean;
+}
+
+export class AccountDataExport {
+    accountId: string;
+    generatedAt: DateTime;
+    json: string;
+}
+
 export abstract class IQuery {
     abstract viewer(): Viewer | Promise<Viewer>;
 
@@ -423,6 +477,8 @@ export abstract class IQuery {
     abstract recipients(listId?: Nullable<string>, first?: Nullable<number>, after?: Nullable<string>, status?: Nullable<MembershipStatus>, email?: Nullable<string>): RecipientConnection | Promise<RecipientConnection>;
 
     abstract suppressions(first?: Nullable<number>, after?: Nullable<string>, reason?: Nullable<SuppressionReason>): SuppressionConnection | Promise<SuppressionConnection>;
+
+    abstract retentionPolicies(): RetentionPolicy[] | Promise<RetentionPolicy[]>;
 
     abstract erasureReceipt(recipientId: string): Nullable<ErasureReceipt> | Promise<Nullable<ErasureReceipt>>;
 }
@@ -465,6 +521,14 @@ export abstract class IMutation {
     abstract flagRecipientAsChild(input: DataSubjectRequestInput): EraseRecipientPayload | Promise<EraseRecipientPayload>;
 
     abstract importContacts(input: ImportContactsInput): ImportReport | Promise<ImportReport>;
+
+    abstract setRetentionPolicy(input: SetRetentionPolicyInput): RetentionPolicy[] | Promise<RetentionPolicy[]>;
+
+    abstract runRetention(): Nullable<RetentionRun> | Promise<Nullable<RetentionRun>>;
+
+    abstract exportAccountData(): AccountDataExport | Promise<AccountDataExport>;
+
+    abstract eraseAccount(input: EraseAccountInput): AccountErasure | Promise<AccountErasure>;
 
     abstract exportRecipientData(input: DataSubjectRequestInput): RecipientDataExport | Promise<RecipientDataExport>;
 }

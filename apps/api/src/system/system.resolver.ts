@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 
 import type { MailpackrRuntime } from '#platform';
-import { isEncryptedField } from '#privacy';
+import { ERASED, isEncryptedField } from '#privacy';
 import { TenantEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
@@ -41,7 +41,10 @@ export class SystemResolver {
 
   /** The read model keeps the owner's fields as ciphertext: decrypted here, `[erased]` once shredded. */
   private async owner(tenant: TenantEntity): Promise<Account | null> {
-    if (!tenant.ownerAccountId || !isEncryptedField(tenant.ownerEmail)) return null;
+    if (!tenant.ownerAccountId) return null;
+    if (tenant.ownerErasedAt || !isEncryptedField(tenant.ownerEmail)) {
+      return { id: tenant.ownerAccountId, email: ERASED, name: ERASED };
+    }
     const [email, name] = await this.runtime.vault.decryptMany([
       { field: tenant.ownerEmail, context: 'TenantCreated.owner.email' },
       ...(isEncryptedField(tenant.ownerName)

@@ -1,6 +1,6 @@
 import type { Command } from '../core/decider.js';
 
-import type { ApiKeyRole, TenantPlan } from './tenant.plans.js';
+import type { ApiKeyRole, RetentionPolicyKind, TenantPlan } from './tenant.plans.js';
 
 export type CreateTenant = Command<
   'CreateTenant',
@@ -23,4 +23,23 @@ export type IssueApiKey = Command<
 
 export type RevokeApiKey = Command<'RevokeApiKey', { tenantId: string; keyId: string }>;
 
-export type TenantCommand = CreateTenant | IssueApiKey | RevokeApiKey;
+/** `days: null` removes the policy. */
+export type SetRetentionPolicy = Command<
+  'SetRetentionPolicy',
+  { tenantId: string; kind: RetentionPolicyKind; days: number | null }
+>;
+
+/** Erasure of an account's personal data (MailPackr is the controller of account data). */
+export type EraseAccount = Command<
+  'EraseAccount',
+  {
+    tenantId: string;
+    accountId: string;
+    requestId: string;
+    basis: 'gdpr_art17' | 'ccpa_delete' | 'child_under_13';
+    requestedBy: string;
+  }
+>;
+
+export type TenantCommand =
+  CreateTenant | IssueApiKey | RevokeApiKey | SetRetentionPolicy | EraseAccount;

@@ -3,6 +3,8 @@ import { hasLineBreak, isUuid } from '../core/validation.js';
 
 import type {
   CreateTenant,
+  EraseAccount,
+  SetRetentionPolicy,
   IssueApiKey,
   RevokeApiKey,
   TenantCommand,
@@ -10,7 +12,15 @@ import type {
 } from './tenant.commands.js';
 import { TenantError } from './tenant.errors.js';
 import type { TenantEvent } from './tenant.events.js';
-import { isApiKeyRole, isTenantPlan, type ApiKeyRole, type TenantPlan } from './tenant.plans.js';
+import {
+  RETENTION_DAYS,
+  RETENTION_POLICY_KINDS,
+  isApiKeyRole,
+  isRetentionPolicyKind,
+  isTenantPlan,
+  type ApiKeyRole,
+  type TenantPlan,
+} from './tenant.plans.js';
 import type { Tenant } from './tenant.state.js';
 
 export const TENANT_LIMITS = {
@@ -46,6 +56,10 @@ export const decideTenant = (command: TenantCommand, state: Tenant): TenantEvent
       return issueApiKey(command, state);
     case 'RevokeApiKey':
       return revokeApiKey(command, state);
+    case 'SetRetentionPolicy':
+      return setRetentionPolicy(command, state);
+    case 'EraseAccount':
+      return eraseAccount(command, state);
     default:
       return assertNever(command, 'Unknown tenant command');
   }
@@ -145,4 +159,68 @@ const validLabel = (label: unknown): string => {
     );
   }
   return trimmed;
+};
+
+const activeTenant = (state: Tenant, tenantId: string): Extract<Tenant, { status: 'Active' }> => {
+  if (state.status !== 'Active' || state.tenantId !== tenantId)
+    throw new TenantError('TENANT_NOT_FOUND');
+  return state;
+};
+
+const setRetentionPolicy = (
+  { data, metadata: { now } }: SetRetentionPolicy,
+  state: Tenant,
+): TenantEvent[] => {
+  const tenant = activeTenant(state, data.tenantId);
+  if (!isRetentionPolicyKind(data.kind)) {
+    throw new TenantError(
+      'INVALID_RETENTION_POLICY',
+      `Unknown retention policy; one of ${RETENTION_POLICY_KINDS.join(', ')}`,
+    );
+  }
+  const { days } = data;
+  if (
+    days !== null &&
+    (!Number.isInteger(days) || days < RETENTION_DAYS.min || days > RETENTION_DAYS.max)
+  ) {
+    throw new TenantError(
+      'INVALID_RETENTION_POLICY',
+      `A retention period is a whole number of days from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max}`,
+    );
+  }
+  if ((tenant.retention[data.kind] ?? null) === days) return [];
+  return [
+    {
+      type: 'RetentionPolicySet',
+      data: { tenantId: tenant.tenantId, kind: data.kind, days, setAt: now.toISOString() },
+    },
+  ];
+};
+
+const ACCOUNT_ERASURE_BASES: ReadonlyArray<EraseAccount['data']['basis']> = [
+  'gdpr_art17',
+  'ccpa_delete',
+  'child_under_13',
+];
+
+const eraseAccount = ({ data, metadata: { now } }: EraseAccount, state: Tenant): TenantEvent[] => {
+  const tenant = activeTenant(state, data.tenantId);
+  if (!tenant.owner || tenant.owner.accountId !== data.accountId) {
+    throw new TenantError('ACCOUNT_NOT_FOUND');
+  }
+  if (tenant.owner.erasedAt !== null) return [];
+  if (!ACCOUNT_ERASURE_BASES.includes(data.basis)) throw new TenantError('INVALID_LEGAL_BASIS');
+  return [
+    {
+      type: 'AccountErased',
+      data: {
+        tenantId: tenant.tenantId,
+        accountId: data.accountId,
+        requestId: data.requestId,
+        basis: data.basis,
+        requestedBy: data.requestedBy,
+        erasedAt: now.toISOString(),
+      },
+    },
+  ];
 };

@@ -11,7 +11,10 @@ export type TenantErrorCode =
   | 'INVALID_API_KEY_ROLE'
   | 'INVALID_API_KEY_LABEL'
   | 'INVALID_OWNER'
-  | 'INVALID_OWNER_EMAIL';
+  | 'INVALID_OWNER_EMAIL'
+  | 'INVALID_RETENTION_POLICY'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'INVALID_LEGAL_BASIS';
 
 /** The one place a tenant error code gets its API kind. */
 export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
@@ -26,6 +29,9 @@ export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
   INVALID_API_KEY_LABEL: 'BAD_USER_INPUT',
   INVALID_OWNER: 'BAD_USER_INPUT',
   INVALID_OWNER_EMAIL: 'BAD_USER_INPUT',
+  INVALID_RETENTION_POLICY: 'BAD_USER_INPUT',
+  ACCOUNT_NOT_FOUND: 'NOT_FOUND',
+  INVALID_LEGAL_BASIS: 'BAD_USER_INPUT',
 };
 
 export class TenantError extends DomainError<TenantErrorCode> {

@@ -1,6 +1,6 @@
 import type { Event } from '../core/decider.js';
 
-import type { ApiKeyRole, TenantPlan } from './tenant.plans.js';
+import type { ApiKeyRole, RetentionPolicyKind, TenantPlan } from './tenant.plans.js';
 
 /** Dates are ISO-8601 strings so events round-trip through JSON unchanged. */
 export type TenantCreated = Event<
@@ -32,7 +32,26 @@ export type ApiKeyRevoked = Event<
   { tenantId: string; keyId: string; revokedAt: string }
 >;
 
-export type TenantEvent = TenantCreated | ApiKeyIssued | ApiKeyRevoked;
+export type RetentionPolicySet = Event<
+  'RetentionPolicySet',
+  { tenantId: string; kind: RetentionPolicyKind; days: number | null; setAt: string }
+>;
+
+/** No personal data: the account's fields became unreadable when its key was destroyed. */
+export type AccountErased = Event<
+  'AccountErased',
+  {
+    tenantId: string;
+    accountId: string;
+    requestId: string;
+    basis: 'gdpr_art17' | 'ccpa_delete' | 'child_under_13';
+    requestedBy: string;
+    erasedAt: string;
+  }
+>;
+
+export type TenantEvent =
+  TenantCreated | ApiKeyIssued | ApiKeyRevoked | RetentionPolicySet | AccountErased;
 
 export type TenantEventType = TenantEvent['type'];
 
@@ -40,6 +59,8 @@ const tenantEventTypes = {
   TenantCreated: true,
   ApiKeyIssued: true,
   ApiKeyRevoked: true,
+  RetentionPolicySet: true,
+  AccountErased: true,
 } satisfies Record<TenantEventType, true>;
 
 /** Every tenant event type, e.g. for a subscription filter. */

@@ -1,7 +1,7 @@
 import { assertNever } from '../core/assert-never.js';
 
 import type { TenantEvent } from './tenant.events.js';
-import type { ApiKeyRole, TenantPlan } from './tenant.plans.js';
+import type { ApiKeyRole, RetentionPolicyKind, TenantPlan } from './tenant.plans.js';
 
 export type ApiKey = Readonly<{
   keyId: string;
@@ -22,6 +22,10 @@ export type Tenant =
       createdAt: string;
       /** By key id. A Map, so ids such as `constructor` or `__proto__` are just ids. */
       apiKeys: ReadonlyMap<string, ApiKey>;
+      /** Age limit in days, by policy kind. */
+      retention: Readonly<Partial<Record<RetentionPolicyKind, number>>>;
+      /** The owner account, if one was given; `erasedAt` once its data was erased. */
+      owner: Readonly<{ accountId: string; erasedAt: string | null }> | null;
     }>;
 
 export type TenantStatus = Tenant['status'];
@@ -40,6 +44,8 @@ export const evolveTenant = (state: Tenant, event: TenantEvent): Tenant => {
         plan: event.data.plan,
         createdAt: event.data.createdAt,
         apiKeys: new Map(),
+        retention: {},
+        owner: event.data.owner ? { accountId: event.data.owner.accountId, erasedAt: null } : null,
       };
     case 'ApiKeyIssued': {
       if (state.status !== 'Active') return state;
@@ -55,6 +61,19 @@ export const evolveTenant = (state: Tenant, event: TenantEvent): Tenant => {
       const apiKeys = new Map(state.apiKeys);
       apiKeys.set(key.keyId, { ...key, revokedAt: event.data.revokedAt });
       return { ...state, apiKeys };
+    }
+    case 'RetentionPolicySet': {
+      if (state.status !== 'Active') return state;
+      const { kind, days } = event.data;
+      const retention = { ...state.retention };
+      if (days === null) delete retention[kind];
+      else retention[kind] = days;
+      return { ...state, retention };
+    }
+    case 'AccountErased': {
+      if (state.status !== 'Active' || state.owner?.accountId !== event.data.accountId)
+        return state;
+      return { ...state, owner: { ...state.owner, erasedAt: event.data.erasedAt } };
     }
     default:
       return assertNever(event, 'Unknown tenant event');

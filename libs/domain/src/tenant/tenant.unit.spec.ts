@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   API_KEY_ROLES,
   DomainError,
+  RETENTION_POLICY_KINDS,
   TENANT_EVENT_TYPES,
   TENANT_LIMITS,
   TENANT_PLANS,
@@ -12,6 +13,7 @@ import {
   tenantErrorKinds,
   toTenantStreamId,
   type ApiKeyRole,
+  type RetentionPolicyKind,
   type TenantCommand,
   type TenantErrorCode,
   type TenantEvent,
@@ -120,6 +122,8 @@ describe('Tenant', () => {
           plan: 'free',
           createdAt: now.toISOString(),
           apiKeys: new Map(),
+          retention: {},
+          owner: null,
         }));
 
     it.each([
@@ -359,14 +363,102 @@ describe('Tenant', () => {
     });
   });
 
+  describe('When a retention policy is set', () => {
+    const setPolicy = (kind: string, days: number | null): TenantCommand => ({
+      type: 'SetRetentionPolicy',
+      data: { tenantId, kind: kind as RetentionPolicyKind, days },
+      metadata: { now },
+    });
+    const policySet = (kind: RetentionPolicyKind, days: number | null): TenantEvent => ({
+      type: 'RetentionPolicySet',
+      data: { tenantId, kind, days, setAt: now.toISOString() },
+    });
+
+    it.each(RETENTION_POLICY_KINDS.map((kind) => [kind]))('should record a %s policy', (kind) =>
+      given([aTenantCreated({ tenantId })])
+        .when(setPolicy(kind, 30))
+        .then([policySet(kind, 30)]),
+    );
+
+    it('should record nothing when the same period is set again', () =>
+      given([aTenantCreated({ tenantId }), policySet('inactive_recipients', 365)])
+        .when(setPolicy('inactive_recipients', 365))
+        .thenNothing());
+
+    it('should remove a policy with null, and keep it in the state until then', () =>
+      given([aTenantCreated({ tenantId }), policySet('unsubscribed_recipients', 90)])
+        .when(setPolicy('unsubscribed_recipients', null))
+        .thenStateMatches({ status: 'Active', retention: {} }));
+
+    it.each<[string, string, number | null]>([
+      ['an unknown kind', 'forever', 30],
+      ['zero days', 'inactive_recipients', 0],
+      ['negative days', 'inactive_recipients', -5],
+      ['a fraction', 'inactive_recipients', 1.5],
+      ['more than ten years', 'inactive_recipients', 3651],
+      ['NaN', 'inactive_recipients', Number.NaN],
+    ])('should reject %s', (_, kind, days) =>
+      given([aTenantCreated({ tenantId })])
+        .when(setPolicy(kind, days))
+        .thenThrows(TenantError, (e) => e.code === 'INVALID_RETENTION_POLICY'),
+    );
+
+    it('should reject a policy for an unknown tenant', () =>
+      given([])
+        .when(setPolicy('inactive_recipients', 30))
+        .thenThrows(TenantError, (e) => e.code === 'TENANT_NOT_FOUND'));
+  });
+
+  describe('When the owner account asks to be erased', () => {
+    const accountId = '6b1f0d4e-3c2a-4f5b-9e8d-7c6b5a4f3e2d';
+    const requestId = '0e9d8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b';
+    const created = () =>
+      aTenantCreated({ tenantId, owner: { accountId, email: 'owner@example.org', name: 'Olga' } });
+    const erase = (id = accountId): TenantCommand => ({
+      type: 'EraseAccount',
+      data: {
+        tenantId,
+        accountId: id,
+        requestId,
+        basis: 'gdpr_art17',
+        requestedBy: 'operator:cli',
+      },
+      metadata: { now },
+    });
+    const erased = (): TenantEvent => ({
+      type: 'AccountErased',
+      data: {
+        tenantId,
+        accountId,
+        requestId,
+        basis: 'gdpr_art17',
+        requestedBy: 'operator:cli',
+        erasedAt: now.toISOString(),
+      },
+    });
+
+    it('should record the erasure without personal data', () =>
+      given([created()]).when(erase()).then([erased()]));
+
+    it('should record nothing the second time', () =>
+      given([created(), erased()]).when(erase()).thenNothing());
+
+    it('should reject an account that is not this tenant’s', () =>
+      given([created()])
+        .when(erase('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'))
+        .thenThrows(TenantError, (e) => e.code === 'ACCOUNT_NOT_FOUND'));
+  });
+
   describe('Streams', () => {
     it('should name its stream tenant-<id>', () =>
       expect(toTenantStreamId(tenantId)).toBe(`tenant-${tenantId}`));
 
     it('should list its event types', () =>
       expect([...TENANT_EVENT_TYPES].sort()).toEqual([
+        'AccountErased',
         'ApiKeyIssued',
         'ApiKeyRevoked',
+        'RetentionPolicySet',
         'TenantCreated',
       ]));
   });

@@ -122,11 +122,16 @@ $fn$;
 --   p_streams / p_expected: one element per request; each stream at most once.
 --   p_request: per event, the 1-based index of its request. A request's events are contiguous and
 --   requests come in order. p_ids, p_types, p_data, p_metadata, p_digests: per event, as in mp_append.
--- Set-based: existing stream rows are locked in stream_id order, new streams' rows are inserted
--- with their final head in stream_id order (no deadlock between bulk writers), events go in with
--- one INSERT, existing heads move with one UPDATE. Only the hash chain is a loop.
--- A request whose first event id is already stored in its (existing) stream is the rare
--- re-append: checked like mp_append, answered from the stored events, and it writes nothing.
+-- Set-based, no loop over events:
+--   1. Hash chains (a recursive query, one level per event of the longest request) as if every
+--      stream were new, and the rows of new streams inserted with their final head, in stream_id
+--      order (ON CONFLICT DO NOTHING). For a bulk import of new streams that is all the locking.
+--   2. Only when some stream exists (or must): lock those rows in stream_id order, check
+--      idempotency and expected revisions like mp_append, and chain again from the real heads.
+--   3. One INSERT of the events in request order, one UPDATE of the existing heads.
+-- Rows are only ever waited for in stream_id order, so concurrent bulk writers cannot deadlock.
+-- A request whose first event id is already stored in its stream is an idempotent re-append:
+-- checked like mp_append, answered from the stored events, and it writes nothing.
 -- Returns one row per request, in request order. Errors as mp_append; MP409 also names the stream
 -- in its message and carries the failing request's index in HINT. MP503: another writer got in
 -- the way (see below); nothing was written, call again in a new transaction.
@@ -136,85 +141,135 @@ CREATE OR REPLACE FUNCTION mp_append_many(
 ) RETURNS TABLE (request_index int, next_revision bigint, commit_position xid8, prepare_position bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_requests  int := coalesce(cardinality(p_streams), 0);
-  v_events    int := coalesce(cardinality(p_ids), 0);
-  v_genesis   bytea := decode(repeat('00', 32), 'hex');
-  v_xid       xid8;
-  v_locked    bigint;
-  v_existing  bigint;
-  v_inserted  bigint;
-  v_updates   int := 0;
+  v_requests   int := coalesce(cardinality(p_streams), 0);
+  v_events     int := coalesce(cardinality(p_ids), 0);
+  v_genesis    bytea := decode(repeat('00', 32), 'hex');
+  v_xid        xid8;
+  v_created    bigint;     -- requests whose stream this call created
+  v_created_rows bigint;
+  v_matched    bigint;
+  v_locked     bigint;
   -- Per request.
-  v_current   bigint[];   -- revision before this call (-1: no stream)
-  v_head      bytea[];    -- head hash before this call
-  v_is_new    boolean[];  -- no stream row yet: this call inserts it
-  v_skip      boolean[];  -- already stored: answered from the stored events
-  v_res_rev   bigint[];
-  v_res_xid   xid8[];
-  v_res_pos   bigint[];   -- NULL: taken from the INSERT
-  v_next_head bytea[];    -- NULL: nothing to write
+  v_create     boolean[];  -- 'any' / 'no_stream': may create its stream
+  v_new        boolean[];  -- this call created its stream row (which holds the final head)
+  v_current    bigint[];   -- revision before this call (-1: no stream)
+  v_head       bytea[];    -- head hash before this call (NULL: none yet)
+  v_skip       boolean[];  -- already stored: answered from the stored events
+  v_next_rev   bigint[];   -- revision after this call (NULL when skipped)
+  v_next_head  bytea[];
+  v_stored_rev bigint[];   -- a skipped request's stored result
+  v_stored_xid xid8[];
+  v_stored_pos bigint[];
+  v_last       int[];      -- place of its last event among the inserted ones
   -- Per event (NULL for the events of a skipped request).
-  v_stream_of text[] := '{}';
-  v_revs      bigint[] := '{}';
-  v_prev      bytea[] := '{}';
-  v_hashes    bytea[] := '{}';
-  v_repeat    record;
-  v_stored    record;
-  v_n         int;
-  v_matches   int;
-  v_req       int := 0;
-  v_r         int;
-  v_skip_r    boolean;
-  v_expected  text;
-  v_rev       bigint;
-  v_h         bytea;
-  i           int;
+  v_revs       bigint[];
+  v_prev       bytea[];
+  v_hashes     bytea[];
+  v_positions  bigint[];   -- of the inserted events, in insertion order
+  v_bad        record;
+  v_repeat     record;
+  v_stored     record;
+  v_n          int;
+  v_matches    int;
+  v_expected   text;
 BEGIN
   IF v_requests = 0 THEN RETURN; END IF;
   IF cardinality(p_expected) <> v_requests OR cardinality(p_request) <> v_events
      OR cardinality(p_types) <> v_events OR length(p_digests) <> v_events * 32 THEN
     RAISE EXCEPTION 'mp_append_many: per-request or per-event arrays differ in length' USING ERRCODE = '22023';
   END IF;
+  IF p_request[1] IS DISTINCT FROM 1 OR p_request[v_events] IS DISTINCT FROM v_requests OR EXISTS (
+    SELECT 1 FROM unnest(p_request) WITH ORDINALITY AS x(r, i)
+     WHERE x.i > 1 AND x.r - p_request[x.i - 1] NOT IN (0, 1)
+  ) THEN
+    RAISE EXCEPTION 'mp_append_many: events must be grouped by request, in request order, at least one each'
+      USING ERRCODE = '22023';
+  END IF;
 
-  -- Lock the streams that exist, in stream_id order.
-  WITH locked AS (
-    SELECT s.stream_id, s.revision, s.head_hash FROM mp_streams s
-     WHERE s.stream_id = ANY (p_streams) ORDER BY s.stream_id FOR UPDATE
+  SELECT array_agg(q.e IN ('any', 'no_stream') ORDER BY q.n) INTO v_create
+    FROM unnest(p_expected) WITH ORDINALITY AS q(e, n);
+  v_current := array_fill(-1::bigint, ARRAY[v_requests]);
+  v_head := array_fill(NULL::bytea, ARRAY[v_requests]);
+  v_skip := array_fill(false, ARRAY[v_requests]);
+
+  -- 1. Chains as if every stream were new, then create the new streams with their final heads.
+    WITH RECURSIVE chain AS (
+      -- Each request's first event, chained to its stream's head (none for a skipped request).
+      SELECT x.i::int AS i, x.r, x.skip, x.cur + 1 AS rev, x.head AS prev,
+             sha256(x.head || int8send(x.cur + 1) || substring(p_digests FROM (x.i::int - 1) * 32 + 1 FOR 32)) AS h
+        FROM (SELECT y.i, y.r, v_skip[y.r] AS skip, v_current[y.r] AS cur,
+                     CASE WHEN v_skip[y.r] THEN NULL WHEN v_current[y.r] < 0 THEN v_genesis ELSE v_head[y.r] END AS head
+                FROM unnest(p_request) WITH ORDINALITY AS y(r, i)
+               WHERE y.i = 1 OR p_request[y.i - 1] <> y.r) AS x
+      UNION ALL
+      -- The next event of the same request, chained to the previous one.
+      SELECT c.i + 1, c.r, c.skip, c.rev + 1, c.h,
+             sha256(c.h || int8send(c.rev + 1) || substring(p_digests FROM c.i * 32 + 1 FOR 32))
+        FROM chain c
+       WHERE c.i < v_events AND p_request[c.i + 1] = c.r
+    )
+    SELECT array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END), array_agg(c.prev), array_agg(c.h),
+           array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END) FILTER (WHERE c.last),
+           array_agg(c.h) FILTER (WHERE c.last), array_agg(c.ordinal) FILTER (WHERE c.last)
+      INTO v_revs, v_prev, v_hashes, v_next_rev, v_next_head, v_last
+      -- One row per event, in event order (which is also request order). ordinal: the event's
+      -- place among the events to insert.
+      FROM (SELECT c.*, c.i = v_events OR p_request[c.i + 1] <> c.r AS last,
+                   count(*) FILTER (WHERE NOT c.skip) OVER (ORDER BY c.i ROWS UNBOUNDED PRECEDING)::int AS ordinal
+              FROM chain c ORDER BY c.i) AS c;
+
+  WITH created AS (
+    INSERT INTO mp_streams (stream_id, revision, head_hash)
+    SELECT u.id, u.rev, u.h FROM unnest(p_streams, v_next_rev, v_next_head, v_create) AS u(id, rev, h, c)
+     WHERE u.c ORDER BY u.id
+    ON CONFLICT (stream_id) DO NOTHING
+    RETURNING mp_streams.stream_id
   )
-  SELECT array_agg(coalesce(l.revision, -1) ORDER BY r.n),
-         array_agg(coalesce(l.head_hash, v_genesis) ORDER BY r.n),
-         array_agg(l.stream_id IS NULL ORDER BY r.n),
-         count(l.stream_id), (SELECT count(*) FROM locked)
-    INTO v_current, v_head, v_is_new, v_existing, v_locked
-    FROM unnest(p_streams) WITH ORDINALITY AS r(id, n) LEFT JOIN locked l ON l.stream_id = r.id;
-  IF v_existing <> v_locked THEN
+  SELECT array_agg(c.stream_id IS NOT NULL ORDER BY r.n), count(c.stream_id), (SELECT count(*) FROM created)
+    INTO v_new, v_created, v_created_rows
+    FROM unnest(p_streams) WITH ORDINALITY AS r(id, n) LEFT JOIN created c ON c.stream_id = r.id;
+  IF v_created <> v_created_rows THEN
     RAISE EXCEPTION 'mp_append_many: a stream appears more than once' USING ERRCODE = '22023';
   END IF;
-
-  -- The log is read in transaction-id order, so a stream's events must be written by growing
-  -- transaction ids. A single-stream append gets its id when it locks its one stream, after the
-  -- previous writer; this call got its id at its first lock and may have waited at a later stream
-  -- for a writer that got a newer id. Its events would then read before that writer's: give up,
-  -- the caller retries in a new transaction (newer id). Only happens under contention.
   v_xid := pg_current_xact_id();
-  IF v_existing > 0 AND EXISTS (
-    SELECT 1 FROM unnest(p_streams, v_current) AS u(id, rev)
-      JOIN mp_events e ON e.stream_id = u.id AND e.stream_revision = u.rev
-     WHERE u.rev >= 0 AND e.transaction_id > v_xid
-  ) THEN
-    RAISE EXCEPTION 'mp_append_many: a newer transaction wrote one of the streams first, retry'
-      USING ERRCODE = 'MP503';
-  END IF;
 
-  v_skip := array_fill(false, ARRAY[v_requests]);
-  v_res_rev := array_fill(NULL::bigint, ARRAY[v_requests]);
-  v_res_xid := array_fill(v_xid, ARRAY[v_requests]);
-  v_res_pos := array_fill(NULL::bigint, ARRAY[v_requests]);
-  v_next_head := array_fill(NULL::bytea, ARRAY[v_requests]);
+  -- 2. Streams that exist already, or must ('stream_exists', a revision).
+  IF v_created < v_requests THEN
+    WITH locked AS (
+      -- One index probe per stream in stream_id order, whatever the planner thinks of the
+      -- table's size (OFFSET 0 keeps the lateral lookup a nested loop).
+      SELECT l.stream_id, l.revision, l.head_hash
+        FROM (SELECT u.id FROM unnest(p_streams, v_new) AS u(id, is_new) WHERE NOT u.is_new ORDER BY u.id) AS o
+        CROSS JOIN LATERAL (
+          SELECT s.stream_id, s.revision, s.head_hash FROM mp_streams s
+           WHERE s.stream_id = o.id FOR UPDATE OFFSET 0
+        ) AS l
+    )
+    SELECT array_agg(coalesce(l.revision, -1) ORDER BY r.n), array_agg(l.head_hash ORDER BY r.n),
+           count(l.stream_id), (SELECT count(*) FROM locked)
+      INTO v_current, v_head, v_matched, v_locked
+      FROM unnest(p_streams, v_new) WITH ORDINALITY AS r(id, is_new, n)
+      LEFT JOIN locked l ON l.stream_id = r.id AND NOT r.is_new;
+    IF v_matched <> v_locked THEN
+      RAISE EXCEPTION 'mp_append_many: a stream appears more than once' USING ERRCODE = '22023';
+    END IF;
 
-  -- Idempotent re-appends: requests whose first event id is stored already (rare). A new stream
-  -- has no stored events; its event ids stored elsewhere make the INSERT fail (unique event_id).
-  IF v_existing > 0 THEN
+    -- The log is read in transaction-id order, so a stream's events must be written by growing
+    -- transaction ids. A single-stream append gets its id when it locks its one stream, after the
+    -- previous writer; this call got its id at its first write and may then have waited for a
+    -- stream that a writer with a newer id wrote first. Its events would read before that
+    -- writer's: give up, the caller retries in a new transaction (newer id).
+    IF EXISTS (
+      SELECT 1 FROM unnest(p_streams, v_current) AS u(id, rev)
+        JOIN mp_events e ON e.stream_id = u.id AND e.stream_revision = u.rev
+       WHERE u.rev >= 0 AND e.transaction_id > v_xid
+    ) THEN
+      RAISE EXCEPTION 'mp_append_many: a newer transaction wrote one of the streams first, retry'
+        USING ERRCODE = 'MP503';
+    END IF;
+
+    -- Idempotent re-appends: requests whose first event id is stored already. (A new stream has
+    -- no stored events; its event ids stored elsewhere make the INSERT fail on event_id.)
     FOR v_repeat IN
       SELECT x.r, e.stream_id, e.stream_revision
         FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
@@ -245,101 +300,79 @@ BEGIN
       SELECT e.stream_revision, e.transaction_id, e.global_position INTO v_stored FROM mp_events e
        WHERE e.stream_id = v_repeat.stream_id AND e.stream_revision = v_repeat.stream_revision + v_n - 1;
       v_skip[v_repeat.r] := true;
-      v_res_rev[v_repeat.r] := v_stored.stream_revision;
-      v_res_xid[v_repeat.r] := v_stored.transaction_id;
-      v_res_pos[v_repeat.r] := v_stored.global_position;
+      v_stored_rev[v_repeat.r] := v_stored.stream_revision;
+      v_stored_xid[v_repeat.r] := v_stored.transaction_id;
+      v_stored_pos[v_repeat.r] := v_stored.global_position;
     END LOOP;
-  END IF;
 
-  -- Expected revisions (in request order, so the first wrong one is reported) and hash chains.
-  FOR i IN 1..v_events LOOP
-    v_r := p_request[i];
-    IF v_r IS DISTINCT FROM v_req THEN
-      IF v_r IS DISTINCT FROM v_req + 1 THEN
-        RAISE EXCEPTION 'mp_append_many: events must be grouped by request, in request order'
-          USING ERRCODE = '22023';
-      END IF;
-      v_req := v_r;
-      v_skip_r := v_skip[v_r];
-      v_rev := v_current[v_r];
-      v_h := v_head[v_r];
-      IF NOT v_skip_r THEN
-        v_expected := p_expected[v_r];
-        IF (CASE v_expected
-              WHEN 'any' THEN false
-              WHEN 'no_stream' THEN v_rev <> -1
-              WHEN 'stream_exists' THEN v_rev = -1
-              ELSE v_expected ~ '^[0-9]+$' AND v_expected::bigint <> v_rev
-            END) THEN
-          RAISE EXCEPTION 'wrong expected revision for stream %', p_streams[v_r]
-            USING ERRCODE = 'MP409', DETAIL = v_rev::text, HINT = v_r::text;
-        END IF;
-        IF NOT v_is_new[v_r] THEN v_updates := v_updates + 1; END IF;
-      END IF;
+    -- Expected revisions; the first wrong one in request order is reported.
+    SELECT q.n, q.cur INTO v_bad
+      FROM unnest(p_expected, v_current, v_skip) WITH ORDINALITY AS q(e, cur, skip, n)
+     WHERE NOT q.skip AND CASE q.e
+             WHEN 'any' THEN false
+             WHEN 'no_stream' THEN q.cur <> -1
+             WHEN 'stream_exists' THEN q.cur = -1
+             ELSE q.e ~ '^[0-9]+$' AND q.e::bigint <> q.cur
+           END
+     ORDER BY q.n LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'wrong expected revision for stream %', p_streams[v_bad.n]
+        USING ERRCODE = 'MP409', DETAIL = v_bad.cur::text, HINT = v_bad.n::text;
     END IF;
-    IF v_skip_r THEN
-      v_stream_of[i] := NULL;
-      v_revs[i] := NULL;
-      v_prev[i] := NULL;
-      v_hashes[i] := NULL;
-    ELSE
-      v_stream_of[i] := p_streams[v_r];
-      v_prev[i] := v_h;
-      v_rev := v_rev + 1;
-      v_h := sha256(v_h || int8send(v_rev) || substring(p_digests FROM (i - 1) * 32 + 1 FOR 32));
-      v_revs[i] := v_rev;
-      v_hashes[i] := v_h;
-      v_res_rev[v_r] := v_rev;
-      v_next_head[v_r] := v_h;
-    END IF;
-  END LOOP;
-  IF v_req <> v_requests THEN
-    RAISE EXCEPTION 'mp_append_many: every request needs at least one event' USING ERRCODE = '22023';
-  END IF;
 
-  -- New streams: their rows, with their final heads, in stream_id order. One that another writer
-  -- created since the lock above is a conflict: retry (its row now exists and gets locked).
-  IF v_existing < v_requests THEN
-    WITH created AS (
-      INSERT INTO mp_streams (stream_id, revision, head_hash)
-      SELECT u.id, u.rev, u.h FROM unnest(p_streams, v_res_rev, v_next_head, v_is_new) AS u(id, rev, h, is_new)
-       WHERE u.is_new ORDER BY u.id
-      ON CONFLICT (stream_id) DO NOTHING
-      RETURNING 1
+    -- Chains again, from the real heads.
+    WITH RECURSIVE chain AS (
+      -- Each request's first event, chained to its stream's head (none for a skipped request).
+      SELECT x.i::int AS i, x.r, x.skip, x.cur + 1 AS rev, x.head AS prev,
+             sha256(x.head || int8send(x.cur + 1) || substring(p_digests FROM (x.i::int - 1) * 32 + 1 FOR 32)) AS h
+        FROM (SELECT y.i, y.r, v_skip[y.r] AS skip, v_current[y.r] AS cur,
+                     CASE WHEN v_skip[y.r] THEN NULL WHEN v_current[y.r] < 0 THEN v_genesis ELSE v_head[y.r] END AS head
+                FROM unnest(p_request) WITH ORDINALITY AS y(r, i)
+               WHERE y.i = 1 OR p_request[y.i - 1] <> y.r) AS x
+      UNION ALL
+      -- The next event of the same request, chained to the previous one.
+      SELECT c.i + 1, c.r, c.skip, c.rev + 1, c.h,
+             sha256(c.h || int8send(c.rev + 1) || substring(p_digests FROM c.i * 32 + 1 FOR 32))
+        FROM chain c
+       WHERE c.i < v_events AND p_request[c.i + 1] = c.r
     )
-    SELECT count(*) INTO v_inserted FROM created;
-    IF v_inserted <> v_requests - v_existing THEN
-      IF (SELECT count(DISTINCT u.id) FROM unnest(p_streams) AS u(id)) <> v_requests THEN
-        RAISE EXCEPTION 'mp_append_many: a stream appears more than once' USING ERRCODE = '22023';
-      END IF;
-      RAISE EXCEPTION 'mp_append_many: another writer created one of the new streams first, retry'
-        USING ERRCODE = 'MP503';
-    END IF;
-  END IF;
+    SELECT array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END), array_agg(c.prev), array_agg(c.h),
+           array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END) FILTER (WHERE c.last),
+           array_agg(c.h) FILTER (WHERE c.last), array_agg(c.ordinal) FILTER (WHERE c.last)
+      INTO v_revs, v_prev, v_hashes, v_next_rev, v_next_head, v_last
+      -- One row per event, in event order (which is also request order). ordinal: the event's
+      -- place among the events to insert.
+      FROM (SELECT c.*, c.i = v_events OR p_request[c.i + 1] <> c.r AS last,
+                   count(*) FILTER (WHERE NOT c.skip) OVER (ORDER BY c.i ROWS UNBOUNDED PRECEDING)::int AS ordinal
+              FROM chain c ORDER BY c.i) AS c;
 
-  RETURN QUERY
-  WITH inserted AS (
-    INSERT INTO mp_events (stream_id, category, stream_revision, event_id, event_type, data, metadata, previous_hash, hash)
-    SELECT x.s, split_part(x.s, '-', 1), x.rev, x.id, x.t, x.d, x.m, x.p, x.h
-      FROM ROWS FROM (
-        unnest(v_stream_of), unnest(v_revs), unnest(p_ids), unnest(p_types),
-        json_array_elements(p_data), json_array_elements(p_metadata), unnest(v_prev), unnest(v_hashes)
-      ) AS x(s, rev, id, t, d, m, p, h)
-     WHERE x.h IS NOT NULL
-    RETURNING mp_events.stream_id, mp_events.global_position
-  ), last_positions AS (
-    SELECT ins.stream_id, max(ins.global_position) AS pos FROM inserted ins GROUP BY ins.stream_id
-  )
-  SELECT r.n::int, r.rev, r.xid, coalesce(r.pos, l.pos)
-    FROM unnest(p_streams, v_res_rev, v_res_xid, v_res_pos) WITH ORDINALITY AS r(id, rev, xid, pos, n)
-    LEFT JOIN last_positions l ON l.stream_id = r.id
-   ORDER BY r.n;
-
-  IF v_updates > 0 THEN
     UPDATE mp_streams s SET revision = u.rev, head_hash = u.h
-      FROM unnest(p_streams, v_res_rev, v_next_head, v_is_new) AS u(id, rev, h, is_new)
+      FROM unnest(p_streams, v_next_rev, v_next_head, v_new) AS u(id, rev, h, is_new)
      WHERE u.h IS NOT NULL AND NOT u.is_new AND s.stream_id = u.id;
   END IF;
+
+  -- 3. The events, in request order. Positions come from the identity in insertion order, so
+  -- the k-th smallest position returned is the k-th event inserted.
+  WITH inserted AS (
+    INSERT INTO mp_events (stream_id, category, stream_revision, event_id, event_type, data, metadata, previous_hash, hash)
+    SELECT s.id, split_part(s.id, '-', 1), x.rev, x.id, x.t, x.d, x.m, x.p, x.h
+      FROM ROWS FROM (
+        unnest(p_request), unnest(v_revs), unnest(p_ids), unnest(p_types),
+        json_array_elements(p_data), json_array_elements(p_metadata), unnest(v_prev), unnest(v_hashes)
+      ) WITH ORDINALITY AS x(r, rev, id, t, d, m, p, h, i)
+      JOIN unnest(p_streams) WITH ORDINALITY AS s(id, n) ON s.n = x.r
+     WHERE x.h IS NOT NULL
+     ORDER BY x.i
+    RETURNING mp_events.global_position
+  )
+  SELECT array_agg(ins.global_position ORDER BY ins.global_position) INTO v_positions FROM inserted ins;
+
+  RETURN QUERY
+  SELECT q.n::int, coalesce(q.stored_rev, q.next_rev), coalesce(q.stored_xid, v_xid),
+         coalesce(q.stored_pos, v_positions[q.last])
+    FROM unnest(v_next_rev, v_last, v_stored_rev, v_stored_xid, v_stored_pos)
+           WITH ORDINALITY AS q(next_rev, last, stored_rev, stored_xid, stored_pos, n)
+   ORDER BY q.n;
 END
 $fn$;
 

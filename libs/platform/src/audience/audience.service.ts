@@ -407,8 +407,10 @@ export class Audience {
       reference?: string | null;
       requestId?: string;
       now: Date;
+      /** Wait for the read models before returning (default); batch callers wait once at the end. */
+      waitForReadModels?: boolean;
     },
-  ): Promise<{ receipt: ErasureReceipt; alreadyErased: boolean }> {
+  ): Promise<{ receipt: ErasureReceipt; alreadyErased: boolean; position?: Position }> {
     const { tenantId } = context;
     const recipientId =
       input.recipientId ??
@@ -431,8 +433,12 @@ export class Audience {
     if (state.status !== 'Erased') throw new RecipientError('RECIPIENT_NOT_FOUND');
     // After the event: a crash in between leaves an erased stream whose re-run shreds the key.
     await this.#deps.vault.shred(recipientId, { tenantId });
-    await this.waitForReadModels(result.position);
-    return { receipt: erasureReceiptOf(state.erasure), alreadyErased: result.events.length === 0 };
+    if (input.waitForReadModels !== false) await this.waitForReadModels(result.position);
+    return {
+      receipt: erasureReceiptOf(state.erasure),
+      alreadyErased: result.events.length === 0,
+      position: result.position,
+    };
   }
 
   /** One command on one recipient stream (load, decide, append), personal fields encrypted. */

@@ -70,6 +70,12 @@ export class AppConfig {
   @Max(60_000)
   MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS: number = 5000;
 
+  /** How often the worker applies the tenants' retention policies; 0 turns the schedule off. */
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 60)
+  MAILPACKR_RETENTION_INTERVAL_MINUTES: number = 60;
+
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 

@@ -22,7 +22,9 @@ import {
 } from '#projections';
 
 import { Audience } from '../audience/audience.service.js';
+import { AccountRights } from '../audience/account-rights.js';
 import { ContactImporter } from '../audience/contact-import.js';
+import { RetentionRunner } from '../audience/retention-runner.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { TenantAdministration } from '../commands/tenant-administration.js';
 import type { AppConfig } from '../config/app.config.js';
@@ -79,7 +81,33 @@ export class MailpackrRuntime {
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
     });
     this.contactImport = new ContactImporter({ audience: this.audience, store, codec, vault });
+    this.accounts = new AccountRights({
+      executor: this.commands,
+      store,
+      codec,
+      vault,
+      readModels,
+      waitForTenants: async (position) => {
+        if (position)
+          await projections.waitFor(
+            position,
+            ['tenants'],
+            config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+          );
+      },
+    });
+    this.retention = new RetentionRunner({
+      audience: this.audience,
+      executor: this.commands,
+      readModels,
+    });
   }
+
+  /** Account holders' own export and erasure (MailPackr as controller). */
+  readonly accounts: AccountRights;
+
+  /** Applies the tenants' retention policies (scheduled in the worker, or `mailpackr retention run`). */
+  readonly retention: RetentionRunner;
 
   /** Recipients and their rights: identity by email, erasure, opt-in, export. */
   readonly audience: Audience;

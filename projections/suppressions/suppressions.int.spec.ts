@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { type RecipientEvent, toRecipientStreamId } from '#domain';
+import type { RecordedEvent } from '#event-store';
+import { type SqlExecutor, type SuppressionRow, suppressionsProjection } from '#projections';
+import { ProjectionHarness, aNow, anId, minutesAfter, sqlBackends } from '#testing';
+
+import {
+  aFakeEmailIndex,
+  aRecipientAdded,
+  aRecipientErased,
+  aRecipientUnsubscribed,
+} from '../../libs/testing/src/builders/recipient.builders.js';
+
+type Ids = { recipientId: string; tenantId: string };
+
+/** An ISO time `minutes` after the builders' clock. */
+const at = (minutes: number): string => minutesAfter(aNow(), minutes).toISOString();
+
+/** A fresh address's (fake) keyed index: every test owns its suppression rows. */
+const aFreshEmailIndex = (): string => aFakeEmailIndex(`${anId()}@example.com`);
+
+describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
+  let harness: ProjectionHarness;
+  let sql: SqlExecutor;
+  beforeAll(async () => {
+    harness = await ProjectionHarness.start(backend, [suppressionsProjection]);
+    sql = {
+      query: async <R>(q: string, p?: unknown[]) => (await harness.pool.query(q, p)).rows as R[],
+    };
+  });
+  afterAll(async () => harness.stop());
+
+  const newIds = (tenantId = anId()): Ids => ({ recipientId: anId(), tenantId });
+
+  const rowsOf = (tenantId: string, table = 'suppressions') =>
+    harness.rows<SuppressionRow>(
+      `SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY email_index`,
+      [tenantId],
+    );
+
+  const given = async (ids: Ids, events: readonly RecipientEvent[]): Promise<RecordedEvent[]> => {
+    const stream = toRecipientStreamId(ids.recipientId);
+    await harness.append(stream, events, ids.tenantId);
+    await harness.runner.catchUp();
+    return harness.store.readStream(stream);
+  };
+
+  /** Delivers stored events again, straight to the live table, as a restarted subscription would. */
+  const redeliver = (events: readonly RecordedEvent[]) =>
+    suppressionsProjection.apply(events, sql, { suppressions: 'suppressions' });
+
+  /** An empty copy of the live table, to project the same events another way. */
+  const copyOfTable = async (suffix: string): Promise<string> => {
+    const table = `suppressions_${suffix}`;
+    await harness.rows(`DROP TABLE IF EXISTS ${table}`);
+    await harness.rows(`CREATE TABLE ${table} (LIKE suppressions INCLUDING ALL)`);
+    return table;
+  };
+
+  const applyTo = (table: string, events: readonly RecordedEvent[]) =>
+    suppressionsProjection.apply(events, sql, { suppressions: table });
+
+  describe('When a recipient unsubscribes from every list', () => {
+    it('should suppress its email index for the tenant, with the recipient', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      await given(ids, [
+        aRecipientAdded({ ...ids, emailIndex, addedAt: at(0) }),
+        aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(1) }),
+      ]);
+
+      expect(await rowsOf(ids.tenantId)).toEqual([
+        {
+          tenant_id: ids.tenantId,
+          email_index: emailIndex,
+          reason: 'unsubscribed',
+          reason_rank: 1,
+          recipient_id: ids.recipientId,
+          suppressed_at: new Date(at(1)),
+          updated_at: new Date(at(1)),
+        },
+      ]);
+    });
+  });
+
+  describe('When a recipient unsubscribes from one list', () => {
+    it('should suppress nothing', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      await given(ids, [
+        aRecipientUnsubscribed({ ...ids, listId: anId(), emailIndex, unsubscribedAt: at(1) }),
+      ]);
+
+      expect(await rowsOf(ids.tenantId)).toEqual([]);
+    });
+  });
+
+  describe('When a recipient is erased', () => {
+    it('should make the reason erased, forget the recipient and keep the earliest date', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      await given(ids, [
+        aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(1) }),
+      ]);
+      await given(ids, [aRecipientErased({ ...ids, emailIndex, erasedAt: at(5) })]);
+
+      expect(await rowsOf(ids.tenantId)).toEqual([
+        {
+          tenant_id: ids.tenantId,
+          email_index: emailIndex,
+          reason: 'erased',
+          reason_rank: 5,
+          recipient_id: null,
+          suppressed_at: new Date(at(1)),
+          updated_at: new Date(at(5)),
+        },
+      ]);
+    });
+
+    it('should suppress an address that was never unsubscribed, without the recipient', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      await given(ids, [aRecipientErased({ ...ids, emailIndex, erasedAt: at(5) })]);
+
+      expect(await rowsOf(ids.tenantId)).toEqual([
+        expect.objectContaining({
+          email_index: emailIndex,
+          reason: 'erased',
+          recipient_id: null,
+          suppressed_at: new Date(at(5)),
+        }),
+      ]);
+    });
+  });
+
+  describe('When events come again or out of order', () => {
+    it('should change nothing when RecipientUnsubscribed comes again', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      const events = await given(ids, [
+        aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(1) }),
+      ]);
+      const before = await rowsOf(ids.tenantId);
+
+      await redeliver(events);
+      await redeliver([...events, ...events]);
+
+      expect(await rowsOf(ids.tenantId)).toEqual(before);
+    });
+
+    it('should keep erased when RecipientUnsubscribed comes again after the erasure', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      const events = await given(ids, [
+        aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(1) }),
+        aRecipientErased({ ...ids, emailIndex, erasedAt: at(5) }),
+      ]);
+      const before = await rowsOf(ids.tenantId);
+      expect(before).toEqual([expect.objectContaining({ reason: 'erased', recipient_id: null })]);
+
+      await redeliver(events.filter((e) => e.type === 'RecipientUnsubscribed'));
+      await redeliver(events.filter((e) => e.type === 'RecipientErased'));
+      await redeliver(events);
+
+      expect(await rowsOf(ids.tenantId)).toEqual(before);
+    });
+
+    it('should give the same row whatever the order of the events and the batches', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      const events = await given(ids, [
+        aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(1) }),
+        aRecipientErased({ ...ids, emailIndex, erasedAt: at(5) }),
+      ]);
+      const expected = await rowsOf(ids.tenantId);
+      const reversed = [...events].reverse();
+
+      const erasedFirst = await copyOfTable('erased_first');
+      for (const event of reversed) await applyTo(erasedFirst, [event]);
+      const reversedBatch = await copyOfTable('reversed_batch');
+      await applyTo(reversedBatch, reversed);
+
+      expect(await rowsOf(ids.tenantId, erasedFirst)).toEqual(expected);
+      expect(await rowsOf(ids.tenantId, reversedBatch)).toEqual(expected);
+      expect(expected).toEqual([
+        expect.objectContaining({
+          reason: 'erased',
+          recipient_id: null,
+          suppressed_at: new Date(at(1)),
+          updated_at: new Date(at(5)),
+        }),
+      ]);
+    });
+  });
+
+  describe('When two tenants hold the same address', () => {
+    it('should keep one row per tenant', async () => {
+      const emailIndex = aFreshEmailIndex();
+      const [first, second] = [newIds(), newIds()];
+      await harness.append(
+        toRecipientStreamId(first.recipientId),
+        [aRecipientUnsubscribed({ ...first, listId: null, emailIndex, unsubscribedAt: at(1) })],
+        first.tenantId,
+      );
+      await given(second, [aRecipientErased({ ...second, emailIndex, erasedAt: at(2) })]);
+
+      expect(await rowsOf(first.tenantId)).toEqual([
+        expect.objectContaining({
+          email_index: emailIndex,
+          reason: 'unsubscribed',
+          recipient_id: first.recipientId,
+          suppressed_at: new Date(at(1)),
+        }),
+      ]);
+      expect(await rowsOf(second.tenantId)).toEqual([
+        expect.objectContaining({
+          email_index: emailIndex,
+          reason: 'erased',
+          recipient_id: null,
+          suppressed_at: new Date(at(2)),
+        }),
+      ]);
+    });
+  });
+
+  describe('When the same address comes twice in one batch', () => {
+    it('should merge two unsubscriptions into one row with the earliest date', async () => {
+      const tenantId = anId();
+      const emailIndex = aFreshEmailIndex();
+      const [later, earlier] = [newIds(tenantId), newIds(tenantId)];
+      await harness.append(
+        toRecipientStreamId(later.recipientId),
+        [aRecipientUnsubscribed({ ...later, listId: null, emailIndex, unsubscribedAt: at(5) })],
+        tenantId,
+      );
+      await harness.append(
+        toRecipientStreamId(earlier.recipientId),
+        [aRecipientUnsubscribed({ ...earlier, listId: null, emailIndex, unsubscribedAt: at(2) })],
+        tenantId,
+      );
+      await harness.runner.catchUp();
+
+      const merged = await rowsOf(tenantId);
+      expect(merged).toEqual([
+        {
+          tenant_id: tenantId,
+          email_index: emailIndex,
+          reason: 'unsubscribed',
+          reason_rank: 1,
+          recipient_id: later.recipientId,
+          suppressed_at: new Date(at(2)),
+          updated_at: new Date(at(5)),
+        },
+      ]);
+      const oneByOne = await copyOfTable('two_unsubscriptions');
+      for (const stream of [later, earlier].map((ids) => toRecipientStreamId(ids.recipientId))) {
+        await applyTo(oneByOne, await harness.store.readStream(stream));
+      }
+      expect(await rowsOf(tenantId, oneByOne)).toEqual(merged);
+    });
+
+    it('should merge an unsubscription and an erasure into one erased row', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      const events = await given(ids, [
+        aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(3) }),
+        aRecipientErased({ ...ids, emailIndex, erasedAt: at(4) }),
+      ]);
+
+      const merged = await rowsOf(ids.tenantId);
+      expect(merged).toEqual([
+        {
+          tenant_id: ids.tenantId,
+          email_index: emailIndex,
+          reason: 'erased',
+          reason_rank: 5,
+          recipient_id: null,
+          suppressed_at: new Date(at(3)),
+          updated_at: new Date(at(4)),
+        },
+      ]);
+      const oneByOne = await copyOfTable('unsubscription_and_erasure');
+      for (const event of events) await applyTo(oneByOne, [event]);
+      expect(await rowsOf(ids.tenantId, oneByOne)).toEqual(merged);
+    });
+  });
+});
