@@ -1,4 +1,36 @@
 /**
+ * The hash chains of an `mp_append_many` call, set-based: a recursive query whose first level is
+ * each request's first event (`firstEvents` yields i, r, skip, cur, head: the event, its request,
+ * whether the request is skipped, and its stream's revision and head hash before the call) and
+ * whose k-th level holds the k-th event of every request that has one. Fills the per-event
+ * arrays (NULL for a skipped request's events) and, per request, the revision and head after the
+ * call and the place of its last event among the events to insert.
+ */
+const chainStatement = (firstEvents: string): string => /* sql */ `
+  WITH RECURSIVE chain AS (
+    SELECT f.i::int AS i, f.r, f.skip, f.cur + 1 AS rev, f.head AS prev,
+           sha256(f.head || int8send(f.cur + 1) || substring(p_digests FROM (f.i::int - 1) * 32 + 1 FOR 32)) AS h
+      FROM (${firstEvents}) AS f
+    UNION ALL
+    SELECT c.i + 1, c.r, c.skip, c.rev + 1, c.h,
+           sha256(c.h || int8send(c.rev + 1) || substring(p_digests FROM c.i * 32 + 1 FOR 32))
+      FROM chain c
+     WHERE c.i < v_events AND p_request[c.i + 1] = c.r
+  )
+  SELECT array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END), array_agg(c.prev), array_agg(c.h),
+         array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END) FILTER (WHERE c.last),
+         array_agg(c.h) FILTER (WHERE c.last), array_agg(c.ordinal) FILTER (WHERE c.last)
+    INTO v_revs, v_prev, v_hashes, v_next_rev, v_next_head, v_last
+    -- One row per event, in event order (which is also request order).
+    FROM (SELECT c.*, c.i = v_events OR p_request[c.i + 1] <> c.r AS last,
+                 count(*) FILTER (WHERE NOT c.skip) OVER (ORDER BY c.i ROWS UNBOUNDED PRECEDING)::int AS ordinal
+            FROM chain c ORDER BY c.i) AS c;`;
+
+/** Each request's first event: the events whose request differs from the previous event's. */
+const FIRST_EVENTS = /* sql */ `SELECT y.i, y.r FROM unnest(p_request) WITH ORDINALITY AS y(r, i)
+       WHERE y.i = 1 OR p_request[y.i - 1] <> y.r`;
+
+/**
  * The event log's schema, shared by PostgreSQL and embedded PGlite. Applied idempotently at start.
  *
  * Global order: rows carry the writing transaction's xid8. Readers only see rows whose transaction
@@ -193,30 +225,7 @@ BEGIN
   v_skip := array_fill(false, ARRAY[v_requests]);
 
   -- 1. Chains as if every stream were new, then create the new streams with their final heads.
-    WITH RECURSIVE chain AS (
-      -- Each request's first event, chained to its stream's head (none for a skipped request).
-      SELECT x.i::int AS i, x.r, x.skip, x.cur + 1 AS rev, x.head AS prev,
-             sha256(x.head || int8send(x.cur + 1) || substring(p_digests FROM (x.i::int - 1) * 32 + 1 FOR 32)) AS h
-        FROM (SELECT y.i, y.r, v_skip[y.r] AS skip, v_current[y.r] AS cur,
-                     CASE WHEN v_skip[y.r] THEN NULL WHEN v_current[y.r] < 0 THEN v_genesis ELSE v_head[y.r] END AS head
-                FROM unnest(p_request) WITH ORDINALITY AS y(r, i)
-               WHERE y.i = 1 OR p_request[y.i - 1] <> y.r) AS x
-      UNION ALL
-      -- The next event of the same request, chained to the previous one.
-      SELECT c.i + 1, c.r, c.skip, c.rev + 1, c.h,
-             sha256(c.h || int8send(c.rev + 1) || substring(p_digests FROM c.i * 32 + 1 FOR 32))
-        FROM chain c
-       WHERE c.i < v_events AND p_request[c.i + 1] = c.r
-    )
-    SELECT array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END), array_agg(c.prev), array_agg(c.h),
-           array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END) FILTER (WHERE c.last),
-           array_agg(c.h) FILTER (WHERE c.last), array_agg(c.ordinal) FILTER (WHERE c.last)
-      INTO v_revs, v_prev, v_hashes, v_next_rev, v_next_head, v_last
-      -- One row per event, in event order (which is also request order). ordinal: the event's
-      -- place among the events to insert.
-      FROM (SELECT c.*, c.i = v_events OR p_request[c.i + 1] <> c.r AS last,
-                   count(*) FILTER (WHERE NOT c.skip) OVER (ORDER BY c.i ROWS UNBOUNDED PRECEDING)::int AS ordinal
-              FROM chain c ORDER BY c.i) AS c;
+  ${chainStatement(`SELECT e.i, e.r, false AS skip, -1::bigint AS cur, v_genesis AS head FROM (${FIRST_EVENTS}) AS e`)}
 
   WITH created AS (
     INSERT INTO mp_streams (stream_id, revision, head_hash)
@@ -321,30 +330,10 @@ BEGIN
     END IF;
 
     -- Chains again, from the real heads.
-    WITH RECURSIVE chain AS (
-      -- Each request's first event, chained to its stream's head (none for a skipped request).
-      SELECT x.i::int AS i, x.r, x.skip, x.cur + 1 AS rev, x.head AS prev,
-             sha256(x.head || int8send(x.cur + 1) || substring(p_digests FROM (x.i::int - 1) * 32 + 1 FOR 32)) AS h
-        FROM (SELECT y.i, y.r, v_skip[y.r] AS skip, v_current[y.r] AS cur,
-                     CASE WHEN v_skip[y.r] THEN NULL WHEN v_current[y.r] < 0 THEN v_genesis ELSE v_head[y.r] END AS head
-                FROM unnest(p_request) WITH ORDINALITY AS y(r, i)
-               WHERE y.i = 1 OR p_request[y.i - 1] <> y.r) AS x
-      UNION ALL
-      -- The next event of the same request, chained to the previous one.
-      SELECT c.i + 1, c.r, c.skip, c.rev + 1, c.h,
-             sha256(c.h || int8send(c.rev + 1) || substring(p_digests FROM c.i * 32 + 1 FOR 32))
-        FROM chain c
-       WHERE c.i < v_events AND p_request[c.i + 1] = c.r
-    )
-    SELECT array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END), array_agg(c.prev), array_agg(c.h),
-           array_agg(CASE WHEN c.skip THEN NULL ELSE c.rev END) FILTER (WHERE c.last),
-           array_agg(c.h) FILTER (WHERE c.last), array_agg(c.ordinal) FILTER (WHERE c.last)
-      INTO v_revs, v_prev, v_hashes, v_next_rev, v_next_head, v_last
-      -- One row per event, in event order (which is also request order). ordinal: the event's
-      -- place among the events to insert.
-      FROM (SELECT c.*, c.i = v_events OR p_request[c.i + 1] <> c.r AS last,
-                   count(*) FILTER (WHERE NOT c.skip) OVER (ORDER BY c.i ROWS UNBOUNDED PRECEDING)::int AS ordinal
-              FROM chain c ORDER BY c.i) AS c;
+    ${chainStatement(`SELECT e.i, e.r, q.skip, q.cur,
+               CASE WHEN q.skip THEN NULL ELSE coalesce(q.head, v_genesis) END AS head
+          FROM (${FIRST_EVENTS}) AS e
+          JOIN unnest(v_skip, v_current, v_head) WITH ORDINALITY AS q(skip, cur, head, n) ON q.n = e.r`)}
 
     UPDATE mp_streams s SET revision = u.rev, head_hash = u.h
       FROM unnest(p_streams, v_next_rev, v_next_head, v_new) AS u(id, rev, h, is_new)
