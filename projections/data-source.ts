@@ -10,7 +10,7 @@ import { ErasureReceiptEntity } from './erasure-receipts/erasure-receipt.entity.
 import { Recipients1764600000000 } from './migrations/1764600000000-recipients.js';
 import { PrivacyRequests1764700000000 } from './migrations/1764700000000-privacy-requests.js';
 import { PrivacyRequestEntity } from './privacy-requests/privacy-request.entity.js';
-import { TenantRetention1764650000000 } from './migrations/1764650000000-tenant-retention.js';
+import { RetentionAndDeletion1764650000000 } from './migrations/1764650000000-retention-and-deletion.js';
 import { RecipientMembershipEntity } from './recipients/recipient-membership.entity.js';
 import { RecipientEntity } from './recipients/recipient.entity.js';
 import { SuppressionEntity } from './suppressions/suppression.entity.js';
@@ -32,7 +32,7 @@ export const READ_MODEL_MIGRATIONS = [
   InitialReadModels1764400000000,
   ContactLists1764500000000,
   Recipients1764600000000,
-  TenantRetention1764650000000,
+  RetentionAndDeletion1764650000000,
   PrivacyRequests1764700000000,
 ];
 

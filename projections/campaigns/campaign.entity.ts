@@ -48,6 +48,10 @@ export class CampaignEntity {
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
 
+  /** Deleted by the tenant: content cleared, never served again. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
   /** Stream revision of the last applied event: the campaign's `revision` in the API. */
   @Column({ name: 'last_revision', type: 'bigint' })
   lastRevision: string;

@@ -24,6 +24,7 @@ export interface CampaignRow {
   updated_at: string | Date;
   scheduled_at: string | Date | null;
   cancelled_at: string | Date | null;
+  deleted_at: string | Date | null;
   last_revision: string | number;
 }
 
@@ -49,6 +50,7 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         updated_at: d.draftedAt,
         scheduled_at: null,
         cancelled_at: null,
+        deleted_at: null,
         last_revision: revision,
       };
     }
@@ -85,6 +87,22 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         cancel_reason: event.data.reason,
         cancelled_at: event.data.cancelledAt,
         updated_at: event.data.cancelledAt,
+        last_revision: revision,
+      };
+    case 'CampaignDeleted':
+      // A tombstone without content (policy §7): a redelivered older event cannot bring it back.
+      if (!row) return null;
+      return {
+        ...row,
+        name: '',
+        subject: '',
+        from_address: '',
+        from_name: null,
+        mjml_body: '',
+        list_ids: [],
+        cancel_reason: null,
+        deleted_at: event.data.deletedAt,
+        updated_at: event.data.deletedAt,
         last_revision: revision,
       };
     default:

@@ -127,6 +127,47 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
     });
   });
 
+  describe('When the tenant deletes a campaign', () => {
+    it('should remove its content from the read model at once and answer NOT_FOUND afterwards', async () => {
+      const marker = `Subject ${Date.now()} ${Math.random()}`;
+      const drafted = await draft({ subject: marker });
+      const res = await api.graphql<{
+        deleteCampaign: { id: string; revision: number; deletedAt: string };
+      }>(
+        `mutation($input: DeleteCampaignInput!) { deleteCampaign(input: $input) { id revision deletedAt } }`,
+        { input: { id: drafted.id } },
+        apiKey,
+      );
+      expect(res.data?.deleteCampaign).toMatchObject({ id: drafted.id, revision: 1 });
+      expect(
+        (await api.graphql(GET, { id: drafted.id }, apiKey)).errors?.[0]?.extensions?.code,
+      ).toBe('NOT_FOUND');
+      const list = await api.graphql<{ campaigns: { edges: Array<{ node: { id: string } }> } }>(
+        LIST,
+        { first: 100 },
+        apiKey,
+      );
+      expect(list.data!.campaigns.edges.map((e) => e.node.id)).not.toContain(drafted.id);
+      const { rows } = await api.runtime.pool.query<{ subject: string }>(
+        'SELECT subject FROM campaigns WHERE campaign_id = $1',
+        [drafted.id],
+      );
+      expect(rows).toEqual([{ subject: '' }]);
+      const again = await api.graphql(
+        `mutation($input: DeleteCampaignInput!) { deleteCampaign(input: $input) { id } }`,
+        { input: { id: drafted.id } },
+        apiKey,
+      );
+      expect(again.errors).toBeUndefined();
+      const revise = await api.graphql(
+        `mutation($input: ReviseCampaignInput!) { reviseCampaign(input: $input) { id } }`,
+        { input: { id: drafted.id, name: 'Back' } },
+        apiKey,
+      );
+      expect(revise.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    });
+  });
+
   describe('When the input is wrong', () => {
     it('should take a large MJML body (300 KB) and refuse a request over the body limit', async () => {
       const big = `<mjml><mj-body><mj-text>${'x'.repeat(300_000)}</mj-text></mj-body></mjml>`;

@@ -14,6 +14,7 @@ import {
 
 import {
   CancelCampaignInput,
+  DeleteCampaignInput,
   DraftCampaignInput,
   ReviseCampaignInput,
   ScheduleCampaignInput,
@@ -54,6 +55,12 @@ export class ReviseCampaignInputDto extends ReviseCampaignInput {
 export class ScheduleCampaignInputDto extends ScheduleCampaignInput {
   @IsUUID('all') declare id: string;
   @Type(() => Date) @IsDate() declare sendAt: Date;
+  @IsOptional() @IsInt() @Min(0) declare expectedRevision?: number | null;
+  @IsOptional() @IsString() @Length(1, 200) declare idempotencyKey?: string | null;
+}
+
+export class DeleteCampaignInputDto extends DeleteCampaignInput {
+  @IsUUID('all') declare id: string;
   @IsOptional() @IsInt() @Min(0) declare expectedRevision?: number | null;
   @IsOptional() @IsString() @Length(1, 200) declare idempotencyKey?: string | null;
 }

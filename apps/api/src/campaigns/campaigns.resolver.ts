@@ -15,11 +15,13 @@ import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pag
 import {
   type Campaign,
   type CampaignConnection,
+  type CampaignDeletion,
   CampaignStatus,
 } from '../graphql/graphql.generated.js';
 import { CLOCK, type Clock } from '../runtime/runtime.tokens.js';
 import {
   CancelCampaignInputDto,
+  DeleteCampaignInputDto,
   DraftCampaignInputDto,
   ReviseCampaignInputDto,
   ScheduleCampaignInputDto,
@@ -167,11 +169,41 @@ export class CampaignsResolver {
     );
   }
 
+  @Mutation('deleteCampaign')
+  async deleteCampaign(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: DeleteCampaignInputDto,
+  ): Promise<CampaignDeletion> {
+    await this.execute(
+      principal,
+      {
+        type: 'DeleteCampaign',
+        data: { campaignId: input.id, tenantId: principal.tenantId },
+        metadata: { now: this.clock() },
+      },
+      input,
+    );
+    const row = await this.queryBus.execute(
+      new GetCampaignQuery(principal.tenantId, input.id, true),
+    );
+    if (!row?.deletedAt) throw new ApiError('NOT_FOUND', `No campaign ${input.id}`);
+    return { id: row.campaignId, revision: Number(row.lastRevision), deletedAt: row.deletedAt };
+  }
+
   private async run(
     principal: Principal,
     command: CampaignCommand,
     options: CommandOptions,
   ): Promise<Campaign> {
+    await this.execute(principal, command, options);
+    return this.load(principal, command.data.campaignId);
+  }
+
+  private async execute(
+    principal: Principal,
+    command: CampaignCommand,
+    options: CommandOptions,
+  ): Promise<void> {
     const { campaignId } = command.data;
     await this.commandBus.execute(
       new ExecuteDomainCommand(
@@ -183,7 +215,6 @@ export class CampaignsResolver {
         ['campaigns'],
       ),
     );
-    return this.load(principal, campaignId);
   }
 
   private async load(principal: Principal, campaignId: string): Promise<Campaign> {

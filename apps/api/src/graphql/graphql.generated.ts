@@ -128,6 +128,12 @@ export class ScheduleCampaignInput {
     idempotencyKey?: Nullable<string>;
 }
 
+export class DeleteCampaignInput {
+    id: string;
+    expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
 export class CancelCampaignInput {
     id: string;
     reason?: Nullable<string>;
@@ -483,6 +489,12 @@ export abstract class IQuery {
     abstract erasureReceipt(recipientId: string): Nullable<ErasureReceipt> | Promise<Nullable<ErasureReceipt>>;
 }
 
+export class CampaignDeletion {
+    id: string;
+    revision: number;
+    deletedAt: DateTime;
+}
+
 export abstract class IMutation {
     abstract draftCampaign(input: DraftCampaignInput): Campaign | Promise<Campaign>;
 
@@ -491,6 +503,8 @@ export abstract class IMutation {
     abstract scheduleCampaign(input: ScheduleCampaignInput): Campaign | Promise<Campaign>;
 
     abstract cancelCampaign(input: CancelCampaignInput): Campaign | Promise<Campaign>;
+
+    abstract deleteCampaign(input: DeleteCampaignInput): CampaignDeletion | Promise<CampaignDeletion>;
 
     abstract createContactList(input: CreateContactListInput): ContactList | Promise<ContactList>;
 

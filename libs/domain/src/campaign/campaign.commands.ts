@@ -40,4 +40,8 @@ export type CancelCampaign = Command<
   { campaignId: string; tenantId: string; reason?: string | null }
 >;
 
-export type CampaignCommand = DraftCampaign | ReviseCampaign | ScheduleCampaign | CancelCampaign;
+/** The tenant deletes a campaign (policy §7): its content leaves every read model. */
+export type DeleteCampaign = Command<'DeleteCampaign', { campaignId: string; tenantId: string }>;
+
+export type CampaignCommand =
+  DraftCampaign | ReviseCampaign | ScheduleCampaign | CancelCampaign | DeleteCampaign;

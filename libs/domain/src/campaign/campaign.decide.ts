@@ -5,6 +5,7 @@ import type {
   CampaignChangesInput,
   CampaignCommand,
   CancelCampaign,
+  DeleteCampaign,
   DraftCampaign,
   ReviseCampaign,
   ScheduleCampaign,
@@ -36,6 +37,8 @@ export const decideCampaign = (command: CampaignCommand, state: Campaign): Campa
       return schedule(command, state);
     case 'CancelCampaign':
       return cancel(command, state);
+    case 'DeleteCampaign':
+      return remove(command, state);
     default:
       return assertNever(command, 'Unknown campaign command');
   }
@@ -120,9 +123,27 @@ const cancel = ({ data, metadata: { now } }: CancelCampaign, state: Campaign): C
   ];
 };
 
-/** A campaign of another tenant does not exist, as far as this tenant can tell. */
-const ownedBy = (state: Campaign, tenantId: string): Exclude<Campaign, { status: 'Empty' }> => {
-  if (state.status === 'Empty' || state.tenantId !== tenantId) {
+const remove = ({ data, metadata: { now } }: DeleteCampaign, state: Campaign): CampaignEvent[] => {
+  if (state.status === 'Deleted' && state.tenantId === data.tenantId) return [];
+  const campaign = ownedBy(state, data.tenantId);
+  return [
+    {
+      type: 'CampaignDeleted',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        deletedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+/** A campaign of another tenant, or a deleted one, does not exist as far as this tenant can tell. */
+const ownedBy = (
+  state: Campaign,
+  tenantId: string,
+): Exclude<Campaign, { status: 'Empty' | 'Deleted' }> => {
+  if (state.status === 'Empty' || state.status === 'Deleted' || state.tenantId !== tenantId) {
     throw new CampaignError('CAMPAIGN_NOT_FOUND');
   }
   return state;

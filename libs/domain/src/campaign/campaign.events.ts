@@ -34,8 +34,13 @@ export type CampaignCancelled = Event<
   { campaignId: string; tenantId: string; reason: string | null; cancelledAt: string }
 >;
 
+export type CampaignDeleted = Event<
+  'CampaignDeleted',
+  { campaignId: string; tenantId: string; deletedAt: string }
+>;
+
 export type CampaignEvent =
-  CampaignDrafted | CampaignRevised | CampaignScheduled | CampaignCancelled;
+  CampaignDrafted | CampaignRevised | CampaignScheduled | CampaignCancelled | CampaignDeleted;
 
 export type CampaignEventType = CampaignEvent['type'];
 
@@ -44,6 +49,7 @@ const campaignEventTypes = {
   CampaignRevised: true,
   CampaignScheduled: true,
   CampaignCancelled: true,
+  CampaignDeleted: true,
 } satisfies Record<CampaignEventType, true>;
 
 /** Every campaign event type, e.g. for a subscription filter. */

@@ -8,7 +8,8 @@ export type Campaign =
   | Readonly<{ status: 'Empty' }>
   | (Identity & CampaignContent & Readonly<{ status: 'Draft' }>)
   | (Identity & CampaignContent & Readonly<{ status: 'Scheduled'; sendAt: string }>)
-  | (Identity & Readonly<{ status: 'Cancelled'; cancelledAt: string }>);
+  | (Identity & Readonly<{ status: 'Cancelled'; cancelledAt: string }>)
+  | (Identity & Readonly<{ status: 'Deleted'; deletedAt: string }>);
 
 export type CampaignStatus = Campaign['status'];
 
@@ -49,6 +50,15 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
             cancelledAt: event.data.cancelledAt,
           }
         : state;
+    case 'CampaignDeleted':
+      return state.status === 'Empty' || state.status === 'Deleted'
+        ? state
+        : {
+            status: 'Deleted',
+            campaignId: state.campaignId,
+            tenantId: state.tenantId,
+            deletedAt: event.data.deletedAt,
+          };
     default:
       return assertNever(event, 'Unknown campaign event');
   }

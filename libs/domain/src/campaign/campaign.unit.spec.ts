@@ -504,6 +504,47 @@ describe('Campaign', () => {
         .thenNothing());
   });
 
+  describe('When deleted by its tenant', () => {
+    const deleteIt = (tenant = tenantId): CampaignCommand => ({
+      type: 'DeleteCampaign',
+      data: { campaignId, tenantId: tenant },
+      metadata: { now },
+    });
+    const deletedEvent = (): CampaignEvent => ({
+      type: 'CampaignDeleted',
+      data: { campaignId, tenantId, deletedAt: now.toISOString() },
+    });
+
+    it.each<[string, () => CampaignEvent[]]>([
+      ['a draft', () => [drafted()]],
+      ['a scheduled campaign', () => [drafted(), scheduled()]],
+      ['a cancelled campaign', () => [drafted(), cancelled()]],
+    ])('should delete %s', (_, history) =>
+      given(history()).when(deleteIt()).then([deletedEvent()]),
+    );
+
+    it('should record nothing the second time', () =>
+      given([drafted(), deletedEvent()]).when(deleteIt()).thenNothing());
+
+    it.each<[string, () => CampaignCommand]>([
+      ['revise', () => aReviseCampaign({ campaignId, tenantId })],
+      ['schedule', () => aScheduleCampaign({ campaignId, tenantId })],
+      ['cancel', () => aCancelCampaign({ campaignId, tenantId })],
+    ])('should not %s it afterwards', (_, command) =>
+      given([drafted(), deletedEvent()])
+        .when(command())
+        .thenThrows(CampaignError, withCode('CAMPAIGN_NOT_FOUND')),
+    );
+
+    it('should not let another tenant delete it', () =>
+      given([drafted()])
+        .when(deleteIt(otherTenantId))
+        .thenThrows(CampaignError, withCode('CAMPAIGN_NOT_FOUND')));
+
+    it('should not delete a campaign that does not exist', () =>
+      given([]).when(deleteIt()).thenThrows(CampaignError, withCode('CAMPAIGN_NOT_FOUND')));
+  });
+
   describe('When owned by another tenant', () => {
     const histories: Array<[string, () => CampaignEvent[]]> = [
       ['drafted', () => [drafted()]],
@@ -595,6 +636,7 @@ describe('Campaign', () => {
     it('should list its event types', () =>
       expect([...CAMPAIGN_EVENT_TYPES].sort()).toEqual([
         'CampaignCancelled',
+        'CampaignDeleted',
         'CampaignDrafted',
         'CampaignRevised',
         'CampaignScheduled',

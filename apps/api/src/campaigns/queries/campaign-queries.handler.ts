@@ -2,6 +2,8 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 
 import type { MailpackrRuntime } from '#platform';
+import { IsNull } from 'typeorm';
+
 import { CampaignEntity } from '#projections';
 
 import { newestFirstPage } from '../../graphql/keyset-page.js';
@@ -12,10 +14,16 @@ import { GetCampaignQuery, ListCampaignsQuery } from './campaign-queries.js';
 export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
-  execute({ tenantId, campaignId }: GetCampaignQuery): Promise<CampaignEntity | null> {
+  execute({
+    tenantId,
+    campaignId,
+    includeDeleted,
+  }: GetCampaignQuery): Promise<CampaignEntity | null> {
     return this.runtime.readModels
       .getRepository(CampaignEntity)
-      .findOne({ where: { tenantId, campaignId } });
+      .findOne({
+        where: { tenantId, campaignId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
+      });
   }
 }
 
@@ -28,7 +36,7 @@ export class ListCampaignsHandler implements IQueryHandler<ListCampaignsQuery> {
     const query = this.runtime.readModels
       .getRepository(CampaignEntity)
       .createQueryBuilder('c')
-      .where('c.tenant_id = :tenantId', { tenantId });
+      .where('c.tenant_id = :tenantId AND c.deleted_at IS NULL', { tenantId });
     if (status) query.andWhere('c.status = :status', { status });
     return newestFirstPage(query, 'campaign_id', first, after);
   }

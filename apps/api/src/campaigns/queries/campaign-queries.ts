@@ -8,6 +8,8 @@ export class GetCampaignQuery extends Query<CampaignEntity | null> {
   constructor(
     readonly tenantId: string,
     readonly campaignId: string,
+    /** Only for the answer to a delete. */
+    readonly includeDeleted = false,
   ) {
     super();
   }

@@ -1,0 +1,1043 @@
+/**
+ * CSV contact import benchmark: `ContactImporter.run` (the whole path: CSV, blind index,
+ * suppressions, resolution, decisions, key preparation, encryption, multi-stream append) against
+ * the raw limits it is built from, measured in the same run on the same database: parsing the
+ * same file with `readContactsCsv` alone, and inserting as many rows of the same size in batches
+ * of the same size into a plain table.
+ *
+ *   npm run bench:import -- [--quick] [--sizes <n,n,...>] [--backend postgres|pglite] [--rounds <n>]
+ *
+ * For each size: a CSV file of that many contacts is generated into a temporary folder (not
+ * timed); a fresh database (PostgreSQL: `mp_bench_<random>` created from DATABASE_URL and dropped
+ * at the end; PGlite: a fresh data folder) gets a fresh `MailpackrRuntime`, one tenant and one
+ * contact list. Then, in this order: the import (wall time, rows/s, peak RSS and heap sampled
+ * every 50 ms), the `recipients` projection catching up (the live projection loops are not
+ * started, so import and projection are measured apart), a re-import of the same file (must add
+ * nothing), and the raw limits. Progress goes to stderr; the table of results and one JSON object
+ * with every figure go to stdout, and the JSON is also written to
+ * `bench/results/import-<timestamp>.json`.
+ *
+ * The import runs once per size (one import of a million rows is the measurement); the raw limits
+ * run in rounds and report the median. Run with `--expose-gc` (the npm script does) so every
+ * memory measurement starts from a collected heap.
+ *
+ * This is a script, not a test: it asserts only that every row was added, that the projection
+ * holds every recipient, and that the re-import added nothing.
+ */
+import 'reflect-metadata';
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import pg from 'pg';
+
+import { RECIPIENT_STREAM_CATEGORY, contactListDecider, toContactListStreamId } from '#domain';
+import {
+  type ImportReport,
+  MailpackrRuntime,
+  loadConfig,
+  readContactsCsv,
+  uuidFromName,
+} from '#platform';
+
+// ── Command line ────────────────────────────────────────────────────────────────────────────────
+
+type BackendName = 'pglite' | 'postgres';
+
+const DEFAULT_SIZES = [200_000, 1_000_000];
+const QUICK_SIZES = [20_000, 50_000];
+
+const USAGE = `Usage: node --expose-gc dist/bench/import/import.bench.js [options]
+  --sizes <n,n,...>    contacts per CSV file, one import each (default ${DEFAULT_SIZES.join(',')}; ${QUICK_SIZES.join(',')} with --quick)
+  --quick              small sizes: a smoke run of every measurement
+  --backend <b>        postgres | pglite (default postgres, which needs DATABASE_URL)
+  --rounds <n>         rounds of the raw measurements, median reported (default 3; 2 with --quick)
+  --batch-size <n>     rows per import batch and per raw INSERT (default 1000, the importer's default)
+  --help`;
+
+const parseCommandLine = () => {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'postgres' },
+      rounds: { type: 'string' },
+      'batch-size': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const positiveInt = (text: string | undefined, name: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text.replace(/_/g, ''));
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new Error(`--${name} must be a positive integer, got ${text}`);
+    return n;
+  };
+  const backend = values.backend;
+  if (backend !== 'pglite' && backend !== 'postgres') {
+    throw new Error(`--backend must be postgres or pglite, got ${backend}`);
+  }
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  if (backend === 'postgres' && !databaseUrl) {
+    throw new Error(
+      'DATABASE_URL is not set: the postgres backend needs it (a database mp_bench_<random> is ' +
+        'created from it and dropped at the end), or pass --backend pglite',
+    );
+  }
+  const quick = values.quick;
+  const sizes =
+    values.sizes === undefined
+      ? quick
+        ? QUICK_SIZES
+        : DEFAULT_SIZES
+      : values.sizes.split(',').map((s) => positiveInt(s.trim(), 'sizes')!);
+  if (sizes.length === 0) throw new Error('--sizes needs at least one size');
+  return {
+    quick,
+    backend,
+    databaseUrl,
+    sizes,
+    rounds: positiveInt(values.rounds, 'rounds') ?? (quick ? 2 : 3),
+    batchSize: positiveInt(values['batch-size'], 'batch-size') ?? 1000,
+  };
+};
+
+type Options = ReturnType<typeof parseCommandLine>;
+
+// ── Output model ────────────────────────────────────────────────────────────────────────────────
+
+interface Figure {
+  /** Median of the rounds. */
+  rowsPerSec: number;
+  rows: number;
+  roundsRowsPerSec: number[];
+  /** Median round time. */
+  ms: number;
+}
+
+interface Memory {
+  /** Before the step, right after a collection when `--expose-gc` is on. */
+  startRssMb: number;
+  startHeapUsedMb: number;
+  peakRssMb: number;
+  peakHeapUsedMb: number;
+  /** Peak RSS minus the RSS at the start of the step. */
+  rssGrowthMb: number;
+  endRssMb: number;
+  samples: number;
+}
+
+interface Timed {
+  rows: number;
+  ms: number;
+  rowsPerSec: number;
+  memory: Memory;
+  loadAverage: number[];
+}
+
+interface SizeResult {
+  size: number;
+  csvBytes: number;
+  /** The importer's own report (problems left out) of the first import. */
+  import?: Timed & { report: Omit<ImportReport, 'problems' | 'position'> };
+  catchUp?: Timed & { recipients: number };
+  reimport?: Timed & { report: Omit<ImportReport, 'problems' | 'position'> };
+  events?: { count: number; perRow: number; avgDataBytes: number; avgMetadataBytes: number };
+  rawCsv?: Figure;
+  rawSql?: Figure & { payloadBytes: number };
+  ratios?: Record<string, number>;
+  error?: string;
+  durationSec: number;
+}
+
+interface TargetCheck {
+  size: number | 'all';
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+// ── Helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+const rate = (rows: number, ms: number): number => (ms > 0 ? (rows * 1000) / ms : 0);
+
+const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+const loadAverage = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
+
+const collectGarbage = (): void => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+};
+
+const repoRoot = (): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
+      if (pkg.name === 'mailpackr') return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+};
+
+/** Samples `process.memoryUsage()` every 50 ms (and on demand) between `start` and `stop`. */
+class MemorySampler {
+  private timer?: NodeJS.Timeout;
+  private startRss = 0;
+  private startHeap = 0;
+  private peakRss = 0;
+  private peakHeap = 0;
+  private samples = 0;
+
+  start(): void {
+    collectGarbage();
+    const usage = process.memoryUsage();
+    this.startRss = this.peakRss = usage.rss;
+    this.startHeap = this.peakHeap = usage.heapUsed;
+    this.samples = 1;
+    this.timer = setInterval(() => this.sample(), 50);
+  }
+
+  sample(): void {
+    const usage = process.memoryUsage();
+    this.samples++;
+    if (usage.rss > this.peakRss) this.peakRss = usage.rss;
+    if (usage.heapUsed > this.peakHeap) this.peakHeap = usage.heapUsed;
+  }
+
+  stop(): Memory {
+    clearInterval(this.timer);
+    this.sample();
+    return {
+      startRssMb: mb(this.startRss),
+      startHeapUsedMb: mb(this.startHeap),
+      peakRssMb: mb(this.peakRss),
+      peakHeapUsedMb: mb(this.peakHeap),
+      rssGrowthMb: mb(this.peakRss - this.startRss),
+      endRssMb: mb(process.memoryUsage().rss),
+      samples: this.samples,
+    };
+  }
+}
+
+/** Times `work` under a memory sampler. */
+const measured = async <T>(
+  work: (sampler: MemorySampler) => Promise<T>,
+): Promise<{ value: T; ms: number; memory: Memory; loadAverage: number[] }> => {
+  const sampler = new MemorySampler();
+  const load = loadAverage();
+  sampler.start();
+  const started = performance.now();
+  try {
+    const value = await work(sampler);
+    const ms = performance.now() - started;
+    return { value, ms, memory: sampler.stop(), loadAverage: load };
+  } catch (error) {
+    sampler.stop();
+    throw error;
+  }
+};
+
+// ── CSV files ───────────────────────────────────────────────────────────────────────────────────
+
+// prettier-ignore
+const FIRST_NAMES = [
+  'Anna', 'Ben', 'Chloe', 'Daniel', 'Elena', 'Felix', 'Grace', 'Hugo', 'Isabel', 'Jonas',
+  'Katarina', 'Liam', 'Maria', 'Noah', 'Olivia', 'Pierre', 'Quinn', 'Rosa', 'Sebastian', 'Tara',
+  'Ulrich', 'Valentina', 'William', 'Ximena', 'Yusuf', 'Zoe', 'Alexander', 'Mei', 'Joao', 'Aisha',
+];
+// prettier-ignore
+const LAST_NAMES = [
+  'Andersson', 'Brown', 'Castillo', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Hernandez',
+  'Ivanova', 'Johansson', 'Kowalski', 'Lindqvist', 'Martinez', 'Nakamura', 'Okafor', 'Petrov',
+  'Quintero', 'Rossi', 'Schmidt', 'Thompson', 'Umarov', 'Van der Berg', 'Williams', 'Xu', 'Yilmaz',
+  'Zimmermann', 'MacDonald', 'Oliveira', 'Nguyen', 'Kim',
+];
+// Quoted ones carry a comma, as in exports from CRMs and spreadsheets.
+// prettier-ignore
+const CITIES = [
+  'Berlin', 'Paris', 'Madrid', 'Amsterdam', 'Stockholm', 'Lisbon', 'Vienna', 'Warsaw',
+  '"Portland, OR"', '"Springfield, IL"', '"Cambridge, MA"', '"Frankfurt am Main, Hessen"',
+  'Copenhagen', 'Dublin', 'Zurich', '"Austin, TX"', 'Milan', 'Prague', 'Oslo', 'Helsinki',
+];
+const PLANS = ['free', 'free', 'free', 'starter', 'pro', 'business'];
+const DOMAINS = [
+  'gmail.com',
+  'outlook.com',
+  'yahoo.com',
+  'proton.me',
+  'fastmail.fm',
+  'example.com',
+  'acme-industries.example',
+  'mail.northwind-traders.example',
+];
+
+/** Small deterministic PRNG (mulberry32), so every run reads the same files. */
+const prng = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+/** Writes a CSV of `rows` contacts with unique emails; returns its size in bytes. */
+const writeContactsCsv = (file: string, rows: number): number => {
+  const random = prng(rows);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const fd = openSync(file, 'w');
+  let bytes = 0;
+  try {
+    const header = 'email,first_name,last_name,city,plan,signup_date\n';
+    bytes += writeSync(fd, header);
+    const start = Date.UTC(2019, 0, 1);
+    const span = Date.UTC(2025, 0, 1) - start;
+    let chunk: string[] = [];
+    for (let i = 0; i < rows; i++) {
+      const first = pick(FIRST_NAMES);
+      const last = pick(LAST_NAMES);
+      // The row number makes the address unique (names hold no digits).
+      const local = `${first}.${last.replace(/ /g, '')}.${i}`.toLowerCase();
+      const date = new Date(start + Math.floor(random() * span)).toISOString().slice(0, 10);
+      chunk.push(
+        `${local}@${pick(DOMAINS)},${first},${last},${pick(CITIES)},${pick(PLANS)},${date}\n`,
+      );
+      if (chunk.length === 5000) {
+        bytes += writeSync(fd, chunk.join(''));
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) bytes += writeSync(fd, chunk.join(''));
+  } finally {
+    closeSync(fd);
+  }
+  return bytes;
+};
+
+// ── Databases ───────────────────────────────────────────────────────────────────────────────────
+
+interface Database {
+  /** Undefined for PGlite: the runtime starts its embedded server in its data folder. */
+  connectionString?: string;
+  dispose(): Promise<void>;
+}
+
+const startDatabase = async (
+  name: BackendName,
+  databaseUrl: string | undefined,
+): Promise<Database> => {
+  if (name === 'pglite') return { dispose: () => Promise.resolve() };
+  if (!databaseUrl) throw new Error('DATABASE_URL is not set');
+  const database = `mp_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(databaseUrl);
+  url.pathname = `/${database}`;
+  log(`[postgres] created database ${database}`);
+  return {
+    connectionString: url.toString(),
+    dispose: async () => {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        log(`[postgres] dropped database ${database}`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+};
+
+/** Runs `work` at most once; later calls share the first call's promise. */
+const once = (work: () => Promise<void>): (() => Promise<void>) => {
+  let done: Promise<void> | undefined;
+  return () => (done ??= work());
+};
+
+/** Cleanups still to run; an interrupt runs them before exiting. */
+const pendingCleanups = new Set<() => Promise<void>>();
+
+/** Registers `cleanup` until it has run; returns the function that runs it. */
+const cleanupLater = (work: () => Promise<void>): (() => Promise<void>) => {
+  const run = once(work);
+  pendingCleanups.add(run);
+  return async () => {
+    try {
+      await run();
+    } finally {
+      pendingCleanups.delete(run);
+    }
+  };
+};
+
+const serverInfo = async (pool: pg.Pool): Promise<Record<string, string>> => {
+  const settings = [
+    'server_version',
+    'shared_buffers',
+    'synchronous_commit',
+    'fsync',
+    'wal_level',
+    'max_wal_size',
+  ];
+  const { rows } = await pool.query<{ name: string; setting: string }>(
+    'SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])',
+    [settings],
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+};
+
+// ── One size ────────────────────────────────────────────────────────────────────────────────────
+
+const RAW_TABLE = 'bench_raw_import';
+const RAW_INSERT = `INSERT INTO ${RAW_TABLE} (id, stream, data)
+  SELECT x.id, x.stream, x.data FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS x(id, stream, data)`;
+
+/** What the importer reports, without the (possibly long) list of problems. */
+const summary = (report: ImportReport): Omit<ImportReport, 'problems' | 'position'> => {
+  const { problems: _problems, position: _position, ...rest } = report;
+  return rest;
+};
+
+/** `count` distinct JSON texts of `bytes` bytes each, shaped like an encrypted recipient event. */
+const rawPayloads = (count: number, bytes: number): string[] =>
+  Array.from({ length: count }, () => {
+    const base = {
+      recipientId: randomUUID(),
+      tenantId: randomUUID(),
+      email: { v: 1, k: randomUUID(), iv: randomBytes(12).toString('base64'), ct: '' },
+    };
+    const size = JSON.stringify(base).length;
+    const fill = randomBytes(Math.ceil(Math.max(0, bytes - size) * 0.75) + 3)
+      .toString('base64')
+      .slice(0, Math.max(0, bytes - size));
+    return JSON.stringify({ ...base, email: { ...base.email, ct: fill } });
+  });
+
+class SizeBench {
+  private runtime?: MailpackrRuntime;
+  private tenantId = '';
+  private listId = '';
+
+  constructor(
+    private readonly options: Options,
+    readonly size: number,
+    private readonly file: string,
+    private readonly result: SizeResult,
+  ) {}
+
+  private get prefix(): string {
+    return `[${this.options.backend} ${fmtRate(this.size)}]`;
+  }
+
+  private get pool(): pg.Pool {
+    return this.runtime!.pool;
+  }
+
+  async open(connectionString: string | undefined, dataDir: string): Promise<void> {
+    const config = loadConfig(
+      {},
+      {
+        DATABASE_URL: connectionString,
+        MAILPACKR_KEK: randomBytes(32).toString('base64'),
+        MAILPACKR_DATA_DIR: dataDir,
+        NODE_ENV: 'production',
+        MAILPACKR_RETENTION_INTERVAL_MINUTES: '0',
+      },
+    );
+    this.runtime = await MailpackrRuntime.start(config);
+    const created = await this.runtime.tenants.createTenant({
+      name: 'Bench Import',
+      plan: 'pro',
+      actor: 'bench',
+    });
+    this.tenantId = created.tenantId;
+    this.listId = uuidFromName(`list:${this.tenantId}:bench`);
+    await this.runtime.commands.handle(
+      toContactListStreamId(this.listId),
+      contactListDecider,
+      {
+        type: 'CreateContactList',
+        data: { listId: this.listId, tenantId: this.tenantId, name: 'Imported contacts' },
+        metadata: { now: new Date() },
+      },
+      { tenantId: this.tenantId, actor: 'bench' },
+    );
+    // Read models up to date before the import; the live loops are never started.
+    await this.runtime.projections.catchUp();
+  }
+
+  async close(): Promise<void> {
+    await this.runtime?.close();
+  }
+
+  async server(): Promise<Record<string, string>> {
+    return serverInfo(this.pool);
+  }
+
+  private async importOnce(what: string): Promise<Timed & { report: ImportReport }> {
+    const runtime = this.runtime!;
+    let nextLog = 0;
+    const step = Math.max(this.options.batchSize, Math.round(this.size / 10));
+    const { value, ms, memory, loadAverage } = await measured(async (sampler) => {
+      const started = performance.now();
+      return runtime.contactImport.run({
+        context: { tenantId: this.tenantId, actor: 'bench' },
+        listId: this.listId,
+        source: createReadStream(this.file),
+        batchSize: this.options.batchSize,
+        onProgress: (progress) => {
+          sampler.sample();
+          if (progress.rows >= nextLog) {
+            nextLog += step;
+            const usage = process.memoryUsage();
+            log(
+              `${this.prefix}   ${what}: ${fmtRate(progress.rows)} rows, ${fmtRate(rate(progress.rows, performance.now() - started))} rows/s, ` +
+                `added ${fmtRate(progress.added)}, skipped ${fmtRate(progress.skipped)}, rss ${mb(usage.rss)} MB, heap ${mb(usage.heapUsed)} MB`,
+            );
+          }
+        },
+      });
+    });
+    return {
+      report: value,
+      rows: value.rows,
+      ms,
+      rowsPerSec: rate(value.rows, ms),
+      memory,
+      loadAverage,
+    };
+  }
+
+  async import(): Promise<void> {
+    log(`${this.prefix} import (load average ${loadAverage().join(' ')})`);
+    const run = await this.importOnce('import');
+    const { report } = run;
+    this.result.import = { ...run, report: summary(report) };
+    log(
+      `${this.prefix} import: ${fmtRate(run.rows)} rows in ${(run.ms / 1000).toFixed(1)}s = ${fmtRate(run.rowsPerSec)} rows/s; ` +
+        `peak rss ${run.memory.peakRssMb} MB (+${run.memory.rssGrowthMb}), peak heap ${run.memory.peakHeapUsedMb} MB`,
+    );
+    if (report.rows !== this.size || report.added !== this.size || report.invalid > 0) {
+      throw new Error(
+        `import of ${this.size} rows read ${report.rows}, added ${report.added}, updated ${report.updated}, ` +
+          `skipped ${report.skipped.total}, invalid ${report.invalid} (${JSON.stringify(report.problems.slice(0, 3))})`,
+      );
+    }
+  }
+
+  async catchUp(): Promise<void> {
+    const runtime = this.runtime!;
+    const { ms, memory, loadAverage } = await measured(() =>
+      runtime.projections.catchUp(['recipients']),
+    );
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM recipients WHERE tenant_id = $1 AND status = 'active'`,
+      [this.tenantId],
+    );
+    const recipients = Number(rows[0]!.n);
+    this.result.catchUp = {
+      rows: this.size,
+      ms,
+      rowsPerSec: rate(this.size, ms),
+      memory,
+      loadAverage,
+      recipients,
+    };
+    log(
+      `${this.prefix} recipients projection catch-up: ${(ms / 1000).toFixed(1)}s = ${fmtRate(rate(this.size, ms))} rows/s; ` +
+        `peak rss ${memory.peakRssMb} MB`,
+    );
+    if (recipients !== this.size)
+      throw new Error(`the recipients projection holds ${recipients} of ${this.size} recipients`);
+  }
+
+  async reimport(): Promise<void> {
+    log(`${this.prefix} re-import of the same file`);
+    const run = await this.importOnce('re-import');
+    const { report } = run;
+    this.result.reimport = { ...run, report: summary(report) };
+    log(
+      `${this.prefix} re-import: ${fmtRate(run.rows)} rows in ${(run.ms / 1000).toFixed(1)}s = ${fmtRate(run.rowsPerSec)} rows/s; ` +
+        `added ${report.added}, updated ${report.updated}, unchanged ${report.skipped.unchanged}`,
+    );
+    if (report.added !== 0 || report.updated !== 0 || report.rows !== this.size) {
+      throw new Error(
+        `re-import of ${this.size} rows added ${report.added} and updated ${report.updated} (must be 0)`,
+      );
+    }
+  }
+
+  async eventStats(): Promise<void> {
+    const { rows } = await this.pool.query<{ n: string; data: string; metadata: string }>(
+      `SELECT count(*)::text AS n, coalesce(avg(octet_length(data::text)), 0)::text AS data,
+              coalesce(avg(octet_length(metadata::text)), 0)::text AS metadata
+         FROM mp_events WHERE category = $1`,
+      [RECIPIENT_STREAM_CATEGORY],
+    );
+    const count = Number(rows[0]!.n);
+    this.result.events = {
+      count,
+      perRow: Math.round((count / this.size) * 100) / 100,
+      avgDataBytes: Math.round(Number(rows[0]!.data)),
+      avgMetadataBytes: Math.round(Number(rows[0]!.metadata)),
+    };
+    log(
+      `${this.prefix} ${fmtRate(count)} recipient events, data ${this.result.events.avgDataBytes} B + ` +
+        `metadata ${this.result.events.avgMetadataBytes} B on average`,
+    );
+  }
+
+  /** The same file through `readContactsCsv` only. */
+  async rawCsv(): Promise<void> {
+    const rows: number[] = [];
+    const ms: number[] = [];
+    for (let round = 0; round < this.options.rounds; round++) {
+      let count = 0;
+      const started = performance.now();
+      for await (const record of readContactsCsv(createReadStream(this.file))) {
+        if (record.kind === 'row') count++;
+      }
+      const elapsed = performance.now() - started;
+      if (count !== this.size) throw new Error(`raw CSV parse read ${count} of ${this.size} rows`);
+      rows.push(count);
+      ms.push(elapsed);
+      log(
+        `${this.prefix}   raw CSV parse round ${round + 1}/${this.options.rounds}: ${fmtRate(rate(count, elapsed))} rows/s`,
+      );
+    }
+    this.result.rawCsv = figure(rows, ms);
+  }
+
+  /** As many rows, in batches of the same size, into a plain table, payload as large as ours. */
+  async rawSql(): Promise<void> {
+    const measuredBytes = this.result.events
+      ? this.result.events.avgDataBytes + this.result.events.avgMetadataBytes
+      : 0;
+    const payloadBytes = measuredBytes > 0 ? measuredBytes : 600;
+    const batch = this.options.batchSize;
+    const payloads = rawPayloads(batch, payloadBytes);
+    await this.pool.query(
+      `DROP TABLE IF EXISTS ${RAW_TABLE}; CREATE TABLE ${RAW_TABLE} (id uuid, stream text, data jsonb)`,
+    );
+    const client = await this.pool.connect();
+    const rows: number[] = [];
+    const ms: number[] = [];
+    try {
+      const insert = async (count: number) => {
+        const ids = Array.from({ length: count }, () => randomUUID());
+        await client.query(RAW_INSERT, [
+          ids,
+          ids.map((id) => `${RECIPIENT_STREAM_CATEGORY}-${id}`),
+          count === payloads.length ? payloads : payloads.slice(0, count),
+        ]);
+      };
+      await insert(batch); // warm the plan, untimed
+      for (let round = 0; round < this.options.rounds; round++) {
+        await client.query(`TRUNCATE ${RAW_TABLE}`);
+        const started = performance.now();
+        for (let done = 0; done < this.size; done += batch)
+          await insert(Math.min(batch, this.size - done));
+        const elapsed = performance.now() - started;
+        rows.push(this.size);
+        ms.push(elapsed);
+        log(
+          `${this.prefix}   raw SQL insert round ${round + 1}/${this.options.rounds}: ${fmtRate(rate(this.size, elapsed))} rows/s`,
+        );
+      }
+      const { rows: counted } = await client.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${RAW_TABLE}`,
+      );
+      if (Number(counted[0]!.n) !== this.size)
+        throw new Error(`raw SQL table holds ${counted[0]!.n} of ${this.size} rows`);
+      await client.query(`DROP TABLE ${RAW_TABLE}`);
+    } finally {
+      client.release();
+    }
+    this.result.rawSql = { ...figure(rows, ms), payloadBytes };
+  }
+}
+
+const figure = (rowsPerRound: number[], msPerRound: number[]): Figure => {
+  const rounds = rowsPerRound.map((r, i) => rate(r, msPerRound[i]!));
+  return {
+    rowsPerSec: median(rounds),
+    rows: Math.round(median(rowsPerRound)),
+    roundsRowsPerSec: rounds.map((r) => Math.round(r)),
+    ms: Math.round(median(msPerRound)),
+  };
+};
+
+const ratios = (result: SizeResult): Record<string, number> => {
+  const out: Record<string, number> = {};
+  const r = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b ? Math.round((a / b) * 1000) / 1000 : undefined;
+  const entries: Array<[string, number | undefined]> = [
+    ['import_vs_raw_sql', r(result.import?.rowsPerSec, result.rawSql?.rowsPerSec)],
+    ['import_vs_raw_csv', r(result.import?.rowsPerSec, result.rawCsv?.rowsPerSec)],
+    ['catch_up_vs_raw_sql', r(result.catchUp?.rowsPerSec, result.rawSql?.rowsPerSec)],
+    ['reimport_vs_raw_csv', r(result.reimport?.rowsPerSec, result.rawCsv?.rowsPerSec)],
+  ];
+  for (const [key, value] of entries) if (value !== undefined) out[key] = value;
+  return out;
+};
+
+const runSize = async (
+  options: Options,
+  size: number,
+  workDir: string,
+  server: { info?: Record<string, string> },
+): Promise<SizeResult> => {
+  const started = performance.now();
+  const result: SizeResult = { size, csvBytes: 0, durationSec: 0 };
+  const prefix = `[${options.backend} ${fmtRate(size)}]`;
+  const file = path.join(workDir, `contacts-${size}.csv`);
+  const dataDir = path.join(workDir, `data-${size}`);
+  mkdirSync(dataDir);
+  const removeFiles = cleanupLater(async () => {
+    await rm(file, { force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  let dispose: (() => Promise<void>) | undefined;
+  let closeBench: (() => Promise<void>) | undefined;
+  try {
+    log(`\n${prefix} writing ${fmtRate(size)} contacts`);
+    const written = performance.now();
+    result.csvBytes = writeContactsCsv(file, size);
+    log(
+      `${prefix} wrote ${mb(statSync(file).size)} MB in ${((performance.now() - written) / 1000).toFixed(1)}s (not timed)`,
+    );
+    const database = await startDatabase(options.backend, options.databaseUrl);
+    dispose = cleanupLater(() => database.dispose());
+    const bench = new SizeBench(options, size, file, result);
+    closeBench = cleanupLater(() => bench.close());
+    await bench.open(database.connectionString, dataDir);
+    server.info ??= await bench.server();
+    await bench.import();
+    await bench.catchUp();
+    await bench.reimport();
+    await bench.eventStats();
+    await bench.rawCsv();
+    await bench.rawSql();
+  } catch (error) {
+    result.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`${prefix} FAILED: ${result.error}`);
+  } finally {
+    await closeBench?.().catch(() => undefined);
+    await dispose?.().catch((error: unknown) => log(`${prefix} could not drop: ${String(error)}`));
+    await removeFiles();
+  }
+  result.ratios = ratios(result);
+  result.durationSec = Math.round((performance.now() - started) / 100) / 10;
+  log(`${prefix} done in ${result.durationSec}s`);
+  return result;
+};
+
+// ── Targets and printing ───────────────────────────────────────────────────────────────────────
+
+const TARGET_ROWS_PER_SEC = 20_000;
+const TARGET_PEAK_RSS_MB = 300;
+/** "Flat": the largest import's peak RSS at most this much above the smallest one's. */
+const FLAT_RSS_FACTOR = 1.25;
+
+const checkTargets = (results: readonly SizeResult[]): TargetCheck[] => {
+  const checks: TargetCheck[] = [];
+  const done = results.filter((r) => r.import);
+  for (const r of done) {
+    checks.push({
+      size: r.size,
+      target: `import >= ${fmtRate(TARGET_ROWS_PER_SEC)} rows/s`,
+      value: `${fmtRate(r.import!.rowsPerSec)} rows/s`,
+      met: r.import!.rowsPerSec >= TARGET_ROWS_PER_SEC,
+    });
+    checks.push({
+      size: r.size,
+      target: `import peak RSS < ${TARGET_PEAK_RSS_MB} MB`,
+      value: `${r.import!.memory.peakRssMb} MB`,
+      met: r.import!.memory.peakRssMb < TARGET_PEAK_RSS_MB,
+    });
+  }
+  if (done.length >= 2) {
+    const smallest = done.reduce((a, b) => (b.size < a.size ? b : a));
+    const largest = done.reduce((a, b) => (b.size > a.size ? b : a));
+    if (largest.size > smallest.size) {
+      const factor = largest.import!.memory.peakRssMb / smallest.import!.memory.peakRssMb;
+      checks.push({
+        size: 'all',
+        target: `memory flat: peak RSS at ${fmtRate(largest.size)} <= ${FLAT_RSS_FACTOR}x at ${fmtRate(smallest.size)}`,
+        value: `${factor.toFixed(2)}x (${smallest.import!.memory.peakRssMb} -> ${largest.import!.memory.peakRssMb} MB)`,
+        met: factor <= FLAT_RSS_FACTOR,
+      });
+      const heap = largest.import!.memory.peakHeapUsedMb / smallest.import!.memory.peakHeapUsedMb;
+      checks.push({
+        size: 'all',
+        target: `memory flat: peak heap at ${fmtRate(largest.size)} <= ${FLAT_RSS_FACTOR}x at ${fmtRate(smallest.size)}`,
+        value: `${heap.toFixed(2)}x (${smallest.import!.memory.peakHeapUsedMb} -> ${largest.import!.memory.peakHeapUsedMb} MB)`,
+        met: heap <= FLAT_RSS_FACTOR,
+      });
+    }
+  }
+  return checks;
+};
+
+const table = (
+  header: readonly string[],
+  rows: readonly string[][],
+  rightAligned: ReadonlySet<number>,
+): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+};
+
+const figureRows = (results: readonly SizeResult[]): string[][] => {
+  const rows: string[][] = [];
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+  const ratio = (value: number | undefined) => (value === undefined ? '' : `${value.toFixed(2)}x`);
+  for (const r of results) {
+    const size = fmtRate(r.size);
+    const mem = (m: Memory | undefined) =>
+      m ? [`${m.peakRssMb}`, `${m.peakHeapUsedMb}`, `+${m.rssGrowthMb}`] : ['', '', ''];
+    if (r.import)
+      rows.push([
+        size,
+        'import (ours)',
+        secs(r.import.ms),
+        fmtRate(r.import.rowsPerSec),
+        ...mem(r.import.memory),
+        `raw SQL ${ratio(r.ratios?.import_vs_raw_sql)}, raw CSV ${ratio(r.ratios?.import_vs_raw_csv)}`,
+      ]);
+    if (r.catchUp)
+      rows.push([
+        size,
+        'recipients projection catch-up',
+        secs(r.catchUp.ms),
+        fmtRate(r.catchUp.rowsPerSec),
+        ...mem(r.catchUp.memory),
+        `raw SQL ${ratio(r.ratios?.catch_up_vs_raw_sql)}`,
+      ]);
+    if (r.import && r.catchUp) {
+      const ms = r.import.ms + r.catchUp.ms;
+      rows.push([size, 'import + catch-up', secs(ms), fmtRate(rate(r.size, ms)), '', '', '', '']);
+    }
+    if (r.reimport)
+      rows.push([
+        size,
+        're-import (adds 0)',
+        secs(r.reimport.ms),
+        fmtRate(r.reimport.rowsPerSec),
+        ...mem(r.reimport.memory),
+        `raw CSV ${ratio(r.ratios?.reimport_vs_raw_csv)}`,
+      ]);
+    if (r.rawCsv)
+      rows.push([
+        size,
+        'raw: readContactsCsv only',
+        secs(r.rawCsv.ms),
+        fmtRate(r.rawCsv.rowsPerSec),
+        '',
+        '',
+        '',
+        '',
+      ]);
+    if (r.rawSql)
+      rows.push([
+        size,
+        `raw: SQL INSERT unnest, ${r.rawSql.payloadBytes} B jsonb`,
+        secs(r.rawSql.ms),
+        fmtRate(r.rawSql.rowsPerSec),
+        '',
+        '',
+        '',
+        '',
+      ]);
+    if (r.error) rows.push([size, 'FAILED (see below)', '', '', '', '', '', '']);
+  }
+  return rows;
+};
+
+// ── Main ────────────────────────────────────────────────────────────────────────────────────────
+
+const main = async (): Promise<void> => {
+  let options: Options;
+  try {
+    options = parseCommandLine();
+  } catch (error) {
+    log(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const startedAt = new Date();
+  const started = performance.now();
+  const gcExposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
+  log(
+    `import benchmark: backend ${options.backend}${options.quick ? ' (quick)' : ''}; sizes ${options.sizes.join(', ')}; ` +
+      `batch ${options.batchSize}; ${options.rounds} rounds of raw; load average ${loadAverage().join(' ')}`,
+  );
+  if (!gcExposed) log('global.gc is not exposed (run with --expose-gc): memory starts uncollected');
+
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'mp-bench-import-'));
+  const removeWorkDir = cleanupLater(() => rm(workDir, { recursive: true, force: true }));
+  const results: SizeResult[] = [];
+  const server: { info?: Record<string, string> } = {};
+  const loadBefore = loadAverage();
+  try {
+    for (const size of options.sizes) results.push(await runSize(options, size, workDir, server));
+  } finally {
+    await removeWorkDir();
+  }
+  const loadAfter = loadAverage();
+
+  const targets = checkTargets(results);
+  const errors = results.filter((r) => r.error).map((r) => ({ size: r.size, error: r.error! }));
+
+  const out: string[] = [];
+  out.push(
+    '',
+    `Contact import benchmark (${options.quick ? 'quick' : 'full'}, ${options.backend}), ${startedAt.toISOString()}`,
+  );
+  out.push(
+    `batches of ${options.batchSize} rows; import once per size, raw figures the median of ${options.rounds} rounds; ` +
+      `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; ${os.cpus().length} CPUs`,
+  );
+  const events = results.find((r) => r.events)?.events;
+  if (events)
+    out.push(
+      `our events: ${events.perRow} per row, data ${events.avgDataBytes} B + metadata ${events.avgMetadataBytes} B on average`,
+    );
+  if (options.backend === 'pglite')
+    out.push('PGlite runs in this process: its memory is part of the RSS figures.');
+  out.push('');
+  out.push(
+    table(
+      [
+        'rows',
+        'measurement',
+        'time',
+        'rows/s',
+        'peak RSS MB',
+        'peak heap MB',
+        'RSS growth',
+        'ours vs raw',
+      ],
+      figureRows(results),
+      new Set([0, 2, 3, 4, 5, 6]),
+    ),
+  );
+  if (targets.length > 0) {
+    out.push('', 'Targets:');
+    out.push(
+      table(
+        ['rows', 'target', 'value', 'result'],
+        targets.map((t) => [
+          typeof t.size === 'number' ? fmtRate(t.size) : t.size,
+          t.target,
+          t.value,
+          t.met ? 'met' : 'MISSED',
+        ]),
+        new Set([0]),
+      ),
+    );
+  }
+  for (const e of errors) out.push('', `ERROR at ${fmtRate(e.size)} rows: ${e.error}`);
+
+  const durationSec = Math.round((performance.now() - started) / 100) / 10;
+  const report = {
+    benchmark: 'import',
+    startedAt: startedAt.toISOString(),
+    durationSec,
+    mode: options.quick ? 'quick' : 'full',
+    backend: options.backend,
+    environment: {
+      node: process.version,
+      platform: `${process.platform} ${os.release()} ${process.arch}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadAfter,
+      gcExposed,
+    },
+    server: server.info ?? {},
+    options: { sizes: options.sizes, rounds: options.rounds, batchSize: options.batchSize },
+    results,
+    targets,
+    errors,
+  };
+  const json = JSON.stringify(report, null, 2);
+
+  const dir = path.join(repoRoot(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `import-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${json}\n`);
+
+  out.push(
+    '',
+    `total ${durationSec}s; JSON written to ${path.relative(process.cwd(), file) || file}`,
+    '',
+  );
+  process.stdout.write(`${out.join('\n')}\n${json}\n`);
+  if (errors.length > 0) process.exitCode = 1;
+};
+
+process.once('SIGINT', () => {
+  log('\ninterrupted: cleaning up');
+  void (async () => {
+    for (const cleanup of [...pendingCleanups].reverse()) await cleanup().catch(() => undefined);
+  })().finally(() => process.exit(130));
+});
+
+main().catch((error: unknown) => {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});
