@@ -35,7 +35,6 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -101,6 +100,7 @@ const parseCommandLine = () => {
   if (backend !== 'pglite' && backend !== 'postgres') {
     throw new Error(`--backend must be postgres or pglite, got ${backend}`);
   }
+  const backendName: BackendName = backend;
   const databaseUrl = process.env.DATABASE_URL || undefined;
   if (backend === 'postgres' && !databaseUrl) {
     throw new Error(
@@ -118,7 +118,7 @@ const parseCommandLine = () => {
   if (sizes.length === 0) throw new Error('--sizes needs at least one size');
   return {
     quick,
-    backend,
+    backend: backendName,
     databaseUrl,
     sizes,
     rounds: positiveInt(values.rounds, 'rounds') ?? (quick ? 2 : 3),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import type { INestApplication } from '@nestjs/common';
 
-import { MailpackrRuntime, loadConfig } from '#platform';
+import { MailpackrRuntime, createLogger, loadConfig } from '#platform';
 import { type TestDatabase, createTestDatabase } from '#testing';
 
 import { createApp } from '../src/app.factory.js';
@@ -36,6 +36,7 @@ export class ApiTestApp {
   static async start(
     backend: 'pglite' | 'postgres',
     env: Record<string, string> = {},
+    options: { logs?: boolean } = {},
   ): Promise<ApiTestApp> {
     const database = await createTestDatabase(backend);
     const dataDir = mkdtempSync(join(tmpdir(), 'mailpackr-e2e-'));
@@ -49,8 +50,9 @@ export class ApiTestApp {
         ...env,
       },
     );
-    const runtime = await MailpackrRuntime.start(config);
-    const app = await createApp(runtime, false);
+    const logger = options.logs ? createLogger(config) : undefined;
+    const runtime = await MailpackrRuntime.start(config, logger);
+    const app = await createApp(runtime, logger ?? false);
     await app.listen(0, '127.0.0.1');
     return new ApiTestApp(
       database,
