@@ -116,9 +116,10 @@ export interface EventStore {
    *
    * Atomicity differs by adapter. The SQL adapters (PostgreSQL, PGlite) write the whole call in
    * one round trip and one transaction, all or nothing: if any stream's expected revision is
-   * wrong, nothing is written and a `WrongExpectedRevisionError` names that stream. EventStoreDB
-   * has no transaction across streams: it appends the requests one after the other, each stream
-   * atomic on its own, so a failure leaves the requests before it written.
+   * wrong, nothing is written and a `WrongExpectedRevisionError` names that stream; the events
+   * go into the log in request order. EventStoreDB has no transaction across streams: it appends
+   * the requests one after the other, each stream atomic on its own, so a failure leaves the
+   * requests before it written.
    */
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   /** Events of one stream in revision order. A stream that does not exist reads as empty. */

@@ -60,3 +60,4 @@ export {
   type RetentionRunReport,
 } from './audience/retention-runner.js';
 export { AccountRights, type AccountExport } from './audience/account-rights.js';
+export { PrivacyRequests, type TrackedRequest } from './audience/privacy-requests.service.js';

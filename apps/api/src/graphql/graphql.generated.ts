@@ -70,6 +70,40 @@ export enum RetentionPolicyKind {
     DELIVERY_DETAILS = "DELIVERY_DETAILS"
 }
 
+export enum PrivacyRequestKind {
+    ACCESS = "ACCESS",
+    PORTABILITY = "PORTABILITY",
+    RECTIFICATION = "RECTIFICATION",
+    ERASURE = "ERASURE",
+    RESTRICTION = "RESTRICTION",
+    OBJECTION = "OBJECTION",
+    CHILD = "CHILD"
+}
+
+export enum Regulation {
+    GDPR = "GDPR",
+    CCPA = "CCPA"
+}
+
+export enum PrivacySubjectType {
+    RECIPIENT = "RECIPIENT",
+    ACCOUNT = "ACCOUNT"
+}
+
+export enum PrivacyRequestStatus {
+    OPEN = "OPEN",
+    COMPLETED = "COMPLETED",
+    REJECTED = "REJECTED"
+}
+
+export enum PrivacyRequestRejectionReason {
+    IDENTITY_NOT_VERIFIED = "IDENTITY_NOT_VERIFIED",
+    SUBJECT_NOT_FOUND = "SUBJECT_NOT_FOUND",
+    MANIFESTLY_UNFOUNDED = "MANIFESTLY_UNFOUNDED",
+    DUPLICATE = "DUPLICATE",
+    WITHDRAWN = "WITHDRAWN"
+}
+
 export enum AccountErasureBasis {
     GDPR_ART17 = "GDPR_ART17",
     CCPA_DELETE = "CCPA_DELETE",
@@ -89,6 +123,25 @@ export class ImportContactsInput {
     mapping?: Nullable<ContactsCsvMappingInput>;
 }
 
+export class OpenPrivacyRequestInput {
+    kind: PrivacyRequestKind;
+    regulation: Regulation;
+    recipientId?: Nullable<string>;
+    email?: Nullable<string>;
+    reference?: Nullable<string>;
+    receivedAt?: Nullable<DateTime>;
+}
+
+export class RejectPrivacyRequestInput {
+    id: string;
+    reason: PrivacyRequestRejectionReason;
+}
+
+export class ExtendPrivacyRequestInput {
+    id: string;
+    reason: string;
+}
+
 export class SetRetentionPolicyInput {
     kind: RetentionPolicyKind;
     days?: Nullable<number>;
@@ -96,6 +149,7 @@ export class SetRetentionPolicyInput {
 
 export class EraseAccountInput {
     accountId: string;
+    requestId?: Nullable<string>;
     basis: AccountErasureBasis;
 }
 
@@ -176,6 +230,7 @@ export class AddRecipientInput {
 
 export class CorrectRecipientInput {
     id: string;
+    requestId?: Nullable<string>;
     email?: Nullable<string>;
     name?: Nullable<string>;
     attributes?: Nullable<JSONObject>;
@@ -213,6 +268,8 @@ export class ConfirmOptInInput {
 export class DataSubjectRequestInput {
     id?: Nullable<string>;
     email?: Nullable<string>;
+    requestId?: Nullable<string>;
+    regulation?: Nullable<Regulation>;
     reference?: Nullable<string>;
     idempotencyKey?: Nullable<string>;
 }
@@ -220,6 +277,7 @@ export class DataSubjectRequestInput {
 export class EraseRecipientInput {
     id?: Nullable<string>;
     email?: Nullable<string>;
+    requestId?: Nullable<string>;
     basis: ErasureBasis;
     reference?: Nullable<string>;
 }
@@ -445,6 +503,34 @@ export class AppliedRetentionPolicy {
     removed: number;
 }
 
+export class PrivacyRequest {
+    id: string;
+    kind: PrivacyRequestKind;
+    regulation: Regulation;
+    subjectType: PrivacySubjectType;
+    subjectId?: Nullable<string>;
+    reference?: Nullable<string>;
+    status: PrivacyRequestStatus;
+    outcome?: Nullable<string>;
+    receivedAt: DateTime;
+    dueAt: DateTime;
+    overdue: boolean;
+    extended: boolean;
+    openedBy: string;
+    closedAt?: Nullable<DateTime>;
+    closedBy?: Nullable<string>;
+}
+
+export class PrivacyRequestEdge {
+    cursor: string;
+    node: PrivacyRequest;
+}
+
+export class PrivacyRequestConnection {
+    edges: PrivacyRequestEdge[];
+    pageInfo: PageInfo;
+}
+
 export class RetentionRun {
     runId: string;
     startedAt: DateTime;
@@ -485,6 +571,10 @@ export abstract class IQuery {
     abstract suppressions(first?: Nullable<number>, after?: Nullable<string>, reason?: Nullable<SuppressionReason>): SuppressionConnection | Promise<SuppressionConnection>;
 
     abstract retentionPolicies(): RetentionPolicy[] | Promise<RetentionPolicy[]>;
+
+    abstract privacyRequests(first?: Nullable<number>, after?: Nullable<string>, status?: Nullable<PrivacyRequestStatus>, overdue?: Nullable<boolean>): PrivacyRequestConnection | Promise<PrivacyRequestConnection>;
+
+    abstract privacyRequest(id: string): Nullable<PrivacyRequest> | Promise<Nullable<PrivacyRequest>>;
 
     abstract erasureReceipt(recipientId: string): Nullable<ErasureReceipt> | Promise<Nullable<ErasureReceipt>>;
 }
@@ -535,6 +625,12 @@ export abstract class IMutation {
     abstract flagRecipientAsChild(input: DataSubjectRequestInput): EraseRecipientPayload | Promise<EraseRecipientPayload>;
 
     abstract importContacts(input: ImportContactsInput): ImportReport | Promise<ImportReport>;
+
+    abstract openPrivacyRequest(input: OpenPrivacyRequestInput): PrivacyRequest | Promise<PrivacyRequest>;
+
+    abstract rejectPrivacyRequest(input: RejectPrivacyRequestInput): PrivacyRequest | Promise<PrivacyRequest>;
+
+    abstract extendPrivacyRequest(input: ExtendPrivacyRequestInput): PrivacyRequest | Promise<PrivacyRequest>;
 
     abstract setRetentionPolicy(input: SetRetentionPolicyInput): RetentionPolicy[] | Promise<RetentionPolicy[]>;
 

@@ -3,24 +3,56 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 
 import {
   type EraseAccount,
+  type PrivacyRegulation,
+  type PrivacyRequestKind as DomainPrivacyRequestKind,
+  type PrivacyRequestRejectionReason as DomainRejectionReason,
+  RecipientError,
   type RetentionPolicyKind as DomainRetentionPolicyKind,
   tenantDecider,
   toTenantStreamId,
 } from '#domain';
-import type { MailpackrRuntime, RetentionRunReport } from '#platform';
-import { TenantEntity } from '#projections';
+import type { CommandContext, MailpackrRuntime, RetentionRunReport } from '#platform';
+import { PrivacyRequestEntity, TenantEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ApiError } from '../graphql/api-error.js';
 import type {
   AccountDataExport,
   AccountErasure,
+  PrivacyRequest,
+  PrivacyRequestConnection,
+  PrivacyRequestStatus,
   RetentionPolicy,
   RetentionPolicyKind,
   RetentionRun,
 } from '../graphql/graphql.generated.js';
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
-import { EraseAccountInputDto, SetRetentionPolicyInputDto } from './privacy.inputs.js';
+import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pagination.js';
+import {
+  EraseAccountInputDto,
+  ExtendPrivacyRequestInputDto,
+  OpenPrivacyRequestInputDto,
+  RejectPrivacyRequestInputDto,
+  SetRetentionPolicyInputDto,
+} from './privacy.inputs.js';
+
+const toPrivacyRequest = (row: PrivacyRequestEntity, now: Date): PrivacyRequest => ({
+  id: row.requestId,
+  kind: row.kind.toUpperCase() as PrivacyRequest['kind'],
+  regulation: row.regulation.toUpperCase() as PrivacyRequest['regulation'],
+  subjectType: row.subjectType.toUpperCase() as PrivacyRequest['subjectType'],
+  subjectId: row.subjectId,
+  reference: row.reference,
+  status: row.status.toUpperCase() as PrivacyRequestStatus,
+  outcome: row.outcome,
+  receivedAt: row.receivedAt,
+  dueAt: row.dueAt,
+  overdue: row.status === 'open' && row.dueAt.getTime() < now.getTime(),
+  extended: row.extended,
+  openedBy: row.openedBy,
+  closedAt: row.closedAt,
+  closedBy: row.closedBy,
+});
 
 const toRun = (report: RetentionRunReport): RetentionRun => ({
   runId: report.runId,
@@ -92,10 +124,125 @@ export class PrivacyResolver {
     return report ? toRun(report) : null;
   }
 
+  // ── Data-subject requests ──────────────────────────────────────────────────────────────────────
+
+  @Query('privacyRequests')
+  async privacyRequests(
+    @CurrentPrincipal() principal: Principal,
+    @Args('first') first: number | null,
+    @Args('after') after: string | null,
+    @Args('status') status: PrivacyRequestStatus | null,
+    @Args('overdue') overdue: boolean | null,
+  ): Promise<PrivacyRequestConnection> {
+    const size = pageSize(first);
+    const cursor = decodeCursor(after);
+    const query = this.runtime.readModels
+      .getRepository(PrivacyRequestEntity)
+      .createQueryBuilder('p')
+      .where('p.tenant_id = :tenantId', { tenantId: principal.tenantId });
+    if (status) query.andWhere('p.status = :status', { status: status.toLowerCase() });
+    if (overdue === true) {
+      query.andWhere(`p.status = 'open' AND p.due_at < :now`, { now: this.clock() });
+    }
+    if (cursor) {
+      query.andWhere('(p.received_at, p.request_id) < (:afterAt, :afterId)', {
+        afterAt: cursor.createdAt,
+        afterId: cursor.id,
+      });
+    }
+    const rows = await query
+      .orderBy('p.received_at', 'DESC')
+      .addOrderBy('p.request_id', 'DESC')
+      .limit(size + 1)
+      .getMany();
+    const now = this.clock();
+    return toConnection(
+      rows,
+      size,
+      (row) => ({ createdAt: row.receivedAt, id: row.requestId }),
+      (row) => toPrivacyRequest(row, now),
+    );
+  }
+
+  @Query('privacyRequest')
+  privacyRequest(
+    @CurrentPrincipal() principal: Principal,
+    @Args('id') id: string,
+  ): Promise<PrivacyRequest> {
+    return this.loadRequest(principal, assertUuid(id, 'Privacy request'));
+  }
+
+  @Mutation('openPrivacyRequest')
+  async openPrivacyRequest(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: OpenPrivacyRequestInputDto,
+  ): Promise<PrivacyRequest> {
+    const now = this.clock();
+    const recipientId =
+      input.recipientId ??
+      (input.email
+        ? await this.runtime.audience.findByEmail(principal.tenantId, input.email)
+        : null);
+    if (input.email && !recipientId) {
+      throw new RecipientError('RECIPIENT_NOT_FOUND', 'No recipient has this address');
+    }
+    const accountId = recipientId ? null : await this.accountId(principal);
+    const { requestId } = await this.runtime.privacyRequests.open(this.context(principal), {
+      kind: input.kind.toLowerCase() as DomainPrivacyRequestKind,
+      regulation: input.regulation.toLowerCase() as PrivacyRegulation,
+      subjectType: recipientId ? 'recipient' : 'account',
+      subjectId: recipientId ?? accountId,
+      reference: input.reference ?? null,
+      receivedAt: input.receivedAt ? new Date(input.receivedAt) : now,
+      now,
+    });
+    return this.loadRequest(principal, requestId);
+  }
+
+  @Mutation('rejectPrivacyRequest')
+  async rejectPrivacyRequest(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: RejectPrivacyRequestInputDto,
+  ): Promise<PrivacyRequest> {
+    await this.runtime.privacyRequests.reject(
+      this.context(principal),
+      input.id,
+      input.reason.toLowerCase() as DomainRejectionReason,
+      this.clock(),
+    );
+    return this.loadRequest(principal, input.id);
+  }
+
+  @Mutation('extendPrivacyRequest')
+  async extendPrivacyRequest(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: ExtendPrivacyRequestInputDto,
+  ): Promise<PrivacyRequest> {
+    await this.runtime.privacyRequests.extend(
+      this.context(principal),
+      input.id,
+      input.reason,
+      this.clock(),
+    );
+    return this.loadRequest(principal, input.id);
+  }
+
+  // ── The account holder's own rights ───────────────────────────────────────────────────────────
+
   @Mutation('exportAccountData')
   async exportAccountData(@CurrentPrincipal() principal: Principal): Promise<AccountDataExport> {
     const now = this.clock();
-    const doc = await this.runtime.accounts.export(principal.tenantId, now);
+    const doc = await this.runtime.privacyRequests.track(
+      this.context(principal),
+      {
+        kind: 'access',
+        subjectType: 'account',
+        subjectId: () => this.accountId(principal),
+      },
+      'exported',
+      now,
+      () => this.runtime.accounts.export(principal.tenantId, now),
+    );
     return { accountId: doc.account.id, generatedAt: now, json: JSON.stringify(doc, null, 2) };
   }
 
@@ -104,14 +251,45 @@ export class PrivacyResolver {
     @CurrentPrincipal() principal: Principal,
     @Args('input') input: EraseAccountInputDto,
   ): Promise<AccountErasure> {
-    const erased = await this.runtime.accounts.erase(
-      { tenantId: principal.tenantId, actor: `api-key:${principal.apiKeyId}` },
+    const now = this.clock();
+    const basis = input.basis.toLowerCase() as EraseAccount['data']['basis'];
+    const erased = await this.runtime.privacyRequests.track(
+      this.context(principal),
       {
-        accountId: input.accountId,
-        basis: input.basis.toLowerCase() as EraseAccount['data']['basis'],
-        now: this.clock(),
+        requestId: input.requestId ?? undefined,
+        kind: basis === 'child_under_13' ? 'child' : 'erasure',
+        regulation: basis === 'ccpa_delete' ? 'ccpa' : 'gdpr',
+        subjectType: 'account',
+        subjectId: () => input.accountId,
       },
+      'erased',
+      now,
+      () =>
+        this.runtime.accounts.erase(this.context(principal), {
+          accountId: input.accountId,
+          basis,
+          now,
+        }),
     );
     return { ...erased, erasedAt: new Date(erased.erasedAt) };
+  }
+
+  private context(principal: Principal): CommandContext {
+    return { tenantId: principal.tenantId, actor: `api-key:${principal.apiKeyId}` };
+  }
+
+  private async accountId(principal: Principal): Promise<string | null> {
+    const tenant = await this.runtime.readModels
+      .getRepository(TenantEntity)
+      .findOne({ where: { tenantId: principal.tenantId } });
+    return tenant?.ownerAccountId ?? null;
+  }
+
+  private async loadRequest(principal: Principal, requestId: string): Promise<PrivacyRequest> {
+    const row = await this.runtime.readModels
+      .getRepository(PrivacyRequestEntity)
+      .findOne({ where: { tenantId: principal.tenantId, requestId } });
+    if (!row) throw new ApiError('NOT_FOUND', 'Privacy request not found');
+    return toPrivacyRequest(row, this.clock());
   }
 }

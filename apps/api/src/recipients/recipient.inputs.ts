@@ -19,6 +19,7 @@ import {
   ConsentSource,
   ContactsCsvMappingInput,
   ImportContactsInput,
+  Regulation,
   CorrectRecipientInput,
   DataSubjectRequestInput,
   ErasureBasis,
@@ -52,6 +53,7 @@ export class AddRecipientInputDto extends AddRecipientInput {
 
 export class CorrectRecipientInputDto extends CorrectRecipientInput {
   @IsUUID('all') declare id: string;
+  @IsOptional() @IsUUID('all') declare requestId?: string | null;
   @IsOptional() @IsString() @Length(1, MAX_EMAIL) declare email?: string | null;
   @IsOptional() @IsString() @Length(0, 200) declare name?: string | null;
   @IsOptional() @IsObject() declare attributes?: unknown;
@@ -97,12 +99,15 @@ export class DataSubjectRequestInputDto extends DataSubjectRequestInput {
   @IsOptional() @IsString() @Length(1, MAX_EMAIL) declare email?: string | null;
   @IsOptional() @IsString() @Length(1, 100) declare reference?: string | null;
   @IsOptional() @IsString() @Length(1, 200) declare idempotencyKey?: string | null;
+  @IsOptional() @IsUUID('all') declare requestId?: string | null;
+  @IsOptional() @IsEnum(Regulation) declare regulation?: Regulation | null;
 }
 
 export class EraseRecipientInputDto extends EraseRecipientInput {
   @IsOptional() @IsUUID('all') declare id?: string | null;
   @IsOptional() @IsString() @Length(1, MAX_EMAIL) declare email?: string | null;
   @IsEnum(ErasureBasis) declare basis: ErasureBasis;
+  @IsOptional() @IsUUID('all') declare requestId?: string | null;
   @IsOptional() @IsString() @Length(1, 100) declare reference?: string | null;
 }
 

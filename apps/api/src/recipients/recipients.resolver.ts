@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { Inject } from '@nestjs/common';
@@ -8,6 +7,7 @@ import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/g
 import {
   type ConsentSource as DomainConsentSource,
   type ErasureBasis as DomainErasureBasis,
+  type PrivacyRegulation,
   type RecipientAttributes,
   RecipientError,
   toRecipientStreamId,
@@ -43,6 +43,7 @@ import {
   type RecipientDataExport,
   type RecipientEventEntry,
   RecipientStatus,
+  Regulation,
   type SuppressionConnection,
   SuppressionReason,
 } from '../graphql/graphql.generated.js';
@@ -272,16 +273,30 @@ export class RecipientsResolver {
     @CurrentPrincipal() principal: Principal,
     @Args('input') input: CorrectRecipientInputDto,
   ): Promise<Recipient> {
-    const result = await this.runtime.audience.correctRecipient(
-      this.context(principal, 'CorrectRecipient', input),
-      {
+    const now = this.clock();
+    const correct = () =>
+      this.runtime.audience.correctRecipient(this.context(principal, 'CorrectRecipient', input), {
         recipientId: input.id,
         email: input.email ?? undefined,
         name: input.name,
         attributes: (input.attributes ?? undefined) as RecipientAttributes | undefined,
-        now: this.clock(),
-      },
-    );
+        now,
+      });
+    // A correction is an ordinary edit, unless it answers a rectification request.
+    const result = input.requestId
+      ? await this.runtime.privacyRequests.track(
+          this.context(principal, 'CorrectRecipient', {}),
+          {
+            requestId: input.requestId,
+            kind: 'rectification',
+            subjectType: 'recipient',
+            subjectId: () => input.id,
+          },
+          'corrected',
+          now,
+          correct,
+        )
+      : await correct();
     return this.answer(principal, input.id, result.position);
   }
 
@@ -427,7 +442,20 @@ export class RecipientsResolver {
   ): Promise<RecipientDataExport> {
     const recipientId = await this.target(principal, input);
     const now = this.clock();
-    const doc = await exportRecipient(this.runtime, principal.tenantId, recipientId, now);
+    const doc = await this.runtime.privacyRequests.track(
+      this.context(principal, 'ExportRecipientData', {}),
+      {
+        requestId: input.requestId ?? undefined,
+        kind: 'access',
+        regulation: regulationOf(input.regulation),
+        subjectType: 'recipient',
+        subjectId: () => recipientId,
+        reference: input.reference,
+      },
+      'exported',
+      now,
+      () => exportRecipient(this.runtime, principal.tenantId, recipientId, now),
+    );
     return {
       recipientId,
       generatedAt: now,
@@ -440,18 +468,37 @@ export class RecipientsResolver {
 
   private async erase(
     principal: Principal,
-    input: { id?: string | null; email?: string | null; reference?: string | null },
+    input: {
+      id?: string | null;
+      email?: string | null;
+      reference?: string | null;
+      requestId?: string | null;
+    },
     basis: DomainErasureBasis,
   ): Promise<EraseRecipientPayload> {
-    const { receipt, alreadyErased } = await this.runtime.audience.erase(
-      this.context(principal, 'EraseRecipient', {}),
+    const now = this.clock();
+    const context = this.context(principal, 'EraseRecipient', {});
+    const recipientId = await this.target(principal, input);
+    const { receipt, alreadyErased } = await this.runtime.privacyRequests.track(
+      context,
       {
-        recipientId: input.id ?? undefined,
-        email: input.id ? undefined : (input.email ?? undefined),
-        basis,
+        requestId: input.requestId ?? undefined,
+        kind: basis === 'child_under_13' ? 'child' : 'erasure',
+        regulation: basis === 'ccpa_delete' ? 'ccpa' : 'gdpr',
+        subjectType: 'recipient',
+        subjectId: () => recipientId,
         reference: input.reference,
-        now: this.clock(),
       },
+      'erased',
+      now,
+      (requestId) =>
+        this.runtime.audience.erase(context, {
+          recipientId,
+          basis,
+          reference: input.reference,
+          requestId,
+          now,
+        }),
     );
     return { receipt: toErasureReceipt(receipt), alreadyErased };
   }
@@ -462,11 +509,26 @@ export class RecipientsResolver {
     type: 'RestrictRecipient' | 'LiftRestriction' | 'ObjectToProcessing',
   ): Promise<Recipient> {
     const recipientId = await this.target(principal, input);
-    const result = await this.runtime.audience.execute(this.context(principal, type, input), {
-      type,
-      data: { recipientId, tenantId: principal.tenantId, requestId: randomRequestId() },
-      metadata: { now: this.clock() },
-    });
+    const now = this.clock();
+    const result = await this.runtime.privacyRequests.track(
+      this.context(principal, type, {}),
+      {
+        requestId: input.requestId ?? undefined,
+        kind: type === 'ObjectToProcessing' ? 'objection' : 'restriction',
+        regulation: regulationOf(input.regulation),
+        subjectType: 'recipient',
+        subjectId: () => recipientId,
+        reference: input.reference,
+      },
+      DATA_SUBJECT_OUTCOMES[type],
+      now,
+      (requestId) =>
+        this.runtime.audience.execute(this.context(principal, type, input), {
+          type,
+          data: { recipientId, tenantId: principal.tenantId, requestId },
+          metadata: { now },
+        }),
+    );
     return this.answer(principal, recipientId, result.position);
   }
 
@@ -538,7 +600,14 @@ export class RecipientsResolver {
   }
 }
 
-const randomRequestId = (): string => randomUUID();
+const DATA_SUBJECT_OUTCOMES = {
+  RestrictRecipient: 'restricted',
+  LiftRestriction: 'restriction_lifted',
+  ObjectToProcessing: 'objected',
+} as const;
+
+const regulationOf = (regulation: Regulation | null | undefined): PrivacyRegulation =>
+  regulation === Regulation.CCPA ? 'ccpa' : 'gdpr';
 
 /** Drops undefined properties (the domain treats a missing `collectedAt` as "now"). */
 const defined = <T extends object>(value: T): T =>

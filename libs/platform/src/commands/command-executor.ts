@@ -81,6 +81,22 @@ export class CommandExecutor {
     private readonly codec: PersonalDataCodec,
   ) {}
 
+  /** The current state of a stream (decrypted and folded), without deciding anything. */
+  async read<S, C extends Command<string, object>, E extends Event<string, object>>(
+    streamId: string,
+    decider: Decider<S, C, E>,
+  ): Promise<S> {
+    const recorded = await this.store.readStream(streamId);
+    const data = await this.codec.decryptEvents(
+      recorded.map((e) => ({ type: e.type, data: e.data })),
+    );
+    let state = decider.initialState();
+    recorded.forEach((e, i) => {
+      state = decider.evolve(state, { type: e.type, data: data[i] } as unknown as E);
+    });
+    return state;
+  }
+
   async handle<S, C extends Command<string, object>, E extends Event<string, object>>(
     streamId: string,
     decider: Decider<S, C, E>,

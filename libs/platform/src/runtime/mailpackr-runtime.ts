@@ -24,6 +24,7 @@ import {
 import { Audience } from '../audience/audience.service.js';
 import { AccountRights } from '../audience/account-rights.js';
 import { ContactImporter } from '../audience/contact-import.js';
+import { PrivacyRequests } from '../audience/privacy-requests.service.js';
 import { RetentionRunner } from '../audience/retention-runner.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { TenantAdministration } from '../commands/tenant-administration.js';
@@ -81,6 +82,17 @@ export class MailpackrRuntime {
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
     });
     this.contactImport = new ContactImporter({ audience: this.audience, store, codec, vault });
+    this.privacyRequests = new PrivacyRequests({
+      executor: this.commands,
+      waitForReadModel: async (position) => {
+        if (position)
+          await projections.waitFor(
+            position,
+            ['privacy-requests'],
+            config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+          );
+      },
+    });
     this.accounts = new AccountRights({
       executor: this.commands,
       store,
@@ -102,6 +114,9 @@ export class MailpackrRuntime {
       readModels,
     });
   }
+
+  /** Data-subject request tracking: received time, legal due date, status. */
+  readonly privacyRequests: PrivacyRequests;
 
   /** Account holders' own export and erasure (MailPackr as controller). */
   readonly accounts: AccountRights;

@@ -19,11 +19,9 @@ export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
     campaignId,
     includeDeleted,
   }: GetCampaignQuery): Promise<CampaignEntity | null> {
-    return this.runtime.readModels
-      .getRepository(CampaignEntity)
-      .findOne({
-        where: { tenantId, campaignId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
-      });
+    return this.runtime.readModels.getRepository(CampaignEntity).findOne({
+      where: { tenantId, campaignId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
+    });
   }
 }
 
