@@ -31,6 +31,12 @@ Recipients (support staff; every command is scoped to one tenant):
       Erases a recipient and prints the erasure receipt (JSON). Idempotent.
   mailpackr export --tenant <id> (--email <address> | --recipient <id>) [--format json|csv] [--out <file>]
       Everything held about one recipient (access and portability requests).
+  mailpackr restrict | lift-restriction | object --tenant <id> (--email <address> | --recipient <id>)
+      Restriction of processing (GDPR Art. 18) and objection (Art. 21): excluded from all sending.
+  mailpackr requests --tenant <id> [--status open|completed|rejected]
+      Data-subject requests with their due dates (open ones first by due date).
+  Every data-subject command takes [--request <id>] to complete a request logged earlier (otherwise
+  it records its own) and [--regulation gdpr|ccpa] [--reference <ticket>].
   mailpackr retention set --tenant <id> --kind unsubscribed_recipients|inactive_recipients|delivery_details
                           --days <1..3650|off>
   mailpackr retention run [--tenant <id>]
@@ -64,6 +70,9 @@ const run = async (argv: string[]): Promise<number> => {
       format: { type: 'string' },
       out: { type: 'string' },
       kind: { type: 'string' },
+      request: { type: 'string' },
+      regulation: { type: 'string' },
+      status: { type: 'string' },
       days: { type: 'string' },
       account: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

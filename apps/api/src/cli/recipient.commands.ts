@@ -19,10 +19,30 @@ import {
   recipientExportRows,
   toCsv,
 } from '#platform';
+import { PrivacyRequestEntity } from '#projections';
 
 export class UsageError extends Error {}
 
-export const RECIPIENT_COMMANDS = ['import', 'erase', 'export', 'retention', 'account'] as const;
+export const RECIPIENT_COMMANDS = [
+  'import',
+  'erase',
+  'export',
+  'restrict',
+  'lift-restriction',
+  'object',
+  'requests',
+  'retention',
+  'account',
+] as const;
+
+const SUBJECT_COMMANDS = {
+  restrict: { command: 'RestrictRecipient', outcome: 'restricted' },
+  'lift-restriction': { command: 'LiftRestriction', outcome: 'restriction_lifted' },
+  object: { command: 'ObjectToProcessing', outcome: 'objected' },
+} as const;
+
+const requestOption = (values: Values): string | undefined =>
+  typeof values.request === 'string' ? uuidOption(values, 'request') : undefined;
 export type RecipientCommandName = (typeof RECIPIENT_COMMANDS)[number];
 
 type Values = Record<string, string | boolean | undefined>;
@@ -141,21 +161,86 @@ export const runRecipientCommand = async (
         `--basis must be one of ${ERASURE_BASES.filter((b) => b !== 'retention').join(', ')}`,
       );
     }
-    const { receipt, alreadyErased } = await runtime.audience.erase(context, {
-      recipientId:
-        typeof values.recipient === 'string' ? uuidOption(values, 'recipient') : undefined,
-      email: typeof values.recipient === 'string' ? undefined : required(values, 'email'),
-      basis,
-      reference: typeof values.reference === 'string' ? values.reference : null,
+    const recipientId = await target();
+    const reference = typeof values.reference === 'string' ? values.reference : null;
+    const { receipt, alreadyErased } = await runtime.privacyRequests.track(
+      context,
+      {
+        requestId: requestOption(values),
+        kind: basis === 'child_under_13' ? 'child' : 'erasure',
+        regulation: basis === 'ccpa_delete' ? 'ccpa' : 'gdpr',
+        subjectType: 'recipient',
+        subjectId: () => recipientId,
+        reference,
+      },
+      'erased',
       now,
-    });
+      (requestId) =>
+        runtime.audience.erase(context, { recipientId, basis, reference, requestId, now }),
+    );
     if (alreadyErased) out('Already erased: the first receipt follows.');
     out(JSON.stringify(receipt, null, 2));
     return 0;
   }
 
+  if (command === 'requests') {
+    const status = typeof values.status === 'string' ? values.status : 'open';
+    const rows = await runtime.readModels
+      .getRepository(PrivacyRequestEntity)
+      .find({ where: { tenantId, status: status as 'open' }, order: { dueAt: 'ASC' }, take: 500 });
+    if (rows.length === 0) out(`No ${status} privacy requests.`);
+    for (const r of rows) {
+      const overdue = r.status === 'open' && r.dueAt < now ? '  OVERDUE' : '';
+      out(
+        `${r.requestId}  ${r.kind.padEnd(13)} ${r.regulation.toUpperCase()}  received ${r.receivedAt.toISOString()}  due ${r.dueAt.toISOString()}  ${r.status}${r.outcome ? ` (${r.outcome})` : ''}${overdue}`,
+      );
+    }
+    return 0;
+  }
+
   const recipientId = await target();
-  const doc = await exportRecipient(runtime, tenantId, recipientId, now);
+  if (command === 'restrict' || command === 'lift-restriction' || command === 'object') {
+    const type = SUBJECT_COMMANDS[command];
+    const result = await runtime.privacyRequests.track(
+      context,
+      {
+        requestId: requestOption(values),
+        kind: command === 'object' ? 'objection' : 'restriction',
+        regulation: values.regulation === 'ccpa' ? 'ccpa' : 'gdpr',
+        subjectType: 'recipient',
+        subjectId: () => recipientId,
+        reference: typeof values.reference === 'string' ? values.reference : null,
+      },
+      type.outcome,
+      now,
+      (requestId) =>
+        runtime.audience.execute(context, {
+          type: type.command,
+          data: { recipientId, tenantId, requestId },
+          metadata: { now },
+        }),
+    );
+    out(
+      result.events.length === 0
+        ? `Recipient ${recipientId}: nothing to change (${type.outcome} already)`
+        : `Recipient ${recipientId}: ${type.outcome}`,
+    );
+    return 0;
+  }
+  const doc = await runtime.privacyRequests.track(
+    context,
+    {
+      requestId: requestOption(values),
+      kind: 'access',
+      regulation: values.regulation === 'ccpa' ? 'ccpa' : 'gdpr',
+      subjectType: 'recipient',
+      subjectId: () => recipientId,
+      reference: typeof values.reference === 'string' ? values.reference : null,
+    },
+    'exported',
+    now,
+    () => exportRecipient(runtime, tenantId, recipientId, now),
+  );
   const format = typeof values.format === 'string' ? values.format : 'json';
   if (format !== 'json' && format !== 'csv') throw new UsageError('--format is json or csv');
   const text =

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { isErasureReceiptIntact, type ErasureReceipt } from '#privacy';
+import { sqlBackends } from '#testing';
+
+import { UsageError, runRecipientCommand } from '../src/cli/recipient.commands.js';
+import { ApiTestApp } from './api-test-app.js';
+
+const ADD = `mutation($input: AddRecipientInput!) { addRecipient(input: $input) { id } }`;
+const GET = `query($id: ID!) { recipient(id: $id) { status restricted objected } }`;
+
+/** The support-staff CLI commands, run in-process against a live app (as `mailpackr …` runs them). */
+describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
+  let api: ApiTestApp;
+  let apiKey: string;
+  let tenantId: string;
+  let work: string;
+
+  beforeAll(async () => {
+    api = await ApiTestApp.start(backend);
+    ({ apiKey, tenantId } = await api.createTenant('Support Ltd'));
+    work = mkdtempSync(join(tmpdir(), 'mailpackr-cli-'));
+  });
+  afterAll(async () => {
+    await api.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const cli = async (
+    command: Parameters<typeof runRecipientCommand>[1],
+    args: string[],
+    values: Record<string, string>,
+  ) => {
+    const lines: string[] = [];
+    const code = await runRecipientCommand(
+      api.runtime,
+      command,
+      args,
+      { tenant: tenantId, ...values },
+      (l = '') => lines.push(l),
+    );
+    return { code, text: lines.join('\n') };
+  };
+  const add = async (email: string) => {
+    const res = await api.graphql<{ addRecipient: { id: string } }>(
+      ADD,
+      { input: { email, name: 'Cli Person' } },
+      apiKey,
+    );
+    expect(res.errors).toBeUndefined();
+    return res.data!.addRecipient.id;
+  };
+
+  describe('When support staff handle a person’s requests from the command line', () => {
+    it('should restrict, object, export to a private file, erase with a receipt and list the requests', async () => {
+      const email = `cli.${randomUUID()}@example.org`;
+      const id = await add(email);
+      expect(
+        (await cli('restrict', [], { email: email.toUpperCase(), reference: 'SUP-1' })).text,
+      ).toContain('restricted');
+      expect((await cli('object', [], { recipient: id })).text).toContain('objected');
+      const status = await api.graphql<{ recipient: { restricted: boolean; objected: boolean } }>(
+        GET,
+        { id },
+        apiKey,
+      );
+      expect(status.data!.recipient).toMatchObject({ restricted: true, objected: true });
+
+      const file = join(work, 'export.json');
+      expect((await cli('export', [], { email, out: file, regulation: 'ccpa' })).code).toBe(0);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ recipient: { id, email } });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const csv = join(work, 'export.csv');
+      await cli('export', [], { recipient: id, format: 'csv', out: csv });
+      expect(readFileSync(csv, 'utf8')).toMatch(/^section,key,value\r\nprofile,id,/);
+
+      const erased = await cli('erase', [], { email, reference: 'SUP-2' });
+      const receipt = JSON.parse(erased.text) as ErasureReceipt;
+      expect(receipt).toMatchObject({ subjectId: id, basis: 'gdpr_art17', reference: 'SUP-2' });
+      expect(isErasureReceiptIntact(receipt)).toBe(true);
+      const again = await cli('erase', [], { recipient: id });
+      expect(again.text).toContain('Already erased');
+      expect(again.text).toContain(receipt.receiptHash);
+
+      const requests = await cli('requests', [], { status: 'completed' });
+      expect(requests.text).toMatch(/restriction\s+GDPR .* completed \(restricted\)/);
+      expect(requests.text).toMatch(/objection\s+GDPR .* completed \(objected\)/);
+      expect(requests.text).toMatch(/access\s+CCPA .* completed \(exported\)/);
+      expect(requests.text).toMatch(/erasure\s+GDPR .* completed \(erased\)/);
+    });
+
+    it('should refuse bad arguments with a usage error and change nothing', async () => {
+      await expect(cli('erase', [], {})).rejects.toBeInstanceOf(UsageError);
+      await expect(
+        cli('erase', [], { email: `x.${randomUUID()}@example.org`, basis: 'because' }),
+      ).rejects.toBeInstanceOf(UsageError);
+      await expect(
+        cli('erase', [], { email: `nobody.${randomUUID()}@example.org` }),
+      ).rejects.toBeInstanceOf(UsageError);
+      await expect(cli('export', [], { recipient: 'not-a-uuid' })).rejects.toBeInstanceOf(
+        UsageError,
+      );
+      await expect(
+        runRecipientCommand(
+          api.runtime,
+          'erase',
+          [],
+          { tenant: 'nope', email: 'a@b.org' },
+          () => undefined,
+        ),
+      ).rejects.toBeInstanceOf(UsageError);
+      await expect(
+        cli('import', [join(work, 'missing.csv')], { list: randomUUID() }),
+      ).rejects.toBeInstanceOf(UsageError);
+    });
+  });
+});
