@@ -27,4 +27,20 @@ answer=$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application
   -H "authorization: Bearer $tenant_key" -d '{"query":"{ viewer { tenant { name plan } } }"}')
 [ "$answer" = '{"data":{"viewer":{"tenant":{"name":"Smoke Test Ltd","plan":"PRO"}}}}' ] || { echo "smoke: $answer"; cat "$log"; exit 1; }
 echo "smoke: mailpackr tenant create against the running server works"
+
+# Support staff: import a CSV into a list, erase one person, export another, with the real CLI.
+tenant_id=$(echo "$created" | grep -o 'Tenant created: [0-9a-f-]*' | cut -d' ' -f3)
+list_id=$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
+  -H "authorization: Bearer $tenant_key" -d '{"query":"mutation { createContactList(input: { name: \"Smoke\" }) { id } }"}' \
+  | grep -o '"id":"[0-9a-f-]*"' | cut -d'"' -f4)
+printf 'email,name\nsmoke.one@example.org,One\nsmoke.two@example.org,Two\nbroken,Nobody\n' >"$work/contacts.csv"
+cli() { env -u DATABASE_URL -u EVENTSTORE_URL MAILPACKR_DATA_DIR="$work/.mailpackr" node bin/mailpackr.js "$@"; }
+imported=$(cli import "$work/contacts.csv" --tenant "$tenant_id" --list "$list_id" 2>/dev/null)
+echo "smoke: $imported" | head -n 2
+echo "$imported" | grep -q '2 added, 0 updated.*1 invalid' || { echo "smoke: import failed"; cat "$log"; exit 1; }
+cli erase --tenant "$tenant_id" --email ' SMOKE.ONE@example.org ' --reference SMOKE-1 | grep -q '"receiptHash"' \
+  || { echo "smoke: erase failed"; exit 1; }
+cli export --tenant "$tenant_id" --email smoke.two@example.org | grep -q '"email": "smoke.two@example.org"' \
+  || { echo "smoke: export failed"; exit 1; }
+echo "smoke: mailpackr import, erase and export work against the running server"
 echo "smoke: npm start on an empty data folder works"

@@ -145,7 +145,7 @@ export const runRecipientCommand = async (
       `Imported ${report.rows} rows in ${report.durationMs} ms: ${report.added} added, ${report.updated} updated, ` +
         `${report.skipped.total} skipped (${report.skipped.duplicate} duplicate, ${report.skipped.unchanged} unchanged, ` +
         `${report.skipped.suppressed} suppressed, ${report.skipped.erased} erased, ${report.skipped.unsubscribed} left the list, ` +
-        `${report.skipped.objected} objected), ${report.invalid} invalid`,
+        `${report.skipped.objected} objected, ${report.skipped.restricted} restricted), ${report.invalid} invalid`,
     );
     if (!errorsFile) for (const p of report.problems) out(`  line ${p.line}: ${p.reason}`);
     if (!errorsFile && report.invalid > report.problems.length) {
