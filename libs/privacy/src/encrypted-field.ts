@@ -1,4 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+
+import { randomPool } from './random-pool.js';
 
 import { PrivacyError } from './privacy.errors.js';
 
@@ -44,7 +46,7 @@ export const encryptWithDataKey = (
   context: string,
   plaintext: string,
 ): EncryptedField => {
-  const iv = randomBytes(IV_BYTES);
+  const iv = randomPool.take(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(aad(subjectId, context));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

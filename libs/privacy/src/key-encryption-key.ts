@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { inspect } from 'node:util';
 
 import { PrivacyError } from './privacy.errors.js';
+import { randomPool } from './random-pool.js';
 
 /**
  * Wraps (encrypts) the per-subject data keys. The local implementation holds a 256-bit key from
@@ -57,7 +58,7 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
 
   // eslint-disable-next-line @typescript-eslint/require-await -- implements the async port; async turns throws into rejections
   async wrap(dataKey: Buffer): Promise<Buffer> {
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomPool.take(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(WRAP_AAD);
     const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);

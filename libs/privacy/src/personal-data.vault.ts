@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 import type { Pool } from 'pg';
 
@@ -14,6 +14,7 @@ import {
 } from './encrypted-field.js';
 import type { KeyEncryptionKey } from './key-encryption-key.js';
 import { PrivacyError } from './privacy.errors.js';
+import { randomPool } from './random-pool.js';
 import { VAULT_SCHEMA_LOCK, VAULT_SCHEMA_SQL } from './vault.schema.js';
 
 export interface PersonalDataVaultOptions {
@@ -123,7 +124,7 @@ export class PersonalDataVault {
     const create = missing.filter((id) => !found.has(id));
     if (create.length === 0) return;
     const epoch = this.#epoch;
-    const keys = create.map(() => randomBytes(DATA_KEY_BYTES));
+    const keys = create.map(() => randomPool.take(DATA_KEY_BYTES));
     const wrapped = await Promise.all(keys.map((key) => this.#kek.wrap(key)));
     const inserted = await this.#pool.query<{ subject_id: string }>(
       `INSERT INTO mp_subject_keys (subject_id, tenant_id, wrapped_key, kek_id)
@@ -332,7 +333,7 @@ export class PersonalDataVault {
     const existing = (await this.#loadKeys([subjectId])).get(subjectId);
     if (existing) return existing;
     const epoch = this.#epoch;
-    const key = randomBytes(DATA_KEY_BYTES);
+    const key = randomPool.take(DATA_KEY_BYTES);
     const inserted = await this.#pool.query(
       `INSERT INTO mp_subject_keys (subject_id, tenant_id, wrapped_key, kek_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (subject_id) DO NOTHING`,
