@@ -32,6 +32,8 @@ interface RunningLoop {
 }
 
 const BATCH_SIZE = 1000;
+/** Events applied before the first ANALYZE of a projection's tables (the interval then doubles). */
+const ANALYZE_AFTER_EVENTS = 10_000;
 const REBUILD_BATCH_SIZE = 5000;
 
 /**
@@ -42,6 +44,8 @@ const REBUILD_BATCH_SIZE = 5000;
 export class ProjectionRunner {
   private readonly progress = new WakeSignal();
   private readonly checkpoints = new Map<string, Position | undefined>();
+  /** Per projection (and rebuild): events applied since its tables were last analysed. */
+  private readonly growth = new Map<string, { since: number; threshold: number }>();
   private readonly loops = new Map<string, RunningLoop>();
   private readonly byName: Map<string, Projection>;
 
@@ -169,6 +173,7 @@ export class ProjectionRunner {
     }
     let position: Position | undefined;
     let events = 0;
+    this.growth.delete(`${name}__rebuild`);
     const drain = async (): Promise<void> => {
       for (;;) {
         const batch = await this.store.readAll({
@@ -180,6 +185,7 @@ export class ProjectionRunner {
         await this.transaction((sql) => projection.apply(batch, sql, shadow));
         position = batch[batch.length - 1]!.position;
         events += batch.length;
+        await this.analyzeWhenGrown(`${name}__rebuild`, Object.values(shadow), batch.length);
       }
     };
     await drain();
@@ -280,8 +286,32 @@ export class ProjectionRunner {
     if (applied) {
       this.checkpoints.set(projection.name, to);
       this.progress.notify();
+      await this.analyzeWhenGrown(projection.name, projection.tables, batch.length);
     }
     return applied;
+  }
+
+  /**
+   * Refreshes the planner statistics of a projection's tables as they grow (after 10k, 20k, 40k…
+   * events applied by this process). A bulk import fills a table far faster than autovacuum
+   * analyses it (and PGlite never does), and a plan made for an empty table turns each batch's
+   * `= ANY($1)` lookup into a full scan.
+   */
+  private async analyzeWhenGrown(
+    key: string,
+    tables: readonly string[],
+    applied: number,
+  ): Promise<void> {
+    const state = this.growth.get(key) ?? {
+      since: 0,
+      threshold: ANALYZE_AFTER_EVENTS,
+    };
+    state.since += applied;
+    this.growth.set(key, state);
+    if (state.since < state.threshold) return;
+    state.since = 0;
+    state.threshold *= 2;
+    await this.query(`ANALYZE ${tables.map(quoteIdent).join(', ')}`);
   }
 
   private async storedCheckpoint(name: string): Promise<Position | undefined> {
