@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
@@ -107,6 +108,41 @@ describe.each(sqlBackends())('Contact import (%s)', (backend) => {
       expect(again).toMatchObject({ added: 0, updated: 0, invalid: 2 });
       expect(again.skipped).toMatchObject({ unchanged: 3, duplicate: 1 });
       expect(await members(listId)).toHaveLength(3);
+    });
+  });
+
+  describe('When the same address lands in two batches in flight at once', () => {
+    it('should still add each person once and lose no change', async () => {
+      const listId = await newList('Overlapping');
+      const tag = Date.now().toString(36);
+      // Batches of 2 with two in flight: each pair of neighbours races its duplicate.
+      const rows = ['a', 'b', 'a', 'c', 'b', 'd', 'c', 'a'].map(
+        (who, i) => `${who}.${tag}@example.org,Name ${who} ${i}`,
+      );
+      const report = await api.runtime.contactImport.run({
+        context: { tenantId, actor: 'test:import' },
+        listId,
+        source: Readable.from([`email,name\n${rows.join('\n')}\n`]),
+        batchSize: 2,
+      });
+      await api.runtime.audience.waitForReadModels(report.position);
+      expect(report).toMatchObject({ rows: 8, added: 4, invalid: 0 });
+      expect(report.added + report.updated + report.skipped.total).toBe(8);
+      const byEmail = new Map((await members(listId)).map((m) => [m.email, m.name]));
+      expect(byEmail).toEqual(
+        new Map([
+          [`a.${tag}@example.org`, 'Name a 7'],
+          [`b.${tag}@example.org`, 'Name b 4'],
+          [`c.${tag}@example.org`, 'Name c 6'],
+          [`d.${tag}@example.org`, 'Name d 5'],
+        ]),
+      );
+      for (const email of byEmail.keys()) {
+        const id = await api.runtime.audience.findByEmail(tenantId, email);
+        const events = await api.runtime.store.readStream(`recipient-${id}`);
+        expect(events.filter((e) => e.type === 'RecipientAdded')).toHaveLength(1);
+        expect(events.filter((e) => e.type === 'RecipientSubscribed')).toHaveLength(1);
+      }
     });
   });
 

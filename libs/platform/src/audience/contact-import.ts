@@ -9,13 +9,19 @@ import {
   recipientDecider,
   toRecipientStreamId,
 } from '#domain';
-import { type AppendRequest, type Position, WrongExpectedRevisionError } from '#event-store';
+import {
+  type AppendRequest,
+  type EventStore,
+  type Position,
+  WrongExpectedRevisionError,
+  comparePositions,
+} from '#event-store';
+
+import type { PersonalDataCodec, PersonalDataVault } from '#privacy';
 
 import { type CommandContext, encodeEvents, uuidFromName } from '../commands/command-executor.js';
 import { type ContactsCsvMapping, readContactsCsv } from '../csv/contacts-csv.reader.js';
 import type { Audience } from './audience.service.js';
-import type { PersonalDataCodec, PersonalDataVault } from '#privacy';
-import type { EventStore } from '#event-store';
 
 export interface ImportProblem {
   line: number;
@@ -146,46 +152,65 @@ export class ContactImporter {
       report.skipped.total++;
     };
     let batch: Row[] = [];
+    // Two batches in flight: while the database appends one, the next is parsed, resolved and
+    // encrypted. A row that races its own duplicate in the other batch meets a revision conflict
+    // and is decided again (see `oneByOne`), so overlapping changes nothing in the outcome.
+    let inFlight: Promise<void> | undefined;
     const flush = async () => {
       if (batch.length === 0) return;
-      const position = await this.importBatch(batch, report, {
+      const rows = batch;
+      batch = [];
+      const previous = inFlight;
+      const current = this.importBatch(rows, report, {
         context,
         listId,
         now: now(),
         invalid,
         skip,
+      }).then((position) => {
+        if (position && (!report.position || comparePositions(position, report.position) > 0)) {
+          report.position = position;
+        }
+        options.onProgress?.({
+          rows: report.rows,
+          added: report.added,
+          updated: report.updated,
+          skipped: report.skipped.total,
+          invalid: report.invalid,
+        });
       });
-      if (position) report.position = position;
-      batch = [];
-      options.onProgress?.({
-        rows: report.rows,
-        added: report.added,
-        updated: report.updated,
-        skipped: report.skipped.total,
-        invalid: report.invalid,
-      });
+      current.catch(() => undefined); // awaited below or by the next flush
+      inFlight = current;
+      await previous;
     };
-    for await (const record of readContactsCsv(options.source, { mapping: options.mapping })) {
-      report.rows++;
-      if (record.kind === 'invalid') {
-        invalid(record.line, record.reason);
-        continue;
+    try {
+      for await (const record of readContactsCsv(options.source, { mapping: options.mapping })) {
+        report.rows++;
+        if (record.kind === 'invalid') {
+          invalid(record.line, record.reason);
+          continue;
+        }
+        const checked = checkEmail(record.email);
+        if (!checked.ok) {
+          invalid(record.line, `invalid email: ${checked.problem}`);
+          continue;
+        }
+        batch.push({
+          line: record.line,
+          address: checked.email.address,
+          index: this.deps.vault.blindIndex(context.tenantId, checked.email.key),
+          name: record.name,
+          attributes: record.attributes,
+        });
+        if (batch.length >= batchSize) await flush();
       }
-      const checked = checkEmail(record.email);
-      if (!checked.ok) {
-        invalid(record.line, `invalid email: ${checked.problem}`);
-        continue;
-      }
-      batch.push({
-        line: record.line,
-        address: checked.email.address,
-        index: this.deps.vault.blindIndex(context.tenantId, checked.email.key),
-        name: record.name,
-        attributes: record.attributes,
-      });
-      if (batch.length >= batchSize) await flush();
+      await flush();
+    } catch (error) {
+      // Never leave a batch running behind a failed read: wait for it, report the read's error.
+      await inFlight?.catch(() => undefined);
+      throw error;
     }
-    await flush();
+    await inFlight;
     report.durationMs = Date.now() - started;
     return report;
   }
