@@ -13,7 +13,7 @@ const uuidBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 
  * Computed by the writer, recomputed from the stored bytes by auditors.
  *
  * Input: the 16 id bytes, then for each text its UTF-8 length (uint32 BE) and its UTF-8 bytes.
- * Built in one buffer and hashed in one call: bulk writers compute thousands per append.
+ * Written into one reused buffer and hashed in one call: bulk writers compute thousands a call.
  */
 export const eventContentDigest = (input: {
   eventId: string;
@@ -23,23 +23,24 @@ export const eventContentDigest = (input: {
   metadataText: string;
 }): Buffer => {
   const { streamId, type, dataText, metadataText } = input;
-  const lengths = [
-    Buffer.byteLength(streamId, 'utf8'),
-    Buffer.byteLength(type, 'utf8'),
-    Buffer.byteLength(dataText, 'utf8'),
-    Buffer.byteLength(metadataText, 'utf8'),
-  ] as const;
-  const buffer = Buffer.allocUnsafe(16 + 16 + lengths[0] + lengths[1] + lengths[2] + lengths[3]);
-  // Not a UUID (never from our adapters, which check ids first): the byte-for-byte slow path.
   const hex = input.eventId.replace(/-/g, '');
-  if (hex.length !== 32 || buffer.write(hex, 0, 16, 'hex') !== 16) return digestSlowly(input);
+  // At most 3 UTF-8 bytes per UTF-16 code unit.
+  const room =
+    16 + 16 + 3 * (streamId.length + type.length + dataText.length + metadataText.length);
+  if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.max(room, 2 * scratch.length));
+  // Not a UUID (never from our adapters, which check ids first): the byte-for-byte slow path.
+  if (hex.length !== 32 || scratch.write(hex, 0, 16, 'hex') !== 16) return digestSlowly(input);
   let offset = 16;
-  [streamId, type, dataText, metadataText].forEach((text, i) => {
-    offset = buffer.writeUInt32BE(lengths[i]!, offset);
-    offset += buffer.write(text, offset, 'utf8');
-  });
-  return hash('sha256', buffer, 'buffer');
+  for (const text of [streamId, type, dataText, metadataText]) {
+    const length = scratch.write(text, offset + 4, 'utf8');
+    scratch.writeUInt32BE(length, offset);
+    offset += 4 + length;
+  }
+  return hash('sha256', scratch.subarray(0, offset), 'buffer');
 };
+
+/** Reused by `eventContentDigest` (synchronous, so never shared by two calls at once). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /** The same digest, one piece at a time; also hashes ids that are not exactly 16 bytes of hex. */
 const digestSlowly = (input: {

@@ -279,6 +279,9 @@ BEGIN
 
     -- Idempotent re-appends: requests whose first event id is stored already. (A new stream has
     -- no stored events; its event ids stored elsewhere make the INSERT fail on event_id.)
+    v_stored_rev := array_fill(NULL::bigint, ARRAY[v_requests]);
+    v_stored_xid := array_fill(NULL::xid8, ARRAY[v_requests]);
+    v_stored_pos := array_fill(NULL::bigint, ARRAY[v_requests]);
     FOR v_repeat IN
       SELECT x.r, e.stream_id, e.stream_revision
         FROM unnest(p_request, p_ids) WITH ORDINALITY AS x(r, id, i)
