@@ -70,6 +70,8 @@ const USAGE = `Usage: node --expose-gc dist/bench/import/import.bench.js [option
   --backend <b>        postgres | pglite (default postgres, which needs DATABASE_URL)
   --rounds <n>         rounds of the raw measurements, median reported (default 3; 2 with --quick)
   --batch-size <n>     rows per import batch and per raw INSERT (default 1000, the importer's default)
+  --analyze            ANALYZE the database after the import, before the catch-up (untimed), as
+                       autovacuum would on a server that runs it (default: statistics as they are)
   --help`;
 
 const parseCommandLine = () => {
@@ -80,6 +82,7 @@ const parseCommandLine = () => {
       backend: { type: 'string', default: 'postgres' },
       rounds: { type: 'string' },
       'batch-size': { type: 'string' },
+      analyze: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -123,6 +126,7 @@ const parseCommandLine = () => {
     sizes,
     rounds: positiveInt(values.rounds, 'rounds') ?? (quick ? 2 : 3),
     batchSize: positiveInt(values['batch-size'], 'batch-size') ?? 1000,
+    analyze: values.analyze,
   };
 };
 
@@ -169,6 +173,13 @@ interface SizeResult {
   catchUp?: Timed & { recipients: number };
   reimport?: Timed & { report: Omit<ImportReport, 'problems' | 'position'> };
   events?: { count: number; perRow: number; avgDataBytes: number; avgMetadataBytes: number };
+  /** ANALYZE after the import (`--analyze`), untimed in the figures. */
+  analyzeMs?: number;
+  /**
+   * Sequential and index scans per table after each step (cumulative): a sequential scan per batch
+   * on a growing table makes a step slow down as the data grows.
+   */
+  tableScans?: Record<string, Record<string, string>>;
   rawCsv?: Figure;
   rawSql?: Figure & { payloadBytes: number };
   ratios?: Record<string, number>;
@@ -432,6 +443,9 @@ const serverInfo = async (pool: pg.Pool): Promise<Record<string, string>> => {
     'fsync',
     'wal_level',
     'max_wal_size',
+    'autovacuum',
+    'jit',
+    'max_parallel_workers_per_gather',
   ];
   const { rows } = await pool.query<{ name: string; setting: string }>(
     'SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])',
@@ -641,6 +655,27 @@ class SizeBench {
     );
   }
 
+  async tableScans(step: string): Promise<void> {
+    const { rows } = await this.pool.query<{ relname: string; seq: string; idx: string }>(
+      `SELECT relname, seq_scan::text AS seq, coalesce(idx_scan, 0)::text AS idx
+         FROM pg_stat_user_tables WHERE relname = ANY($1::text[]) ORDER BY relname`,
+      [['mp_events', 'mp_streams', 'mp_subject_keys', 'recipients', 'recipient_memberships']],
+    );
+    this.result.tableScans ??= {};
+    this.result.tableScans[step] = Object.fromEntries(
+      rows.map((r) => [r.relname, `seq_scan ${r.seq}, idx_scan ${r.idx}`]),
+    );
+  }
+
+  async analyze(): Promise<void> {
+    const started = performance.now();
+    await this.pool.query('ANALYZE');
+    this.result.analyzeMs = Math.round(performance.now() - started);
+    log(
+      `${this.prefix} ANALYZE after the import: ${(this.result.analyzeMs / 1000).toFixed(1)}s (not timed)`,
+    );
+  }
+
   /** The same file through `readContactsCsv` only. */
   async rawCsv(): Promise<void> {
     const rows: number[] = [];
@@ -767,8 +802,12 @@ const runSize = async (
     await bench.open(database.connectionString, dataDir);
     server.info ??= await bench.server();
     await bench.import();
+    await bench.tableScans('after import');
+    if (options.analyze) await bench.analyze();
     await bench.catchUp();
+    await bench.tableScans('after catch-up');
     await bench.reimport();
+    await bench.tableScans('after re-import');
     await bench.eventStats();
     await bench.rawCsv();
     await bench.rawSql();
@@ -948,6 +987,15 @@ const main = async (): Promise<void> => {
     `batches of ${options.batchSize} rows; import once per size, raw figures the median of ${options.rounds} rounds; ` +
       `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; ${os.cpus().length} CPUs`,
   );
+  if (server.info) {
+    const { server_version, autovacuum, synchronous_commit, fsync } = server.info;
+    out.push(
+      `server ${server_version}: autovacuum ${autovacuum}, synchronous_commit ${synchronous_commit}, fsync ${fsync}; ` +
+        (options.analyze
+          ? 'ANALYZE after each import, before the catch-up'
+          : 'statistics as autovacuum left them (--analyze to refresh them after the import)'),
+    );
+  }
   const events = results.find((r) => r.events)?.events;
   if (events)
     out.push(
@@ -992,7 +1040,12 @@ const main = async (): Promise<void> => {
       gcExposed,
     },
     server: server.info ?? {},
-    options: { sizes: options.sizes, rounds: options.rounds, batchSize: options.batchSize },
+    options: {
+      sizes: options.sizes,
+      rounds: options.rounds,
+      batchSize: options.batchSize,
+      analyze: options.analyze,
+    },
     results,
     targets,
     errors,
