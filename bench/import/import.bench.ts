@@ -6,6 +6,7 @@
  * of the same size into a plain table.
  *
  *   npm run bench:import -- [--quick] [--sizes <n,n,...>] [--backend postgres|pglite] [--rounds <n>]
+ *                            [--batch-size <n>] [--analyze]
  *
  * For each size: a CSV file of that many contacts is generated into a temporary folder (not
  * timed); a fresh database (PostgreSQL: `mp_bench_<random>` created from DATABASE_URL and dropped
@@ -20,6 +21,11 @@
  * The import runs once per size (one import of a million rows is the measurement); the raw limits
  * run in rounds and report the median. Run with `--expose-gc` (the npm script does) so every
  * memory measurement starts from a collected heap.
+ *
+ * Statistics are left as the server keeps them (with autovacuum off, none at all, which is what
+ * a fresh install sees during its first big import); `--analyze` refreshes them after the import.
+ * The scans per table after each step go into the JSON, so a plan that scans a whole table per
+ * batch shows up there.
  *
  * This is a script, not a test: it asserts only that every row was added, that the projection
  * holds every recipient, and that the re-import added nothing.
