@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 log="$work/start.log"
-(cd "$work" && env -u DATABASE_URL -u EVENTSTORE_URL PORT="$port" MAILPACKR_DATA_DIR="$work/.mailpackr" \
+(cd "$work" && exec env -u DATABASE_URL -u EVENTSTORE_URL PORT="$port" MAILPACKR_DATA_DIR="$work/.mailpackr" \
   node "$OLDPWD/dist/apps/api/src/main.js" >"$log" 2>&1) &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT

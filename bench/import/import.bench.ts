@@ -427,6 +427,8 @@ const once = (work: () => Promise<void>): (() => Promise<void>) => {
 
 /** Cleanups still to run; an interrupt runs them before exiting. */
 const pendingCleanups = new Set<() => Promise<void>>();
+/** Set on SIGINT: nothing new is started while the cleanups run. */
+let interrupted = false;
 
 /** Registers `cleanup` until it has run; returns the function that runs it. */
 const cleanupLater = (work: () => Promise<void>): (() => Promise<void>) => {
@@ -801,6 +803,7 @@ const runSize = async (
     log(
       `${prefix} wrote ${mb(statSync(file).size)} MB in ${((performance.now() - written) / 1000).toFixed(1)}s (not timed)`,
     );
+    if (interrupted) throw new Error('interrupted');
     const database = await startDatabase(options.backend, options.databaseUrl);
     dispose = cleanupLater(() => database.dispose());
     const bench = new SizeBench(options, size, file, result);
@@ -840,7 +843,7 @@ const FLAT_RSS_FACTOR = 1.25;
 /** "Flat": what an import leaves on the heap (after a collection) must not grow with the file. */
 const FLAT_RETAINED_MB = 16;
 
-const checkTargets = (results: readonly SizeResult[]): TargetCheck[] => {
+const checkTargets = (backend: BackendName, results: readonly SizeResult[]): TargetCheck[] => {
   const checks: TargetCheck[] = [];
   const done = results.filter((r) => r.import);
   for (const r of done) {
@@ -850,12 +853,14 @@ const checkTargets = (results: readonly SizeResult[]): TargetCheck[] => {
       value: `${fmtRate(r.import!.rowsPerSec)} rows/s`,
       met: r.import!.rowsPerSec >= TARGET_ROWS_PER_SEC,
     });
-    checks.push({
-      size: r.size,
-      target: `import peak RSS < ${TARGET_PEAK_RSS_MB} MB`,
-      value: `${r.import!.memory.peakRssMb} MB`,
-      met: r.import!.memory.peakRssMb < TARGET_PEAK_RSS_MB,
-    });
+    // PGlite's server lives in this process: its RSS is not the importer's.
+    if (backend === 'postgres')
+      checks.push({
+        size: r.size,
+        target: `import peak RSS < ${TARGET_PEAK_RSS_MB} MB`,
+        value: `${r.import!.memory.peakRssMb} MB`,
+        met: r.import!.memory.peakRssMb < TARGET_PEAK_RSS_MB,
+      });
   }
   if (done.length >= 2) {
     const smallest = done.reduce((a, b) => (b.size < a.size ? b : a));
@@ -975,13 +980,16 @@ const main = async (): Promise<void> => {
   const server: { info?: Record<string, string> } = {};
   const loadBefore = loadAverage();
   try {
-    for (const size of options.sizes) results.push(await runSize(options, size, workDir, server));
+    for (const size of options.sizes) {
+      if (interrupted) break;
+      results.push(await runSize(options, size, workDir, server));
+    }
   } finally {
     await removeWorkDir();
   }
   const loadAfter = loadAverage();
 
-  const targets = checkTargets(results);
+  const targets = checkTargets(options.backend, results);
   const errors = results.filter((r) => r.error).map((r) => ({ size: r.size, error: r.error! }));
 
   const out: string[] = [];
@@ -1073,6 +1081,7 @@ const main = async (): Promise<void> => {
 };
 
 process.once('SIGINT', () => {
+  interrupted = true;
   log('\ninterrupted: cleaning up');
   void (async () => {
     for (const cleanup of [...pendingCleanups].reverse()) await cleanup().catch(() => undefined);

@@ -1,5 +1,7 @@
 import {
+  type AddressSuppressed,
   RECIPIENT_STREAM_CATEGORY,
+  SUPPRESSION_STREAM_CATEGORY,
   type RecipientErased,
   type RecipientUnsubscribed,
 } from '#domain';
@@ -50,6 +52,10 @@ const entryOf = (recorded: RecordedEvent): SuppressionRow | undefined => {
       const { data } = recorded as unknown as RecipientErased;
       return row(data.tenantId, data.emailIndex, 'erased', null, data.erasedAt);
     }
+    case 'AddressSuppressed': {
+      const { data } = recorded as unknown as AddressSuppressed;
+      return row(data.tenantId, data.emailIndex, 'manual', null, data.suppressedAt);
+    }
     default:
       return undefined;
   }
@@ -92,8 +98,8 @@ export const suppressionsProjection: Projection = {
   name: 'suppressions',
   tables: [TABLE],
   filter: {
-    categories: [RECIPIENT_STREAM_CATEGORY],
-    eventTypes: ['RecipientUnsubscribed', 'RecipientErased'],
+    categories: [RECIPIENT_STREAM_CATEGORY, SUPPRESSION_STREAM_CATEGORY],
+    eventTypes: ['RecipientUnsubscribed', 'RecipientErased', 'AddressSuppressed'],
   },
   async apply(batch, sql, tables) {
     const merged = new Map<string, SuppressionRow>();

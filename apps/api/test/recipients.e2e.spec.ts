@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { isErasureReceiptIntact, type ErasureReceipt } from '#privacy';
-import { sqlBackends } from '#testing';
+import { sqlBackends, tablesHoldingMarker } from '#testing';
 
 import { ApiTestApp } from './api-test-app.js';
 
@@ -486,6 +486,37 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
         code: undefined,
         reason: undefined,
         message: undefined,
+      });
+    });
+  });
+
+  describe('When the tenant suppresses an address by hand', () => {
+    it('should never add it, import it or show it, whether or not it was a recipient', async () => {
+      const email = `manual.${unique()}@example.org`;
+      const SUPPRESS = `mutation($input: SuppressEmailInput!) { suppressEmail(input: $input) { reason suppressedAt email recipientId } }`;
+      const first = await ok<{ suppressEmail: { reason: string; email: string | null } }>(
+        SUPPRESS,
+        {
+          input: { email: ` ${email.toUpperCase()} ` },
+        },
+      );
+      expect(first.suppressEmail).toMatchObject({ reason: 'MANUAL', email: null });
+      await ok(SUPPRESS, { input: { email } });
+      expect(await errorOf(ADD, { input: { email } })).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'RECIPIENT_SUPPRESSED',
+      });
+      const listId = await newList('Manual');
+      const imported = await ok<{
+        importContacts: { added: number; skipped: { suppressed: number } };
+      }>(
+        `mutation($input: ImportContactsInput!) { importContacts(input: $input) { added skipped { suppressed } } }`,
+        { input: { listId, csv: `email\n${email}\n` } },
+      );
+      expect(imported.importContacts).toEqual({ added: 0, skipped: { suppressed: 1 } });
+      expect(await tablesHoldingMarker(api.runtime.pool, email)).toEqual([]);
+      expect(await errorOf(SUPPRESS, { input: { email: 'not-an-address' } })).toMatchObject({
+        code: 'BAD_USER_INPUT',
       });
     });
   });

@@ -260,3 +260,13 @@ export {
   type RecordRetentionRun,
   type RetentionRunCompleted,
 } from './retention/retention-run.decider.js';
+
+// Suppression
+export {
+  SUPPRESSION_STREAM_CATEGORY,
+  suppressionDecider,
+  toSuppressionStreamId,
+  type AddressSuppressed,
+  type SuppressAddress,
+  type SuppressionState,
+} from './suppression/suppression.decider.js';

@@ -274,6 +274,10 @@ export class DataSubjectRequestInput {
     idempotencyKey?: Nullable<string>;
 }
 
+export class SuppressEmailInput {
+    email: string;
+}
+
 export class EraseRecipientInput {
     id?: Nullable<string>;
     email?: Nullable<string>;
@@ -639,6 +643,8 @@ export abstract class IMutation {
     abstract exportAccountData(): AccountDataExport | Promise<AccountDataExport>;
 
     abstract eraseAccount(input: EraseAccountInput): AccountErasure | Promise<AccountErasure>;
+
+    abstract suppressEmail(input: SuppressEmailInput): Suppression | Promise<Suppression>;
 
     abstract exportRecipientData(input: DataSubjectRequestInput): RecipientDataExport | Promise<RecipientDataExport>;
 }

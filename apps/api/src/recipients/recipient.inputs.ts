@@ -20,6 +20,7 @@ import {
   ContactsCsvMappingInput,
   ImportContactsInput,
   Regulation,
+  SuppressEmailInput,
   CorrectRecipientInput,
   DataSubjectRequestInput,
   ErasureBasis,
@@ -125,4 +126,8 @@ export class ImportContactsInputDto extends ImportContactsInput {
   @ValidateNested()
   @Type(() => ContactsCsvMappingInputDto)
   declare mapping?: ContactsCsvMappingInputDto | null;
+}
+
+export class SuppressEmailInputDto extends SuppressEmailInput {
+  @IsString() @Length(1, MAX_EMAIL) declare email: string;
 }

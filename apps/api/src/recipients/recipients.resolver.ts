@@ -21,9 +21,10 @@ import {
   toCsv,
 } from '#platform';
 import { ERASED, type ErasureReceipt as DomainErasureReceipt, canonicalJson } from '#privacy';
-import type {
-  RecipientEntity,
-  SuppressionReason as ReadModelSuppressionReason,
+import {
+  type RecipientEntity,
+  SuppressionEntity,
+  type SuppressionReason as ReadModelSuppressionReason,
 } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
@@ -44,6 +45,7 @@ import {
   type RecipientEventEntry,
   RecipientStatus,
   Regulation,
+  type Suppression,
   type SuppressionConnection,
   SuppressionReason,
 } from '../graphql/graphql.generated.js';
@@ -58,6 +60,7 @@ import {
   DataSubjectRequestInputDto,
   EraseRecipientInputDto,
   ImportContactsInputDto,
+  SuppressEmailInputDto,
   RequestOptInInputDto,
   SubscribeRecipientInputDto,
   UnsubscribeRecipientInputDto,
@@ -409,6 +412,30 @@ export class RecipientsResolver {
     @Args('input') input: DataSubjectRequestInputDto,
   ): Promise<EraseRecipientPayload> {
     return this.erase(principal, input, 'child_under_13');
+  }
+
+  @Mutation('suppressEmail')
+  async suppressEmail(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: SuppressEmailInputDto,
+  ): Promise<Suppression> {
+    const { email } = await this.runtime.audience.suppressAddress(
+      this.context(principal, 'SuppressEmail', {}),
+      { email: input.email, now: this.clock() },
+    );
+    const row = await this.runtime.readModels
+      .getRepository(SuppressionEntity)
+      .findOne({ where: { tenantId: principal.tenantId, emailIndex: email.index } });
+    if (!row) throw new ApiError('NOT_FOUND', 'Suppression not found');
+    const recipient =
+      row.recipientId &&
+      (await this.queryBus.execute(new GetRecipientQuery(principal.tenantId, row.recipientId)));
+    return {
+      reason: row.reason.toUpperCase() as SuppressionReason,
+      suppressedAt: row.suppressedAt,
+      email: recipient && recipient.status === 'active' ? email.address : null,
+      recipientId: row.recipientId,
+    };
   }
 
   @Mutation('importContacts')

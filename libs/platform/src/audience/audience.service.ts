@@ -16,8 +16,10 @@ import {
   contactListDecider,
   evolveAll,
   recipientDecider,
+  suppressionDecider,
   toContactListStreamId,
   toRecipientStreamId,
+  toSuppressionStreamId,
   type ContactListEvent,
 } from '#domain';
 import type { EventStore, Position } from '#event-store';
@@ -439,6 +441,30 @@ export class Audience {
       alreadyErased: result.events.length === 0,
       position: result.position,
     };
+  }
+
+  /**
+   * Manual suppression ("never mail this address"), recipient or not: only the keyed HMAC of the
+   * address is stored. Idempotent. Returns the identity so callers can answer with the address.
+   */
+  async suppressAddress(
+    context: CommandContext,
+    input: { email: string; now: Date },
+  ): Promise<{ email: EmailIdentity; position?: Position }> {
+    const email = this.identify(context.tenantId, input.email);
+    const suppressionId = uuidFromName(`suppression:${context.tenantId}:${email.index}`);
+    const result = await this.#deps.executor.handle(
+      toSuppressionStreamId(suppressionId),
+      suppressionDecider,
+      {
+        type: 'SuppressAddress',
+        data: { suppressionId, tenantId: context.tenantId, emailIndex: email.index },
+        metadata: { now: input.now },
+      },
+      context,
+    );
+    await this.waitForReadModels(result.position);
+    return { email, position: result.position };
   }
 
   /** One command on one recipient stream (load, decide, append), personal fields encrypted. */
