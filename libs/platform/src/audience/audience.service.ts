@@ -138,7 +138,8 @@ export class Audience {
       .getRepository(RecipientEntity)
       .createQueryBuilder('r')
       .select(['r.recipientId', 'r.emailIndex'])
-      .where(`r.tenant_id = :tenantId AND r.status = 'active' AND r.email_index = ANY(:indexes)`, {
+      // Only active rows keep an email_index (erasure clears it): this uses the email index.
+      .where(`r.tenant_id = :tenantId AND r.email_index = ANY(:indexes)`, {
         tenantId,
         indexes: unique,
       })
