@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import pg from 'pg';
+import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 import {
@@ -43,6 +43,8 @@ import {
   createPool,
 } from '#event-store';
 import { ProjectionRunner, campaignsProjection, openReadModels } from '#projections';
+
+import { createScratchDatabase } from '../common/scratch-database.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -786,30 +788,7 @@ const startDatabase = async (
     return { connectionString: embedded.connectionString, dispose: () => embedded.stop() };
   }
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
-  const database = `mp_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(databaseUrl);
-  url.pathname = `/${database}`;
-  log(`[postgres] created database ${database}`);
-  return {
-    connectionString: url.toString(),
-    dispose: async () => {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        log(`[postgres] dropped database ${database}`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return createScratchDatabase(databaseUrl, log);
 };
 
 /** Runs `work` at most once; later calls share the first call's promise. */

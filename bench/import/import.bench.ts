@@ -52,7 +52,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import pg from 'pg';
+import type pg from 'pg';
 
 import { RECIPIENT_STREAM_CATEGORY, contactListDecider, toContactListStreamId } from '#domain';
 import {
@@ -62,6 +62,8 @@ import {
   readContactsCsv,
   uuidFromName,
 } from '#platform';
+
+import { createScratchDatabase } from '../common/scratch-database.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -393,30 +395,7 @@ const startDatabase = async (
 ): Promise<Database> => {
   if (name === 'pglite') return { dispose: () => Promise.resolve() };
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
-  const database = `mp_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(databaseUrl);
-  url.pathname = `/${database}`;
-  log(`[postgres] created database ${database}`);
-  return {
-    connectionString: url.toString(),
-    dispose: async () => {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        log(`[postgres] dropped database ${database}`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return createScratchDatabase(databaseUrl, log);
 };
 
 /** Runs `work` at most once; later calls share the first call's promise. */
