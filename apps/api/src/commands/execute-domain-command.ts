@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 
 import type { Command as DomainCommand, Decider, Event } from '#domain';
+import type { CommandContext } from '#platform';
 
 import type { Principal } from '../auth/principal.js';
 
@@ -14,6 +15,23 @@ export interface CommandOptions {
   expectedRevision?: number | null;
   idempotencyKey?: string | null;
 }
+
+/**
+ * Who asks and the client's guards, as the command executor takes them: the actor is the API
+ * key, and an idempotency key is scoped to the tenant and the command type.
+ */
+export const commandContextOf = (
+  principal: Principal,
+  commandType: string,
+  options: CommandOptions = {},
+): CommandContext => ({
+  tenantId: principal.tenantId,
+  actor: `api-key:${principal.apiKeyId}`,
+  commandId: options.idempotencyKey
+    ? `${principal.tenantId}:${commandType}:${options.idempotencyKey}`
+    : undefined,
+  expectedRevision: options.expectedRevision == null ? undefined : BigInt(options.expectedRevision),
+});
 
 /**
  * One transport wrapper for every aggregate command: the resolver builds the domain command and

@@ -11,10 +11,11 @@ import {
   tenantDecider,
   toTenantStreamId,
 } from '#domain';
-import type { CommandContext, MailpackrRuntime, RetentionRunReport } from '#platform';
+import type { MailpackrRuntime, RetentionRunReport } from '#platform';
 import { PrivacyRequestEntity, TenantEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { commandContextOf } from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
 import type {
   AccountDataExport,
@@ -187,15 +188,18 @@ export class PrivacyResolver {
       throw new RecipientError('RECIPIENT_NOT_FOUND', 'No recipient has this address');
     }
     const accountId = recipientId ? null : await this.accountId(principal);
-    const { requestId } = await this.runtime.privacyRequests.open(this.context(principal), {
-      kind: input.kind.toLowerCase() as DomainPrivacyRequestKind,
-      regulation: input.regulation.toLowerCase() as PrivacyRegulation,
-      subjectType: recipientId ? 'recipient' : 'account',
-      subjectId: recipientId ?? accountId,
-      reference: input.reference ?? null,
-      receivedAt: input.receivedAt ? new Date(input.receivedAt) : now,
-      now,
-    });
+    const { requestId } = await this.runtime.privacyRequests.open(
+      commandContextOf(principal, 'PrivacyRequest'),
+      {
+        kind: input.kind.toLowerCase() as DomainPrivacyRequestKind,
+        regulation: input.regulation.toLowerCase() as PrivacyRegulation,
+        subjectType: recipientId ? 'recipient' : 'account',
+        subjectId: recipientId ?? accountId,
+        reference: input.reference ?? null,
+        receivedAt: input.receivedAt ? new Date(input.receivedAt) : now,
+        now,
+      },
+    );
     return this.loadRequest(principal, requestId);
   }
 
@@ -205,7 +209,7 @@ export class PrivacyResolver {
     @Args('input') input: RejectPrivacyRequestInputDto,
   ): Promise<PrivacyRequest> {
     await this.runtime.privacyRequests.reject(
-      this.context(principal),
+      commandContextOf(principal, 'PrivacyRequest'),
       input.id,
       input.reason.toLowerCase() as DomainRejectionReason,
       this.clock(),
@@ -219,7 +223,7 @@ export class PrivacyResolver {
     @Args('input') input: ExtendPrivacyRequestInputDto,
   ): Promise<PrivacyRequest> {
     await this.runtime.privacyRequests.extend(
-      this.context(principal),
+      commandContextOf(principal, 'PrivacyRequest'),
       input.id,
       input.reason,
       this.clock(),
@@ -233,7 +237,7 @@ export class PrivacyResolver {
   async exportAccountData(@CurrentPrincipal() principal: Principal): Promise<AccountDataExport> {
     const now = this.clock();
     const doc = await this.runtime.privacyRequests.track(
-      this.context(principal),
+      commandContextOf(principal, 'PrivacyRequest'),
       {
         kind: 'access',
         subjectType: 'account',
@@ -254,7 +258,7 @@ export class PrivacyResolver {
     const now = this.clock();
     const basis = input.basis.toLowerCase() as EraseAccount['data']['basis'];
     const erased = await this.runtime.privacyRequests.track(
-      this.context(principal),
+      commandContextOf(principal, 'PrivacyRequest'),
       {
         requestId: input.requestId ?? undefined,
         kind: basis === 'child_under_13' ? 'child' : 'erasure',
@@ -265,17 +269,13 @@ export class PrivacyResolver {
       'erased',
       now,
       () =>
-        this.runtime.accounts.erase(this.context(principal), {
+        this.runtime.accounts.erase(commandContextOf(principal, 'PrivacyRequest'), {
           accountId: input.accountId,
           basis,
           now,
         }),
     );
     return { ...erased, erasedAt: new Date(erased.erasedAt) };
-  }
-
-  private context(principal: Principal): CommandContext {
-    return { tenantId: principal.tenantId, actor: `api-key:${principal.apiKeyId}` };
   }
 
   private async accountId(principal: Principal): Promise<string | null> {

@@ -13,13 +13,7 @@ import {
   toRecipientStreamId,
 } from '#domain';
 import type { Position } from '#event-store';
-import {
-  type CommandContext,
-  type MailpackrRuntime,
-  exportRecipient,
-  recipientExportRows,
-  toCsv,
-} from '#platform';
+import { type MailpackrRuntime, exportRecipient, recipientExportRows, toCsv } from '#platform';
 import { ERASED, type ErasureReceipt as DomainErasureReceipt, canonicalJson } from '#privacy';
 import {
   type RecipientEntity,
@@ -28,7 +22,7 @@ import {
 } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
-import type { CommandOptions } from '../commands/execute-domain-command.js';
+import { commandContextOf } from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
 import {
   type ConsentEvidence,
@@ -235,16 +229,13 @@ export class RecipientsResolver {
 
   @ResolveField('timeline')
   async timeline(@Parent() recipient: Recipient): Promise<RecipientEventEntry[]> {
-    const recorded = await this.runtime.store.readStream(toRecipientStreamId(recipient.id));
-    const data = await this.runtime.codec.decryptEvents(
-      recorded.map((e) => ({ type: e.type, data: e.data })),
-    );
-    return recorded.map((e, i) => ({
+    const history = await this.runtime.commands.history(toRecipientStreamId(recipient.id));
+    return history.map(({ recorded: e, data }) => ({
       revision: Number(e.revision),
       type: e.type,
       recordedAt: new Date(e.metadata.timestamp),
       actor: e.metadata.actor ?? null,
-      data: data[i],
+      data,
     }));
   }
 
@@ -257,7 +248,7 @@ export class RecipientsResolver {
   ): Promise<Recipient> {
     const source = consentSource(input.source, 'api');
     const result = await this.runtime.audience.addRecipient(
-      this.context(principal, 'AddRecipient', input),
+      commandContextOf(principal, 'AddRecipient', input),
       {
         email: input.email,
         name: input.name,
@@ -278,17 +269,20 @@ export class RecipientsResolver {
   ): Promise<Recipient> {
     const now = this.clock();
     const correct = () =>
-      this.runtime.audience.correctRecipient(this.context(principal, 'CorrectRecipient', input), {
-        recipientId: input.id,
-        email: input.email ?? undefined,
-        name: input.name,
-        attributes: (input.attributes ?? undefined) as RecipientAttributes | undefined,
-        now,
-      });
+      this.runtime.audience.correctRecipient(
+        commandContextOf(principal, 'CorrectRecipient', input),
+        {
+          recipientId: input.id,
+          email: input.email ?? undefined,
+          name: input.name,
+          attributes: (input.attributes ?? undefined) as RecipientAttributes | undefined,
+          now,
+        },
+      );
     // A correction is an ordinary edit, unless it answers a rectification request.
     const result = input.requestId
       ? await this.runtime.privacyRequests.track(
-          this.context(principal, 'CorrectRecipient', {}),
+          commandContextOf(principal, 'CorrectRecipient', {}),
           {
             requestId: input.requestId,
             kind: 'rectification',
@@ -310,7 +304,7 @@ export class RecipientsResolver {
   ): Promise<Recipient> {
     const source = consentSource(input.source, 'api');
     const result = await this.runtime.audience.subscribe(
-      this.context(principal, 'SubscribeRecipient', input),
+      commandContextOf(principal, 'SubscribeRecipient', input),
       {
         recipientId: input.id,
         listId: input.listId,
@@ -327,7 +321,7 @@ export class RecipientsResolver {
     @Args('input') input: UnsubscribeRecipientInputDto,
   ): Promise<Recipient> {
     const result = await this.runtime.audience.execute(
-      this.context(principal, 'UnsubscribeRecipient', input),
+      commandContextOf(principal, 'UnsubscribeRecipient', input),
       {
         type: 'UnsubscribeRecipient',
         data: {
@@ -349,7 +343,7 @@ export class RecipientsResolver {
   ): Promise<OptInRequest> {
     const source = consentSource(input.source, 'form');
     const { token, expiresAt, result } = await this.runtime.audience.requestOptIn(
-      this.context(principal, 'RequestOptIn', {}),
+      commandContextOf(principal, 'RequestOptIn', {}),
       {
         recipientId: input.id,
         listId: input.listId,
@@ -420,7 +414,7 @@ export class RecipientsResolver {
     @Args('input') input: SuppressEmailInputDto,
   ): Promise<Suppression> {
     const { email } = await this.runtime.audience.suppressAddress(
-      this.context(principal, 'SuppressEmail', {}),
+      commandContextOf(principal, 'SuppressEmail', {}),
       { email: input.email, now: this.clock() },
     );
     const row = await this.runtime.readModels
@@ -452,7 +446,7 @@ export class RecipientsResolver {
         })
       : undefined;
     const report = await this.runtime.contactImport.run({
-      context: this.context(principal, 'ImportContacts', {}),
+      context: commandContextOf(principal, 'ImportContacts', {}),
       listId: input.listId,
       source: Readable.from([input.csv]),
       mapping,
@@ -470,7 +464,7 @@ export class RecipientsResolver {
     const recipientId = await this.target(principal, input);
     const now = this.clock();
     const doc = await this.runtime.privacyRequests.track(
-      this.context(principal, 'ExportRecipientData', {}),
+      commandContextOf(principal, 'ExportRecipientData', {}),
       {
         requestId: input.requestId ?? undefined,
         kind: 'access',
@@ -504,7 +498,7 @@ export class RecipientsResolver {
     basis: DomainErasureBasis,
   ): Promise<EraseRecipientPayload> {
     const now = this.clock();
-    const context = this.context(principal, 'EraseRecipient', {});
+    const context = commandContextOf(principal, 'EraseRecipient', {});
     const recipientId = await this.target(principal, input);
     const { receipt, alreadyErased } = await this.runtime.privacyRequests.track(
       context,
@@ -538,7 +532,7 @@ export class RecipientsResolver {
     const recipientId = await this.target(principal, input);
     const now = this.clock();
     const result = await this.runtime.privacyRequests.track(
-      this.context(principal, type, {}),
+      commandContextOf(principal, type, {}),
       {
         requestId: input.requestId ?? undefined,
         kind: type === 'ObjectToProcessing' ? 'objection' : 'restriction',
@@ -550,7 +544,7 @@ export class RecipientsResolver {
       DATA_SUBJECT_OUTCOMES[type],
       now,
       (requestId) =>
-        this.runtime.audience.execute(this.context(principal, type, input), {
+        this.runtime.audience.execute(commandContextOf(principal, type, input), {
           type,
           data: { recipientId, tenantId: principal.tenantId, requestId },
           metadata: { now },
@@ -569,18 +563,6 @@ export class RecipientsResolver {
     const id = await this.runtime.audience.findByEmail(principal.tenantId, input.email);
     if (!id) throw new RecipientError('RECIPIENT_NOT_FOUND', 'No recipient has this address');
     return id;
-  }
-
-  private context(principal: Principal, type: string, options: CommandOptions): CommandContext {
-    return {
-      tenantId: principal.tenantId,
-      actor: `api-key:${principal.apiKeyId}`,
-      commandId: options.idempotencyKey
-        ? `${principal.tenantId}:${type}:${options.idempotencyKey}`
-        : undefined,
-      expectedRevision:
-        options.expectedRevision == null ? undefined : BigInt(options.expectedRevision),
-    };
   }
 
   /** Waits for the read models to apply the write, then reads the recipient back. */

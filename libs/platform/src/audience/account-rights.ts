@@ -8,8 +8,8 @@ import {
   tenantDecider,
   toTenantStreamId,
 } from '#domain';
-import type { EventStore, Position } from '#event-store';
-import type { PersonalDataCodec, PersonalDataVault } from '#privacy';
+import type { Position } from '#event-store';
+import type { PersonalDataVault } from '#privacy';
 import type { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '#projections';
 
@@ -47,8 +47,6 @@ export class AccountRights {
   constructor(
     private readonly deps: {
       executor: CommandExecutor;
-      store: EventStore;
-      codec: PersonalDataCodec;
       vault: PersonalDataVault;
       readModels: DataSource;
       waitForTenants: (position: Position | undefined) => Promise<void>;
@@ -56,11 +54,10 @@ export class AccountRights {
   ) {}
 
   async export(tenantId: string, now: Date): Promise<AccountExport> {
-    const recorded = await this.deps.store.readStream(toTenantStreamId(tenantId));
-    const data = await this.deps.codec.decryptEvents(
-      recorded.map((e) => ({ type: e.type, data: e.data })),
+    const history = await this.deps.executor.history(toTenantStreamId(tenantId));
+    const events = history.map(
+      ({ recorded, data }) => ({ type: recorded.type, data }) as TenantEvent,
     );
-    const events = recorded.map((e, i) => ({ type: e.type, data: data[i] }) as TenantEvent);
     const tenant = evolveAll(tenantDecider, events);
     const created = events.find((e) => e.type === 'TenantCreated');
     if (tenant.status !== 'Active' || created?.type !== 'TenantCreated') {
@@ -90,12 +87,12 @@ export class AccountRights {
         revokedAt: k.revokedAt?.toISOString() ?? null,
       })),
       retentionPolicies: { ...tenant.retention },
-      events: recorded.map((e, i) => ({
+      events: history.map(({ recorded: e, data }) => ({
         revision: Number(e.revision),
         type: e.type,
         recordedAt: e.metadata.timestamp,
         actor: e.metadata.actor ?? null,
-        data: data[i],
+        data,
       })),
     };
   }

@@ -404,8 +404,8 @@ export class Audience {
   async erase(
     context: CommandContext,
     input: {
-      recipientId?: string;
-      email?: string;
+      /** Callers find it first (`findByEmail`), so a request can name the subject before acting. */
+      recipientId: string;
       basis: ErasureBasis;
       reference?: string | null;
       requestId?: string;
@@ -415,11 +415,7 @@ export class Audience {
     },
   ): Promise<{ receipt: ErasureReceipt; alreadyErased: boolean; position?: Position }> {
     const { tenantId } = context;
-    const recipientId =
-      input.recipientId ??
-      (input.email === undefined ? undefined : await this.findByEmail(tenantId, input.email));
-    if (!recipientId)
-      throw new RecipientError('RECIPIENT_NOT_FOUND', 'No recipient has this address');
+    const { recipientId } = input;
     const result = await this.execute(context, {
       type: 'EraseRecipient',
       data: {

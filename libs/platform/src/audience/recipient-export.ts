@@ -6,11 +6,12 @@ import {
   recipientDecider,
   toRecipientStreamId,
 } from '#domain';
-import type { EventStore } from '#event-store';
-import { ERASED, type PersonalDataCodec } from '#privacy';
+import { ERASED } from '#privacy';
 import { ContactListEntity, SuppressionEntity } from '#projections';
 import type { DataSource } from 'typeorm';
 import { In } from 'typeorm';
+
+import type { CommandExecutor } from '../commands/command-executor.js';
 
 /** Everything MailPackr holds about one recipient, for access and portability requests. */
 export interface RecipientExport {
@@ -53,16 +54,15 @@ export interface RecipientExport {
  * id reads as not found; an erased recipient has nothing left to export.
  */
 export const exportRecipient = async (
-  deps: { store: EventStore; codec: PersonalDataCodec; readModels: DataSource },
+  deps: { commands: CommandExecutor; readModels: DataSource },
   tenantId: string,
   recipientId: string,
   now: Date,
 ): Promise<RecipientExport> => {
-  const recorded = await deps.store.readStream(toRecipientStreamId(recipientId));
-  const data = await deps.codec.decryptEvents(
-    recorded.map((e) => ({ type: e.type, data: e.data })),
+  const history = await deps.commands.history(toRecipientStreamId(recipientId));
+  const events = history.map(
+    ({ recorded, data }) => ({ type: recorded.type, data }) as RecipientEvent,
   );
-  const events = recorded.map((e, i) => ({ type: e.type, data: data[i] }) as RecipientEvent);
   const state = evolveAll(recipientDecider, events);
   if (state.status === 'Empty' || state.tenantId !== tenantId) {
     throw new RecipientError('RECIPIENT_NOT_FOUND');
@@ -109,12 +109,12 @@ export const exportRecipient = async (
     suppression: suppression
       ? { reason: suppression.reason, since: suppression.suppressedAt.toISOString() }
       : null,
-    events: recorded.map((e, i) => ({
+    events: history.map(({ recorded: e, data }) => ({
       revision: Number(e.revision),
       type: e.type,
       recordedAt: e.metadata.timestamp,
       actor: e.metadata.actor ?? null,
-      data: data[i],
+      data,
     })),
     messages: [],
   };

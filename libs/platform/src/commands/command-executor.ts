@@ -5,6 +5,7 @@ import {
   type EventStore,
   type EventToAppend,
   type Position,
+  type RecordedEvent,
   WrongExpectedRevisionError,
 } from '#event-store';
 import type { PersonalDataCodec } from '#privacy';
@@ -70,6 +71,16 @@ export const encodeEvents = (
     })),
   );
 
+const fold = <S, C extends Command<string, object>, E extends Event<string, object>>(
+  decider: Decider<S, C, E>,
+  history: ReadonlyArray<{ recorded: RecordedEvent; data: unknown }>,
+): S =>
+  history.reduce(
+    (state, { recorded, data }) =>
+      decider.evolve(state, { type: recorded.type, data } as unknown as E),
+    decider.initialState(),
+  );
+
 /**
  * Load → decide → append, and nothing else (EventSourcing.NodeJS's CommandHandler in DI form).
  * Personal fields are decrypted for the decider and encrypted again before the append, so the
@@ -81,20 +92,21 @@ export class CommandExecutor {
     private readonly codec: PersonalDataCodec,
   ) {}
 
+  /** A stream's events with their personal fields decrypted (`[erased]` once shredded). */
+  async history(streamId: string): Promise<Array<{ recorded: RecordedEvent; data: unknown }>> {
+    const recorded = await this.store.readStream(streamId);
+    const data = await this.codec.decryptEvents(
+      recorded.map((e) => ({ type: e.type, data: e.data })),
+    );
+    return recorded.map((e, i) => ({ recorded: e, data: data[i] }));
+  }
+
   /** The current state of a stream (decrypted and folded), without deciding anything. */
   async read<S, C extends Command<string, object>, E extends Event<string, object>>(
     streamId: string,
     decider: Decider<S, C, E>,
   ): Promise<S> {
-    const recorded = await this.store.readStream(streamId);
-    const data = await this.codec.decryptEvents(
-      recorded.map((e) => ({ type: e.type, data: e.data })),
-    );
-    let state = decider.initialState();
-    recorded.forEach((e, i) => {
-      state = decider.evolve(state, { type: e.type, data: data[i] } as unknown as E);
-    });
-    return state;
+    return fold(decider, await this.history(streamId));
   }
 
   async handle<S, C extends Command<string, object>, E extends Event<string, object>>(
@@ -104,14 +116,9 @@ export class CommandExecutor {
     context: CommandContext,
   ): Promise<CommandResult<S, E>> {
     for (let attempt = 1; ; attempt++) {
-      const recorded = await this.store.readStream(streamId);
-      const data = await this.codec.decryptEvents(
-        recorded.map((e) => ({ type: e.type, data: e.data })),
-      );
-      let state = decider.initialState();
-      recorded.forEach((e, i) => {
-        state = decider.evolve(state, { type: e.type, data: data[i] } as unknown as E);
-      });
+      const history = await this.history(streamId);
+      const recorded = history.map((h) => h.recorded);
+      let state = fold(decider, history);
       const last = recorded[recorded.length - 1];
       const revision = last ? last.revision : -1n;
 

@@ -95,8 +95,6 @@ export class MailpackrRuntime {
     });
     this.accounts = new AccountRights({
       executor: this.commands,
-      store,
-      codec,
       vault,
       readModels,
       waitForTenants: async (position) => {
