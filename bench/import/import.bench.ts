@@ -46,6 +46,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -80,6 +81,7 @@ const USAGE = `Usage: node --expose-gc dist/bench/import/import.bench.js [option
   --batch-size <n>     rows per import batch and per raw INSERT (default 1000, the importer's default)
   --analyze            ANALYZE the database after the import, before the catch-up (untimed), as
                        autovacuum would on a server that runs it (default: statistics as they are)
+  --profile <dir>      write a V8 CPU profile of each import (not the other steps) into <dir>
   --help`;
 
 const parseCommandLine = () => {
@@ -91,6 +93,7 @@ const parseCommandLine = () => {
       rounds: { type: 'string' },
       'batch-size': { type: 'string' },
       analyze: { type: 'boolean', default: false },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -135,6 +138,7 @@ const parseCommandLine = () => {
     rounds: positiveInt(values.rounds, 'rounds') ?? (quick ? 2 : 3),
     batchSize: positiveInt(values['batch-size'], 'batch-size') ?? 1000,
     analyze: values.analyze,
+    profile: values.profile,
   };
 };
 
@@ -443,6 +447,22 @@ const serverInfo = async (pool: pg.Pool): Promise<Record<string, string>> => {
 
 // ── One size ────────────────────────────────────────────────────────────────────────────────────
 
+/** A V8 CPU profile of this process from now until `stop` (open it in Chrome DevTools). */
+const startProfiler = async () => {
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string): Promise<void> {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+};
+
 const RAW_TABLE = 'bench_raw_import';
 const RAW_INSERT = `INSERT INTO ${RAW_TABLE} (id, stream, data)
   SELECT x.id, x.stream, x.data FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS x(id, stream, data)`;
@@ -533,6 +553,7 @@ class SizeBench {
     const runtime = this.runtime!;
     let nextLog = 0;
     const step = Math.max(this.options.batchSize, Math.round(this.size / 10));
+    const profiler = this.options.profile ? await startProfiler() : undefined;
     const { value, ms, memory, loadAverage } = await measured(async (sampler) => {
       const started = performance.now();
       return runtime.contactImport.run({
@@ -553,6 +574,14 @@ class SizeBench {
         },
       });
     });
+    if (profiler) {
+      const file = path.join(
+        this.options.profile!,
+        `import-${this.options.backend}-${this.size}-${what}.cpuprofile`,
+      );
+      await profiler.stop(file);
+      log(`${this.prefix}   ${what}: CPU profile written to ${file}`);
+    }
     return {
       report: value,
       rows: value.rows,

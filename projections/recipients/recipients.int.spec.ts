@@ -264,6 +264,49 @@ describe.each(sqlBackends())('Recipients projection on %s', (backend) => {
     });
   });
 
+  describe('When a recipient is added with lists (one event, as an import writes)', () => {
+    it('should join every list on the event consent, its IP sealed under RecipientAdded.consent.ipAddress', async () => {
+      const ids = newIds();
+      const [first, second] = [anId(), anId()];
+      const ip = cipher(ids.recipientId, 'ip');
+      const { event } = anEncryptedRecipientAdded(ids, at(5));
+      await given(ids, [
+        withData(event, {
+          listIds: [first, second],
+          consent: aConsent({ source: 'import', collectedAt: at(4), ipAddress: ct(ip) }),
+        }),
+      ]);
+
+      const joined = await memberships(ids.recipientId);
+      expect(joined.map((m) => m.list_id).sort()).toEqual([first, second].sort());
+      for (const membership of joined) {
+        expect(membership).toMatchObject({
+          tenant_id: ids.tenantId,
+          status: 'subscribed',
+          consent_source: 'import',
+          consent_collected_at: new Date(at(4)),
+          consent_ip: { context: 'RecipientAdded.consent.ipAddress', field: ip },
+          joined_at: new Date(at(5)),
+          since: new Date(at(5)),
+        });
+      }
+      expect(await row(ids.recipientId)).toMatchObject({ status: 'active', last_revision: '0' });
+    });
+
+    it('should clear those memberships on erasure like any other', async () => {
+      const ids = newIds();
+      const listId = anId();
+      const { event } = anEncryptedRecipientAdded(ids, at(5));
+      await given(ids, [
+        withData(event, { listIds: [listId], consent: aConsent({ source: 'import' }) }),
+        aRecipientErased({ ...ids }),
+      ]);
+
+      expect(await memberships(ids.recipientId)).toEqual([]);
+      expect(await row(ids.recipientId)).toMatchObject({ status: 'erased', email: null });
+    });
+  });
+
   describe('When a recipient subscribes and confirms a double opt-in', () => {
     it('should keep one membership per list with its consent evidence', async () => {
       const ids = newIds();

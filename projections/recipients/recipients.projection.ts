@@ -1,5 +1,6 @@
 import {
   CONTACT_LIST_STREAM_CATEGORY,
+  type ConsentEvidence,
   RECIPIENT_EVENT_TYPES,
   RECIPIENT_STREAM_CATEGORY,
   type RecipientEvent,
@@ -130,6 +131,28 @@ const membershipsOf = (all: Map<string, Memberships>, recipientId: string): Memb
   return byList;
 };
 
+const subscribedRow = (
+  ids: { recipientId: string; tenantId: string },
+  listId: string,
+  consent: ConsentEvidence,
+  eventType: 'RecipientAdded' | 'RecipientSubscribed',
+  at: string,
+  previous: RecipientMembershipRow | undefined,
+): RecipientMembershipRow => ({
+  recipient_id: ids.recipientId,
+  list_id: listId,
+  tenant_id: ids.tenantId,
+  status: 'subscribed',
+  consent_source: consent.source,
+  consent_collected_at: consent.collectedAt,
+  consent_ip: seal(`${eventType}.consent.ipAddress`, consent.ipAddress),
+  opt_in_request_id: null,
+  opt_in_expires_at: null,
+  confirmed_at: null,
+  joined_at: previous?.joined_at ?? at,
+  since: at,
+});
+
 /** The new recipient row (memberships are changed in place); undefined when nothing applies. */
 const evolve = (
   row: RecipientRow | undefined,
@@ -141,6 +164,14 @@ const evolve = (
   if (event.type === 'RecipientAdded') {
     if (row) return { ...row, last_revision };
     const { data } = event;
+    if (data.consent) {
+      for (const listId of data.listIds ?? []) {
+        memberships.set(
+          listId,
+          subscribedRow(data, listId, data.consent, 'RecipientAdded', data.addedAt, undefined),
+        );
+      }
+    }
     return {
       recipient_id: data.recipientId,
       tenant_id: data.tenantId,
@@ -177,20 +208,17 @@ const evolve = (
     }
     case 'RecipientSubscribed': {
       const { data } = event;
-      memberships.set(data.listId, {
-        recipient_id: data.recipientId,
-        list_id: data.listId,
-        tenant_id: data.tenantId,
-        status: 'subscribed',
-        consent_source: data.consent.source,
-        consent_collected_at: data.consent.collectedAt,
-        consent_ip: seal('RecipientSubscribed.consent.ipAddress', data.consent.ipAddress),
-        opt_in_request_id: null,
-        opt_in_expires_at: null,
-        confirmed_at: null,
-        joined_at: memberships.get(data.listId)?.joined_at ?? data.subscribedAt,
-        since: data.subscribedAt,
-      });
+      memberships.set(
+        data.listId,
+        subscribedRow(
+          data,
+          data.listId,
+          data.consent,
+          'RecipientSubscribed',
+          data.subscribedAt,
+          memberships.get(data.listId),
+        ),
+      );
       return at(data.subscribedAt);
     }
     case 'OptInRequested': {

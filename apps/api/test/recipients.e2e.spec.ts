@@ -124,7 +124,7 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
         name: 'Ada Lovelace',
         attributes: { city: 'London', vip: true, visits: 3 },
         status: 'ACTIVE',
-        revision: 1,
+        revision: 0, // added and subscribed in one event
         memberships: [
           {
             listId,
@@ -135,10 +135,12 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
         ],
       });
       const { recipient } = await ok<{ recipient: RecipientView }>(GET, { id: added.id });
-      expect(recipient.timeline!.map((e) => e.type)).toEqual([
-        'RecipientAdded',
-        'RecipientSubscribed',
-      ]);
+      // Added and subscribed in one event: the lists and consent are in RecipientAdded.
+      expect(recipient.timeline!.map((e) => e.type)).toEqual(['RecipientAdded']);
+      expect(recipient.timeline![0]!.data).toMatchObject({
+        listIds: [listId],
+        consent: { source: 'form', ipAddress: '203.0.113.7' },
+      });
       expect(recipient.timeline![0]!.data).toMatchObject({ name: 'Ada Lovelace' });
       expect(recipient.timeline![0]!.actor).toMatch(/^api-key:/);
     });
@@ -334,7 +336,7 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
         basis: 'GDPR_ART17',
         reference: 'DSR-2026/42',
         dataKeyDestroyed: true,
-        historyEventsMadeUnreadable: 3,
+        historyEventsMadeUnreadable: 2,
         listMembershipsRemoved: 1,
       });
       expect(
@@ -353,11 +355,7 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
         attributes: null,
         memberships: [],
       });
-      expect(recipient.timeline!.map((e) => e.type)).toEqual([
-        'RecipientAdded',
-        'RecipientSubscribed',
-        'RecipientErased',
-      ]);
+      expect(recipient.timeline!.map((e) => e.type)).toEqual(['RecipientAdded', 'RecipientErased']);
       expect(recipient.timeline![0]!.data).toMatchObject({
         email: '[erased]',
         name: '[erased]',
@@ -467,7 +465,7 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
         recipient: { id: added.id, email, name: '=HYPERLINK("http://evil")' },
         memberships: [{ listId, listName: 'Export' }],
       });
-      expect(doc.events.map((e) => e.type)).toEqual(['RecipientAdded', 'RecipientSubscribed']);
+      expect(doc.events.map((e) => e.type)).toEqual(['RecipientAdded']);
       expect(exportRecipientData.json).not.toContain(other.id);
       expect(exportRecipientData.json).not.toContain('Bystander');
       expect(exportRecipientData.csv).toContain(`'=HYPERLINK`);

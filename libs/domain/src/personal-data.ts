@@ -11,7 +11,10 @@ export interface PersonalDataDeclaration {
 
 export const PERSONAL_DATA: Readonly<Record<string, PersonalDataDeclaration>> = {
   TenantCreated: { subject: 'owner.accountId', fields: ['owner.email', 'owner.name'] },
-  RecipientAdded: { subject: 'recipientId', fields: ['email', 'name', 'attributes'] },
+  RecipientAdded: {
+    subject: 'recipientId',
+    fields: ['email', 'name', 'attributes', 'consent.ipAddress'],
+  },
   RecipientCorrected: { subject: 'recipientId', fields: ['email', 'name', 'attributes'] },
   RecipientSubscribed: { subject: 'recipientId', fields: ['consent.ipAddress'] },
   OptInRequested: { subject: 'recipientId', fields: ['consent.ipAddress'] },

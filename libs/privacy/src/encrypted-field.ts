@@ -49,11 +49,12 @@ export const encryptWithDataKey = (
   const iv = randomPool.take(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(aad(subjectId, context));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  const body = cipher.update(plaintext, 'utf8');
+  const rest = cipher.final(); // empty for GCM, a stream mode
   return {
     $pii: 1,
     s: subjectId,
-    c: Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64'),
+    c: Buffer.concat([iv, body, rest, cipher.getAuthTag()]).toString('base64'),
   };
 };
 

@@ -14,7 +14,10 @@ export interface PersonalDataSpec {
 export type PersonalDataMap = Readonly<Record<string, PersonalDataSpec>>;
 
 /** The part of the vault the codec uses. */
-export type PersonalDataCipher = Pick<PersonalDataVault, 'encrypt' | 'decryptMany'>;
+export type PersonalDataCipher = Pick<
+  PersonalDataVault,
+  'encrypt' | 'encryptCached' | 'decryptMany'
+>;
 
 interface CompiledField {
   readonly path: string;
@@ -60,21 +63,23 @@ export class PersonalDataCodec {
       .filter(({ value }) => value !== undefined && value !== null && !isEncryptedField(value));
     if (present.length === 0) return data;
     const subjectId = subjectOf(type, spec, data);
-    const encrypted = await Promise.all(
-      present.map(async ({ field, value }): Promise<EncryptedField> => {
-        if (typeof value === 'string') {
-          return this.#vault.encrypt(subjectId, tenantId, value, field.context);
-        }
-        const json = JSON.stringify(value);
-        if (json === undefined) {
-          throw new PrivacyError(
-            'INVALID_ARGUMENT',
-            `${type}.${field.path} is not JSON-serialisable`,
-          );
-        }
-        return { ...(await this.#vault.encrypt(subjectId, tenantId, json, field.context)), j: 1 };
-      }),
-    );
+    const encrypted: EncryptedField[] = [];
+    // One field after the other: the first one loads (or creates) the subject's key, the others
+    // find it cached and encrypt without waiting (bulk writers prepare every key beforehand).
+    for (const { field, value } of present) {
+      const isString = typeof value === 'string';
+      const plaintext = isString ? value : JSON.stringify(value);
+      if (plaintext === undefined) {
+        throw new PrivacyError(
+          'INVALID_ARGUMENT',
+          `${type}.${field.path} is not JSON-serialisable`,
+        );
+      }
+      const sealed =
+        this.#vault.encryptCached(subjectId, tenantId, plaintext, field.context) ??
+        (await this.#vault.encrypt(subjectId, tenantId, plaintext, field.context));
+      encrypted.push(isString ? sealed : { ...sealed, j: 1 });
+    }
     return present.reduce(
       (result, { field }, index) => setPath(result, field.segments, encrypted[index]),
       data,

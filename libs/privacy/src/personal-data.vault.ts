@@ -98,17 +98,30 @@ export class PersonalDataVault {
     plaintext: string,
     context: string,
   ): Promise<EncryptedField> {
-    assertSubjectId(subjectId);
-    assertNonEmpty(tenantId, 'tenant id');
-    if (typeof plaintext !== 'string') {
-      throw new PrivacyError(
-        'INVALID_ARGUMENT',
-        'only strings are encrypted; serialise other values first',
-      );
-    }
-    assertContext(context);
+    assertEncryptArguments(subjectId, tenantId, plaintext, context);
     const key = await this.#keyForWriting(subjectId, tenantId);
     return encryptWithDataKey(key, subjectId, context, plaintext);
+  }
+
+  /**
+   * `encrypt` at once when the subject's key is cached (as after `prepareKeys` or `createKeys`);
+   * undefined when it is not, and the caller uses `encrypt`. Same checks and errors otherwise.
+   */
+  encryptCached(
+    subjectId: string,
+    tenantId: string,
+    plaintext: string,
+    context: string,
+  ): EncryptedField | undefined {
+    assertEncryptArguments(subjectId, tenantId, plaintext, context);
+    const entry = this.#cache.get(subjectId);
+    if (!entry) return undefined;
+    return encryptWithDataKey(
+      writableKey(entry, subjectId, tenantId),
+      subjectId,
+      context,
+      plaintext,
+    );
   }
 
   /**
@@ -123,6 +136,24 @@ export class PersonalDataVault {
     const found = await this.#loadKeys(missing);
     const create = missing.filter((id) => !found.has(id));
     if (create.length === 0) return;
+    const mine = await this.createKeys(tenantId, create);
+    // Created by someone else in between: load theirs.
+    const lost = create.filter((id) => !mine.has(id));
+    if (lost.length > 0) await this.#loadKeys(lost);
+  }
+
+  /**
+   * Creates data keys for subjects that have none, in one statement, and returns those it
+   * created (cached for the `encrypt` calls that follow). A subject that already has a key, or
+   * was shredded, is left as it is and not returned. Since every personal field is encrypted
+   * before its event is stored, a subject that had no key has no stored personal data either:
+   * bulk writers use that to tell new subjects from known ones without reading their history.
+   */
+  async createKeys(tenantId: string, subjectIds: readonly string[]): Promise<Set<string>> {
+    assertNonEmpty(tenantId, 'tenant id');
+    subjectIds.forEach(assertSubjectId);
+    const create = [...new Set(subjectIds)];
+    if (create.length === 0) return new Set();
     const epoch = this.#epoch;
     const keys = create.map(() => randomPool.take(DATA_KEY_BYTES));
     const wrapped = await Promise.all(keys.map((key) => this.#kek.wrap(key)));
@@ -138,9 +169,7 @@ export class PersonalDataVault {
         if (mine.has(id)) this.#cache.set(id, { key: keys[i]!, tenantId });
       });
     }
-    // Created by someone else in between: load theirs.
-    const lost = create.filter((id) => !mine.has(id));
-    if (lost.length > 0) await this.#loadKeys(lost);
+    return mine;
   }
 
   /** The plaintext, or `ERASED` when the subject's key was shredded or never existed. */
@@ -319,14 +348,7 @@ export class PersonalDataVault {
       }
       entry = await pending;
     }
-    if (!entry || entry.key === null) {
-      throw new PrivacyError(
-        'SUBJECT_ERASED',
-        `subject ${subjectId} was erased: no personal data may be stored for it again`,
-      );
-    }
-    if (entry.tenantId !== null && entry.tenantId !== tenantId) throw tenantMismatch(subjectId);
-    return entry.key;
+    return writableKey(entry, subjectId, tenantId);
   }
 
   async #loadOrCreate(subjectId: string, tenantId: string): Promise<CachedSubjectKey | undefined> {
@@ -388,6 +410,39 @@ export class PersonalDataVault {
     return key;
   }
 }
+
+/** The key a new ciphertext of the subject may use: none once it was erased, nor for another tenant. */
+const writableKey = (
+  entry: CachedSubjectKey | undefined,
+  subjectId: string,
+  tenantId: string,
+): Buffer => {
+  if (!entry || entry.key === null) {
+    throw new PrivacyError(
+      'SUBJECT_ERASED',
+      `subject ${subjectId} was erased: no personal data may be stored for it again`,
+    );
+  }
+  if (entry.tenantId !== null && entry.tenantId !== tenantId) throw tenantMismatch(subjectId);
+  return entry.key;
+};
+
+const assertEncryptArguments = (
+  subjectId: string,
+  tenantId: string,
+  plaintext: unknown,
+  context: string,
+): void => {
+  assertSubjectId(subjectId);
+  assertNonEmpty(tenantId, 'tenant id');
+  if (typeof plaintext !== 'string') {
+    throw new PrivacyError(
+      'INVALID_ARGUMENT',
+      'only strings are encrypted; serialise other values first',
+    );
+  }
+  assertContext(context);
+};
 
 const tenantMismatch = (subjectId: string): PrivacyError =>
   new PrivacyError('SUBJECT_TENANT_MISMATCH', `subject ${subjectId} belongs to another tenant`);

@@ -87,7 +87,6 @@ const add = ({ data, metadata: { now } }: AddRecipient, state: Recipient): Recip
     );
   }
   const consent = validConsent({ ...data.consent, source: data.source }, now);
-  const at = now.toISOString();
   return [
     {
       type: 'RecipientAdded',
@@ -99,19 +98,10 @@ const add = ({ data, metadata: { now } }: AddRecipient, state: Recipient): Recip
         name: validName(data.name),
         attributes: validAttributes(data.attributes ?? {}),
         source: data.source,
-        addedAt: at,
+        addedAt: now.toISOString(),
+        ...(listIds.length > 0 ? { listIds, consent } : {}),
       },
     },
-    ...listIds.map((listId): RecipientEvent => ({
-      type: 'RecipientSubscribed',
-      data: {
-        recipientId: data.recipientId,
-        tenantId: data.tenantId,
-        listId,
-        consent,
-        subscribedAt: at,
-      },
-    })),
   ];
 };
 
@@ -120,16 +110,7 @@ const importRow = (
   state: Recipient,
 ): RecipientEvent[] => {
   const at = now.toISOString();
-  const subscribed: RecipientEvent = {
-    type: 'RecipientSubscribed',
-    data: {
-      recipientId: data.recipientId,
-      tenantId: data.tenantId,
-      listId: data.listId,
-      consent: { source: 'import', collectedAt: at },
-      subscribedAt: at,
-    },
-  };
+  const consent: ConsentEvidence = { source: 'import', collectedAt: at };
   if (state.status === 'Empty') {
     const email = validEmail(data.email);
     return [
@@ -144,11 +125,22 @@ const importRow = (
           attributes: validAttributes(data.attributes),
           source: 'import',
           addedAt: at,
+          listIds: [data.listId],
+          consent,
         },
       },
-      subscribed,
     ];
   }
+  const subscribed: RecipientEvent = {
+    type: 'RecipientSubscribed',
+    data: {
+      recipientId: data.recipientId,
+      tenantId: data.tenantId,
+      listId: data.listId,
+      consent,
+      subscribedAt: at,
+    },
+  };
   const recipient = active(state, data.tenantId);
   if (recipient.emailIndex !== data.email.index) {
     throw new RecipientError('RECIPIENT_EMAIL_TAKEN', 'This recipient id holds another address');

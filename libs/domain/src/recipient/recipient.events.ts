@@ -31,6 +31,13 @@ export type RecipientAdded = Event<
     attributes: RecipientAttributes;
     source: ConsentSource;
     addedAt: string;
+    /**
+     * Lists the recipient joined on being added, all on `consent`: one event rather than
+     * `RecipientAdded` plus a `RecipientSubscribed` per list (what an import writes per row).
+     * Absent or empty: added to no list.
+     */
+    listIds?: string[];
+    consent?: ConsentEvidence;
   }
 >;
 

@@ -1,6 +1,7 @@
 import { assertNever } from '../core/assert-never.js';
 import type {
   ConsentEvidence,
+  RecipientAdded,
   RecipientAttributes,
   RecipientErased,
   RecipientEvent,
@@ -61,6 +62,20 @@ const withMembership = (
   memberships: { ...state.memberships, [listId]: membership },
 });
 
+/** The lists a `RecipientAdded` joined, all on its consent. */
+const joinedOnAdd = ({
+  listIds,
+  consent,
+  addedAt,
+}: RecipientAdded['data']): Record<string, Membership> => {
+  const memberships: Record<string, Membership> = {};
+  if (!consent) return memberships;
+  for (const listId of listIds ?? []) {
+    memberships[listId] = { status: 'subscribed', consent, since: addedAt };
+  }
+  return memberships;
+};
+
 /** Events are facts: an event that cannot apply to the state (a broken stream) leaves it as is. */
 export const evolveRecipient = (state: Recipient, event: RecipientEvent): Recipient => {
   if (state.status === 'Erased') return { ...state, eventCount: state.eventCount + 1 };
@@ -75,7 +90,7 @@ export const evolveRecipient = (state: Recipient, event: RecipientEvent): Recipi
       emailIndex: data.emailIndex,
       name: data.name,
       attributes: data.attributes,
-      memberships: {},
+      memberships: joinedOnAdd(data),
       unsubscribedAll: false,
       restricted: false,
       objected: false,

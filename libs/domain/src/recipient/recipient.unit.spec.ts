@@ -246,7 +246,7 @@ describe('Recipient', () => {
           },
         ]));
 
-    it('should subscribe it to every list given, with the same consent', () => {
+    it('should subscribe it to every list given, with the same consent, in the one event', () => {
       const collectedAt = daysAfter(now, -3).toISOString();
       const consent = { source: 'form' as const, collectedAt, ipAddress: '203.0.113.7' };
       given([])
@@ -260,30 +260,40 @@ describe('Recipient', () => {
             now,
           }),
         )
-        .then([
-          added({ source: 'form', addedAt: at }),
-          {
-            type: 'RecipientSubscribed',
-            data: { recipientId, tenantId, listId, consent, subscribedAt: at },
+        .then([added({ source: 'form', addedAt: at, listIds: [listId, otherListId], consent })]);
+    });
+
+    it('should hold every list given in its state, on that consent', () => {
+      const collectedAt = daysAfter(now, -3).toISOString();
+      const consent = { source: 'form' as const, collectedAt, ipAddress: '203.0.113.7' };
+      given([])
+        .when(
+          anAddRecipient({
+            recipientId,
+            tenantId,
+            source: 'form',
+            listIds: [listId, otherListId],
+            consent: { collectedAt, ipAddress: '203.0.113.7' },
+            now,
+          }),
+        )
+        .thenStateMatches({
+          status: 'Active',
+          memberships: {
+            [listId]: { status: 'subscribed', consent, since: at },
+            [otherListId]: { status: 'subscribed', consent, since: at },
           },
-          {
-            type: 'RecipientSubscribed',
-            data: { recipientId, tenantId, listId: otherListId, consent, subscribedAt: at },
-          },
-        ]);
+        });
     });
 
     it('should subscribe it once to a list given twice', () =>
       given([])
         .when(anAddRecipient({ recipientId, tenantId, listIds: [listId, listId], now }))
         .then([
-          added({ addedAt: at }),
-          aRecipientSubscribed({
-            recipientId,
-            tenantId,
-            listId,
+          added({
+            addedAt: at,
+            listIds: [listId],
             consent: { source: 'api', collectedAt: at },
-            subscribedAt: at,
           }),
         ]));
 
@@ -331,7 +341,7 @@ describe('Recipient', () => {
           unsubscribedAll: false,
           restricted: false,
           objected: false,
-          eventCount: 2,
+          eventCount: 1,
         }));
 
     it('should add it without lists and without attributes', () =>
@@ -488,19 +498,21 @@ describe('Recipient', () => {
         .when(anAddRecipient({ recipientId, tenantId, source: 'purchased' as 'api' }))
         .thenThrows(RecipientError, withCode('INVALID_CONSENT')));
 
-    it('should accept 20 lists at once', () =>
+    it('should accept 20 lists at once, all in the one event', () => {
+      const listIds = Array.from({ length: RECIPIENT_LIMITS.listsPerCommandMax }, () => anId());
       given([])
-        .when(
-          anAddRecipient({
-            recipientId,
-            tenantId,
-            listIds: Array.from({ length: RECIPIENT_LIMITS.listsPerCommandMax }, () => anId()),
-          }),
-        )
+        .when(anAddRecipient({ recipientId, tenantId, listIds, now }))
         .thenStateMatches({
           status: 'Active',
-          eventCount: RECIPIENT_LIMITS.listsPerCommandMax + 1,
-        }));
+          eventCount: 1,
+          memberships: Object.fromEntries(
+            listIds.map((id) => [
+              id,
+              aMembership({ consent: { source: 'api', collectedAt: at }, since: at }),
+            ]),
+          ),
+        });
+    });
 
     it('should reject 21 lists at once', () =>
       given([])
@@ -513,7 +525,7 @@ describe('Recipient', () => {
         )
         .thenThrows(RecipientError, withCode('INVALID_CONSENT')));
 
-    it('should import it: added from the import, and subscribed to the list', () =>
+    it('should import it: added from the import and subscribed to the list, in one event', () =>
       given([])
         .when(
           anImportRecipient({
@@ -538,16 +550,8 @@ describe('Recipient', () => {
               attributes: { plan: 'free' },
               source: 'import',
               addedAt: at,
-            },
-          },
-          {
-            type: 'RecipientSubscribed',
-            data: {
-              recipientId,
-              tenantId,
-              listId,
+              listIds: [listId],
               consent: { source: 'import', collectedAt: at },
-              subscribedAt: at,
             },
           },
         ]));

@@ -130,21 +130,13 @@ export class Audience {
   async resolve(
     tenantId: string,
     indexes: readonly string[],
+    /** The read model's answer for these indexes, when the caller has looked them up already. */
+    known?: ReadonlyMap<string, string>,
   ): Promise<Map<string, ResolvedRecipient>> {
     const resolved = new Map<string, ResolvedRecipient>();
     const unique = [...new Set(indexes)];
     if (unique.length === 0) return resolved;
-    const rows = await this.#deps.readModels
-      .getRepository(RecipientEntity)
-      .createQueryBuilder('r')
-      .select(['r.recipientId', 'r.emailIndex'])
-      // Only active rows keep an email_index (erasure clears it): this uses the email index.
-      .where(`r.tenant_id = :tenantId AND r.email_index = ANY(:indexes)`, {
-        tenantId,
-        indexes: unique,
-      })
-      .getMany();
-    const fromModel = new Map(rows.map((row) => [row.emailIndex!, row.recipientId]));
+    const fromModel = known ?? (await this.lookup(tenantId, unique));
     let candidates = new Map(
       unique.map((index) => [index, fromModel.get(index) ?? this.naturalId(tenantId, index)]),
     );
@@ -187,6 +179,25 @@ export class Audience {
       })
       .getMany();
     return new Map(rows.map((row) => [row.emailIndex, row.reason]));
+  }
+
+  /**
+   * The active recipients that hold these addresses, by index, as the read model has them (it may
+   * lag behind the log: `resolve` checks the log).
+   */
+  async lookup(tenantId: string, indexes: readonly string[]): Promise<Map<string, string>> {
+    if (indexes.length === 0) return new Map();
+    const rows = await this.#deps.readModels
+      .getRepository(RecipientEntity)
+      .createQueryBuilder('r')
+      .select(['r.recipientId', 'r.emailIndex'])
+      // Only active rows keep an email_index (erasure clears it): this uses the email index.
+      .where(`r.tenant_id = :tenantId AND r.email_index = ANY(:indexes)`, {
+        tenantId,
+        indexes: [...indexes],
+      })
+      .getMany();
+    return new Map(rows.map((row) => [row.emailIndex!, row.recipientId]));
   }
 
   /** Current states (and revisions) of recipients, decrypted, from one read of the log. */

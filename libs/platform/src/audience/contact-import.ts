@@ -248,38 +248,56 @@ export class ContactImporter {
       merged.delete(index);
       ctx.skip(SUPPRESSION_SKIPS[reason] ?? 'suppressed');
     }
-    const targets = await this.deps.audience.resolve(tenantId, [...merged.keys()]);
-    const decided: Array<{
-      row: Row;
-      recipientId: string;
-      revision: bigint;
-      events: RecipientEvent[];
-    }> = [];
-    for (const row of merged.values()) {
-      const target = targets.get(row.index)!;
-      const outcome = decideRow(
-        row,
-        target.recipientId,
-        target.state,
-        tenantId,
-        ctx.listId,
-        ctx.now,
-      );
+    const decided: Decided[] = [];
+    const record = (row: Row, recipientId: string, revision: bigint, outcome: RowOutcome) => {
       if ('skip' in outcome) ctx.skip(outcome.skip);
       else if ('invalid' in outcome) ctx.invalid(row.line, outcome.invalid);
-      else
-        decided.push({
+      else decided.push({ row, recipientId, revision, events: outcome.events });
+    };
+    // Addresses the read model does not know are most likely new: decided as new recipients of
+    // their natural ids, whose keys are then created in one statement. A subject without a key
+    // has no stored events (see `createKeys`), so the created ones are new without reading the
+    // log; the others (imported before and not yet projected, erased, or a natural id taken by a
+    // corrected address) are resolved from the log like the known ones.
+    const known = await this.deps.audience.lookup(tenantId, [...merged.keys()]);
+    const unresolved: string[] = [];
+    const fresh: Decided[] = [];
+    for (const row of merged.values()) {
+      if (known.has(row.index)) {
+        unresolved.push(row.index);
+        continue;
+      }
+      const recipientId = this.deps.audience.naturalId(tenantId, row.index);
+      const outcome = decideRow(row, recipientId, EMPTY, tenantId, ctx.listId, ctx.now);
+      if ('events' in outcome) fresh.push({ row, recipientId, revision: -1n, ...outcome });
+      else unresolved.push(row.index); // decided again on the real state
+    }
+    const created = await this.deps.vault.createKeys(
+      tenantId,
+      fresh.map((d) => d.recipientId),
+    );
+    for (const d of fresh) {
+      if (created.has(d.recipientId)) decided.push(d);
+      else unresolved.push(d.row.index);
+    }
+    if (unresolved.length > 0) {
+      const targets = await this.deps.audience.resolve(tenantId, unresolved, known);
+      for (const index of unresolved) {
+        const row = merged.get(index)!;
+        const target = targets.get(index)!;
+        record(
           row,
-          recipientId: target.recipientId,
-          revision: target.revision,
-          events: outcome.events,
-        });
+          target.recipientId,
+          target.revision,
+          decideRow(row, target.recipientId, target.state, tenantId, ctx.listId, ctx.now),
+        );
+      }
+      await this.deps.vault.prepareKeys(
+        tenantId,
+        decided.filter((d) => !created.has(d.recipientId)).map((d) => d.recipientId),
+      );
     }
     if (decided.length === 0) return undefined;
-    await this.deps.vault.prepareKeys(
-      tenantId,
-      decided.map((d) => d.recipientId),
-    );
     const requests: AppendRequest[] = await Promise.all(
       decided.map(async (d) => ({
         streamId: toRecipientStreamId(d.recipientId),
@@ -358,6 +376,16 @@ const importCommand = (
     },
     metadata: { now },
   }) as const;
+
+interface Decided {
+  row: Row;
+  recipientId: string;
+  revision: bigint;
+  events: RecipientEvent[];
+}
+
+/** The state of a recipient stream that holds no event. */
+const EMPTY: Recipient = recipientDecider.initialState();
 
 type RowOutcome =
   { events: RecipientEvent[] } | { skip: keyof ImportSkipped } | { invalid: string };

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 
 import type { Command, Decider, Event } from '#domain';
 import {
@@ -37,7 +37,7 @@ const MAX_ATTEMPTS = 5;
 
 /** A UUID derived from a name (SHA-256 based, version nibble 5): the same name, the same id. */
 export const uuidFromName = (name: string): string => {
-  const hex = createHash('sha256').update(name).digest('hex');
+  const hex = hash('sha256', name, 'hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
