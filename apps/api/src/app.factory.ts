@@ -1,6 +1,8 @@
 import type { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import graphqlUploadExpress from 'graphql-upload/graphqlUploadExpress.mjs';
 
 import type { MailpackrRuntime } from '#platform';
 
@@ -21,5 +23,40 @@ export const createApp = async (
   const app = await NestFactory.create<NestExpressApplication>(root, { logger, bodyParser: true });
   // A campaign's MJML body may be up to 512 KiB; the default JSON limit (100 kB) would refuse it.
   app.useBodyParser('json', { limit: REQUEST_BODY_LIMIT });
+  // GraphQL multipart requests (a CSV file for `importContacts`): one file, streamed, never
+  // buffered whole. Apollo's CSRF prevention wants an `Apollo-Require-Preflight` header on them.
+  const maxFileSize = runtime.config.MAILPACKR_UPLOAD_MAX_MB * 1024 * 1024;
+  const maxFieldSize = 64 * 1024; // the operations and map fields: a query and its variables
+  app.use('/graphql', refuseOversizedUploads(maxFileSize + 2 * maxFieldSize));
+  app.use('/graphql', graphqlUploadExpress({ maxFiles: 1, maxFileSize, maxFieldSize }));
   return app;
 };
+
+/**
+ * A multipart request whose announced length is over the limit is refused before anything is
+ * read, with a GraphQL-shaped error: nothing of it is imported. (A chunked request has no length;
+ * graphql-upload stops it at the limit, see `importContacts`.)
+ */
+const refuseOversizedUploads =
+  (limit: number) =>
+  (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const length = Number(req.headers['content-length']);
+    if (!req.headers['content-type']?.startsWith('multipart/form-data') || !(length > limit)) {
+      next();
+      return;
+    }
+    res.statusCode = 413;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('connection', 'close');
+    res.end(
+      JSON.stringify({
+        errors: [
+          {
+            message: `The request (${length} bytes) is larger than the upload limit (MAILPACKR_UPLOAD_MAX_MB): nothing was imported; use \`mailpackr import\` for this file`,
+            extensions: { code: 'BAD_USER_INPUT', reason: 'UPLOAD_TOO_LARGE' },
+          },
+        ],
+      }),
+    );
+    req.resume();
+  };

@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { ValidationError } from 'class-validator';
+import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import { join } from 'node:path';
 
 import { type MailpackrRuntime, packageRoot } from '#platform';
@@ -50,6 +51,7 @@ export class AppModule {
           includeStacktraceInErrorResponses: false,
           formatError: formatGraphQLError,
           context: ({ req }: { req: unknown }) => ({ req }),
+          resolvers: { Upload: GraphQLUpload },
         }),
         CampaignsModule,
         ContactListsModule,

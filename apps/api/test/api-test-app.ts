@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import type { INestApplication } from '@nestjs/common';
 
@@ -86,6 +87,41 @@ export class ApiTestApp {
         ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
       },
       body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+    return { status: response.status, ...body };
+  }
+
+  /**
+   * A GraphQL multipart request (graphql-multipart-request-spec) with one file, bound to the
+   * variable `fileVariable`. `chunked` streams the body without a Content-Length.
+   */
+  async upload<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown>,
+    file: { variable: string; name: string; content: string | Buffer },
+    options: { apiKey?: string; preflight?: boolean; chunked?: boolean } = {},
+  ): Promise<GraphQLResponse<T>> {
+    const form = new FormData();
+    form.append(
+      'operations',
+      JSON.stringify({ query, variables: { ...variables, [file.variable]: null } }),
+    );
+    form.append('map', JSON.stringify({ 0: [`variables.${file.variable}`] }));
+    form.append('0', new Blob([file.content], { type: 'text/csv' }), file.name);
+    const request = new Request(`${this.url}/graphql`, { method: 'POST', body: form });
+    const headers: Record<string, string> = {
+      'content-type': request.headers.get('content-type')!,
+      ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+      ...(options.preflight === false ? {} : { 'apollo-require-preflight': 'true' }),
+    };
+    const bytes = Buffer.from(await request.arrayBuffer());
+    const response = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers,
+      ...(options.chunked
+        ? { body: Readable.toWeb(Readable.from([bytes])) as ReadableStream, duplex: 'half' }
+        : { body: bytes }),
     });
     const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
     return { status: response.status, ...body };

@@ -119,7 +119,7 @@ export class ContactsCsvMappingInput {
 
 export class ImportContactsInput {
     listId: string;
-    csv: string;
+    csv?: Nullable<string>;
     mapping?: Nullable<ContactsCsvMappingInput>;
 }
 
@@ -628,7 +628,7 @@ export abstract class IMutation {
 
     abstract flagRecipientAsChild(input: DataSubjectRequestInput): EraseRecipientPayload | Promise<EraseRecipientPayload>;
 
-    abstract importContacts(input: ImportContactsInput): ImportReport | Promise<ImportReport>;
+    abstract importContacts(input: ImportContactsInput, file?: Nullable<Upload>): ImportReport | Promise<ImportReport>;
 
     abstract openPrivacyRequest(input: OpenPrivacyRequestInput): PrivacyRequest | Promise<PrivacyRequest>;
 
@@ -651,6 +651,7 @@ export abstract class IMutation {
 
 export type DateTime = Date;
 export type JSONObject = unknown;
+export type Upload = unknown;
 
 export class ISchema {
     Query: IQuery;

@@ -121,7 +121,7 @@ export class ContactsCsvMappingInputDto extends ContactsCsvMappingInput {
 
 export class ImportContactsInputDto extends ImportContactsInput {
   @IsUUID('all') declare listId: string;
-  @IsString() @Length(1, 2 * 1024 * 1024) declare csv: string;
+  @IsOptional() @IsString() @Length(1, 2 * 1024 * 1024) declare csv?: string | null;
   @IsOptional()
   @ValidateNested()
   @Type(() => ContactsCsvMappingInputDto)

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 
 import {
   type ConsentSource as DomainConsentSource,
@@ -436,7 +437,14 @@ export class RecipientsResolver {
   async importContacts(
     @CurrentPrincipal() principal: Principal,
     @Args('input') input: ImportContactsInputDto,
+    @Args('file') file?: Promise<FileUpload> | null,
   ): Promise<ImportReport> {
+    if ((input.csv == null) === (file == null)) {
+      throw new ApiError(
+        'BAD_USER_INPUT',
+        'Give the CSV either as input.csv or as the file upload, not both and not neither',
+      );
+    }
     const mapping = input.mapping
       ? defined({
           email: input.mapping.email ?? undefined,
@@ -445,13 +453,28 @@ export class RecipientsResolver {
           lastName: input.mapping.lastName ?? undefined,
         })
       : undefined;
-    const report = await this.runtime.contactImport.run({
-      context: commandContextOf(principal, 'ImportContacts', {}),
-      listId: input.listId,
-      source: Readable.from([input.csv]),
-      mapping,
-      now: this.clock,
-    });
+    const source = file ? (await file).createReadStream() : Readable.from([input.csv!]);
+    const report = await this.runtime.contactImport
+      .run({
+        context: commandContextOf(principal, 'ImportContacts', {}),
+        listId: input.listId,
+        source,
+        mapping,
+        now: this.clock,
+      })
+      .catch((error: unknown) => {
+        // graphql-upload ends the file's stream with a 413 once it passes the limit. The batches
+        // before were imported: the same file again (smaller, or with the CLI) adds only the rest.
+        if ((error as { status?: number }).status === 413) {
+          throw new ApiError(
+            'BAD_USER_INPUT',
+            `The file is larger than the upload limit (MAILPACKR_UPLOAD_MAX_MB=${this.runtime.config.MAILPACKR_UPLOAD_MAX_MB}); ` +
+              'the rows before the limit were imported, use `mailpackr import` for the whole file',
+            { reason: 'UPLOAD_TOO_LARGE' },
+          );
+        }
+        throw error;
+      });
     await this.runtime.audience.waitForReadModels(report.position);
     return { ...report, durationMs: Math.round(report.durationMs) };
   }

@@ -70,6 +70,12 @@ export class AppConfig {
   @Max(60_000)
   MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS: number = 5000;
 
+  /** The largest CSV file `importContacts` takes as a multipart upload, in MiB. */
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  MAILPACKR_UPLOAD_MAX_MB: number = 256;
+
   /** How often the worker applies the tenants' retention policies; 0 turns the schedule off. */
   @IsInt()
   @Min(0)
