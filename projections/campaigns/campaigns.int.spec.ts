@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { toCampaignStreamId } from '#domain';
+import { toCampaignStreamId, toRecipientStreamId } from '#domain';
+import { formatPosition } from '#event-store';
 import {
   ProjectionHarness,
   aCampaignCancelled,
@@ -11,6 +12,8 @@ import {
   sqlBackends,
 } from '#testing';
 import { type CampaignRow, campaignsProjection } from '#projections';
+
+import { aRecipientAdded } from '../../libs/testing/src/builders/recipient.builders.js';
 
 describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
   let harness: ProjectionHarness;
@@ -135,6 +138,45 @@ describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
       const [lag] = await harness.runner.lag();
       expect(lag).toMatchObject({ name: 'campaigns', eventsBehind: 0 });
       await harness.runner.stop();
+    });
+  });
+
+  describe('When the log fills with events the projection does not handle', () => {
+    const checkpoint = async () =>
+      (
+        await harness.rows<{ position: string | null }>(
+          `SELECT position FROM mp_projection_checkpoints WHERE name = 'campaigns'`,
+        )
+      )[0]?.position;
+
+    it('should move its checkpoint past them once, and still apply what comes next (live loop)', async () => {
+      await harness.runner.catchUp();
+      const tenantId = anId();
+      for (let i = 0; i < 40; i++) {
+        await harness.append(toRecipientStreamId(anId()), [aRecipientAdded({ tenantId })]);
+      }
+      const head = (await harness.store.headPosition())!;
+      expect(await harness.runner.waitFor(head, ['campaigns'], 10_000)).toBe(true);
+      expect(await checkpoint()).toBe(formatPosition(head));
+
+      await harness.runner.start();
+      const campaignId = anId();
+      const appended = await harness.append(toCampaignStreamId(campaignId), [
+        aCampaignDrafted({ campaignId, tenantId }),
+      ]);
+      expect(await harness.runner.waitFor(appended.position, ['campaigns'], 10_000)).toBe(true);
+      expect(await row(campaignId)).toMatchObject({ status: 'DRAFT' });
+      expect(await checkpoint()).toBe(formatPosition(appended.position));
+      await harness.runner.stop();
+    });
+
+    it('should move it in a catch-up too', async () => {
+      await harness.runner.catchUp();
+      for (let i = 0; i < 10; i++) {
+        await harness.append(toRecipientStreamId(anId()), [aRecipientAdded()]);
+      }
+      await harness.runner.catchUp(['campaigns']);
+      expect(await checkpoint()).toBe(formatPosition((await harness.store.headPosition())!));
     });
   });
 });

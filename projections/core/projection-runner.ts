@@ -75,6 +75,7 @@ export class ProjectionRunner {
   async catchUp(names?: readonly string[]): Promise<void> {
     await this.ensureCheckpointRows();
     for (const projection of this.select(names)) {
+      const head = await this.store.headPosition();
       for (;;) {
         const from = await this.storedCheckpoint(projection.name);
         const batch = await this.store.readAll({
@@ -82,7 +83,11 @@ export class ProjectionRunner {
           filter: projection.filter,
           maxCount: REBUILD_BATCH_SIZE,
         });
-        if (batch.length === 0) break;
+        if (batch.length === 0) {
+          // Nothing it handles up to `head` (read before): the checkpoint may skip to there.
+          if (head) await this.skipTo(projection, from, head);
+          break;
+        }
         await this.applyBatch(projection, from, batch);
       }
     }
@@ -124,7 +129,31 @@ export class ProjectionRunner {
       filter: projection.filter,
       maxCount: 1,
     });
+    // No event it handles up to `head` (read before `next`, so everything up to it was visible to
+    // that read): move its checkpoint there, or the next call would walk the same stretch again.
+    if (!next || comparePositions(next.position, head) > 0) {
+      await this.skipTo(projection, checkpoint, head);
+    }
     return !next || comparePositions(next.position, position) > 0;
+  }
+
+  /**
+   * Moves a projection's checkpoint from `from` to `to` over events it does not handle, if no one
+   * moved it meanwhile (compare and set). A filtered projection (suppressions, receipts…) would
+   * otherwise stay at its last handled event, and every read-your-writes check and every restart
+   * would walk all the events since (a million after a big import) to find nothing. A live loop
+   * that still holds `from` finds the checkpoint moved at its next batch and reloads from it.
+   */
+  private async skipTo(projection: Projection, from: Position | undefined, to: Position) {
+    if (from && comparePositions(from, to) >= 0) return;
+    const moved = await this.query<{ name: string }>(
+      `UPDATE mp_projection_checkpoints SET position = $3, updated_at = now()
+        WHERE name = $1 AND position IS NOT DISTINCT FROM $2 RETURNING name`,
+      [projection.name, from ? formatPosition(from) : null, formatPosition(to)],
+    );
+    if (moved.length > 0 && this.loops.has(projection.name)) {
+      this.checkpoints.set(projection.name, to);
+    }
   }
 
   async lag(): Promise<ProjectionLag[]> {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { type RecipientEvent, toRecipientStreamId } from '#domain';
+import {
+  type AddressSuppressed,
+  type AddressSuppressionLifted,
+  type RecipientEvent,
+  toRecipientStreamId,
+  toSuppressionStreamId,
+} from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { type SqlExecutor, type SuppressionRow, suppressionsProjection } from '#projections';
 import { ProjectionHarness, aNow, anId, minutesAfter, sqlBackends } from '#testing';
@@ -283,6 +289,74 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
       const oneByOne = await copyOfTable('unsubscription_and_erasure');
       for (const event of events) await applyTo(oneByOne, [event]);
       expect(await rowsOf(ids.tenantId, oneByOne)).toEqual(merged);
+    });
+  });
+
+  describe('When an address is suppressed by hand and the suppression is lifted', () => {
+    const manual = (tenantId: string, emailIndex: string) => {
+      const suppressionId = anId();
+      const stream = toSuppressionStreamId(suppressionId);
+      const data = { suppressionId, tenantId, emailIndex };
+      return {
+        stream,
+        suppressed: (minute: number): AddressSuppressed => ({
+          type: 'AddressSuppressed',
+          data: { ...data, reason: 'manual', suppressedAt: at(minute) },
+        }),
+        lifted: (minute: number): AddressSuppressionLifted => ({
+          type: 'AddressSuppressionLifted',
+          data: { ...data, reference: 'TICKET-1', liftedAt: at(minute) },
+        }),
+      };
+    };
+
+    it('should add a manual row, and remove it on the lift', async () => {
+      const tenantId = anId();
+      const emailIndex = aFreshEmailIndex();
+      const address = manual(tenantId, emailIndex);
+      await harness.append(address.stream, [address.suppressed(1)], tenantId);
+      await harness.runner.catchUp();
+      expect(await rowsOf(tenantId)).toMatchObject([{ email_index: emailIndex, reason: 'manual' }]);
+
+      await harness.append(address.stream, [address.lifted(2)], tenantId);
+      await harness.runner.catchUp();
+      expect(await rowsOf(tenantId)).toEqual([]);
+    });
+
+    it('should keep a stronger reason the person gave (unsubscribed from everything)', async () => {
+      const ids = newIds();
+      const emailIndex = aFreshEmailIndex();
+      const address = manual(ids.tenantId, emailIndex);
+      await harness.append(address.stream, [address.suppressed(1)], ids.tenantId);
+      await given(ids, [
+        aRecipientAdded({ ...ids, emailIndex, addedAt: at(0) }),
+        aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(2) }),
+      ]);
+      await harness.append(address.stream, [address.lifted(3)], ids.tenantId);
+      await harness.runner.catchUp();
+
+      expect(await rowsOf(ids.tenantId)).toMatchObject([
+        { email_index: emailIndex, reason: 'unsubscribed', recipient_id: ids.recipientId },
+      ]);
+    });
+
+    it('should apply suppress, lift and suppress again in order inside one batch', async () => {
+      const tenantId = anId();
+      const emailIndex = aFreshEmailIndex();
+      const address = manual(tenantId, emailIndex);
+      await harness.append(
+        address.stream,
+        [address.suppressed(1), address.lifted(2), address.suppressed(3)],
+        tenantId,
+      );
+      const events = await harness.store.readStream(address.stream);
+      const table = await copyOfTable('lift_in_order');
+      await applyTo(table, events);
+      expect(await rowsOf(tenantId, table)).toMatchObject([
+        { email_index: emailIndex, reason: 'manual', suppressed_at: new Date(at(3)) },
+      ]);
+      await applyTo(table, events.slice(0, 2));
+      expect(await rowsOf(tenantId, table)).toEqual([]);
     });
   });
 });

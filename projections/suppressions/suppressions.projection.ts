@@ -1,5 +1,6 @@
 import {
   type AddressSuppressed,
+  type AddressSuppressionLifted,
   RECIPIENT_STREAM_CATEGORY,
   SUPPRESSION_STREAM_CATEGORY,
   type RecipientErased,
@@ -7,7 +8,7 @@ import {
 } from '#domain';
 import type { RecordedEvent } from '#event-store';
 
-import { type Projection, quoteIdent } from '../core/projection.js';
+import { type Projection, type SqlExecutor, quoteIdent } from '../core/projection.js';
 
 /** Why an address must not be mailed again. A stronger reason replaces a weaker one. */
 export const SUPPRESSION_REASONS = [
@@ -99,32 +100,31 @@ export const suppressionsProjection: Projection = {
   tables: [TABLE],
   filter: {
     categories: [RECIPIENT_STREAM_CATEGORY, SUPPRESSION_STREAM_CATEGORY],
-    eventTypes: ['RecipientUnsubscribed', 'RecipientErased', 'AddressSuppressed'],
+    eventTypes: [
+      'RecipientUnsubscribed',
+      'RecipientErased',
+      'AddressSuppressed',
+      'AddressSuppressionLifted',
+    ],
   },
   async apply(batch, sql, tables) {
-    const merged = new Map<string, SuppressionRow>();
+    const table = quoteIdent(tables[TABLE] ?? TABLE);
+    // Entries merge in any order; a lift does not, so the entries before it are written first.
+    let merged = new Map<string, SuppressionRow>();
     for (const recorded of batch) {
+      if (recorded.type === 'AddressSuppressionLifted') {
+        await upsert(sql, table, merged);
+        merged = new Map();
+        await lift(sql, table, (recorded as unknown as AddressSuppressionLifted).data);
+        continue;
+      }
       const entry = entryOf(recorded);
       if (!entry) continue;
       const key = `${entry.tenant_id}:${entry.email_index}`;
       const earlier = merged.get(key);
       merged.set(key, earlier ? merge(earlier, entry) : entry);
     }
-    if (merged.size === 0) return;
-    const table = quoteIdent(tables[TABLE] ?? TABLE);
-    await sql.query(
-      `INSERT INTO ${table} AS s (tenant_id, email_index, reason, reason_rank, recipient_id, suppressed_at, updated_at)
-       SELECT tenant_id, email_index, reason, reason_rank, recipient_id, suppressed_at, updated_at
-         FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
-       ON CONFLICT (tenant_id, email_index) DO UPDATE SET
-         reason = CASE WHEN EXCLUDED.reason_rank > s.reason_rank THEN EXCLUDED.reason ELSE s.reason END,
-         reason_rank = GREATEST(EXCLUDED.reason_rank, s.reason_rank),
-         recipient_id = CASE WHEN EXCLUDED.reason = 'erased' OR s.reason = 'erased' THEN NULL
-                             ELSE COALESCE(s.recipient_id, EXCLUDED.recipient_id) END,
-         suppressed_at = LEAST(s.suppressed_at, EXCLUDED.suppressed_at),
-         updated_at = GREATEST(s.updated_at, EXCLUDED.updated_at)`,
-      [JSON.stringify([...merged.values()])],
-    );
+    await upsert(sql, table, merged);
     // An erased recipient may have been suppressed under an earlier address too (corrected
     // since): no suppression keeps pointing at an erased recipient.
     const erased = batch
@@ -137,4 +137,37 @@ export const suppressionsProjection: Projection = {
       );
     }
   },
+};
+
+const upsert = async (
+  sql: SqlExecutor,
+  table: string,
+  merged: ReadonlyMap<string, SuppressionRow>,
+): Promise<void> => {
+  if (merged.size === 0) return;
+  await sql.query(
+    `INSERT INTO ${table} AS s (tenant_id, email_index, reason, reason_rank, recipient_id, suppressed_at, updated_at)
+     SELECT tenant_id, email_index, reason, reason_rank, recipient_id, suppressed_at, updated_at
+       FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
+     ON CONFLICT (tenant_id, email_index) DO UPDATE SET
+       reason = CASE WHEN EXCLUDED.reason_rank > s.reason_rank THEN EXCLUDED.reason ELSE s.reason END,
+       reason_rank = GREATEST(EXCLUDED.reason_rank, s.reason_rank),
+       recipient_id = CASE WHEN EXCLUDED.reason = 'erased' OR s.reason = 'erased' THEN NULL
+                           ELSE COALESCE(s.recipient_id, EXCLUDED.recipient_id) END,
+       suppressed_at = LEAST(s.suppressed_at, EXCLUDED.suppressed_at),
+       updated_at = GREATEST(s.updated_at, EXCLUDED.updated_at)`,
+    [JSON.stringify([...merged.values()])],
+  );
+};
+
+/** Only a manual suppression goes: a stronger reason recorded for the address stays. */
+const lift = async (
+  sql: SqlExecutor,
+  table: string,
+  data: AddressSuppressionLifted['data'],
+): Promise<void> => {
+  await sql.query(
+    `DELETE FROM ${table} WHERE tenant_id = $1 AND email_index = $2 AND reason = 'manual'`,
+    [data.tenantId, data.emailIndex],
+  );
 };

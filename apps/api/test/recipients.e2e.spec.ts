@@ -519,6 +519,48 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
     });
   });
 
+  describe('When the tenant lifts a suppression it made by hand', () => {
+    const SUPPRESS = `mutation($input: SuppressEmailInput!) { suppressEmail(input: $input) { reason } }`;
+    const LIFT = `mutation($input: LiftSuppressionInput!) { liftSuppression(input: $input) {
+      lifted remaining { reason email recipientId } } }`;
+    type Lift = { liftSuppression: { lifted: boolean; remaining: { reason: string } | null } };
+
+    it('should take the address again, once; and say NOT_FOUND for one never suppressed', async () => {
+      const email = `lifted.${unique()}@example.org`;
+      await ok(SUPPRESS, { input: { email } });
+      const lift = await ok<Lift>(LIFT, {
+        input: { email: email.toUpperCase(), reference: 'T-1' },
+      });
+      expect(lift.liftSuppression).toEqual({ lifted: true, remaining: null });
+      const again = await ok<Lift>(LIFT, { input: { email } });
+      expect(again.liftSuppression).toEqual({ lifted: false, remaining: null });
+      const added = await add({ email });
+      expect(added.status).toBe('ACTIVE');
+      expect(
+        await errorOf(LIFT, { input: { email: `never.${unique()}@example.org` } }),
+      ).toMatchObject({ code: 'NOT_FOUND', reason: 'SUPPRESSION_NOT_FOUND' });
+      expect(await errorOf(LIFT, { input: { email, reference: 'two\nlines' } })).toMatchObject({
+        code: 'BAD_USER_INPUT',
+      });
+    });
+
+    it('should never lift what the person chose: an unsubscription from everything stays', async () => {
+      const email = `chose.${unique()}@example.org`;
+      const added = await add({ email });
+      await ok(SUPPRESS, { input: { email } });
+      await ok(
+        `mutation($input: UnsubscribeRecipientInput!) { unsubscribeRecipient(input: $input) { id } }`,
+        { input: { id: added.id } },
+      );
+      const lift = await ok<Lift>(LIFT, { input: { email } });
+      expect(lift.liftSuppression).toMatchObject({
+        lifted: true,
+        remaining: { reason: 'UNSUBSCRIBED', recipientId: added.id },
+      });
+      expect(await errorOf(ADD, { input: { email } })).toMatchObject({ code: 'CONFLICT' });
+    });
+  });
+
   describe('When another tenant asks', () => {
     it('should not see, change, erase or export this tenant’s recipients', async () => {
       const email = `private.${unique()}@example.org`;

@@ -263,10 +263,15 @@ export {
 
 // Suppression
 export {
+  SUPPRESSION_EVENT_TYPES,
   SUPPRESSION_STREAM_CATEGORY,
   suppressionDecider,
   toSuppressionStreamId,
   type AddressSuppressed,
+  type AddressSuppressionLifted,
+  type LiftSuppression,
   type SuppressAddress,
+  type SuppressionCommand,
+  type SuppressionEvent,
   type SuppressionState,
 } from './suppression/suppression.decider.js';

@@ -278,6 +278,11 @@ export class SuppressEmailInput {
     email: string;
 }
 
+export class LiftSuppressionInput {
+    email: string;
+    reference?: Nullable<string>;
+}
+
 export class EraseRecipientInput {
     id?: Nullable<string>;
     email?: Nullable<string>;
@@ -589,6 +594,11 @@ export class CampaignDeletion {
     deletedAt: DateTime;
 }
 
+export class LiftSuppressionPayload {
+    lifted: boolean;
+    remaining?: Nullable<Suppression>;
+}
+
 export abstract class IMutation {
     abstract draftCampaign(input: DraftCampaignInput): Campaign | Promise<Campaign>;
 
@@ -645,6 +655,8 @@ export abstract class IMutation {
     abstract eraseAccount(input: EraseAccountInput): AccountErasure | Promise<AccountErasure>;
 
     abstract suppressEmail(input: SuppressEmailInput): Suppression | Promise<Suppression>;
+
+    abstract liftSuppression(input: LiftSuppressionInput): LiftSuppressionPayload | Promise<LiftSuppressionPayload>;
 
     abstract exportRecipientData(input: DataSubjectRequestInput): RecipientDataExport | Promise<RecipientDataExport>;
 }

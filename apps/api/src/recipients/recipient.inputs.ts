@@ -21,6 +21,7 @@ import {
   ImportContactsInput,
   Regulation,
   SuppressEmailInput,
+  LiftSuppressionInput,
   CorrectRecipientInput,
   DataSubjectRequestInput,
   ErasureBasis,
@@ -130,4 +131,9 @@ export class ImportContactsInputDto extends ImportContactsInput {
 
 export class SuppressEmailInputDto extends SuppressEmailInput {
   @IsString() @Length(1, MAX_EMAIL) declare email: string;
+}
+
+export class LiftSuppressionInputDto extends LiftSuppressionInput {
+  @IsString() @Length(1, MAX_EMAIL) declare email: string;
+  @IsOptional() @IsString() @Length(1, 200) declare reference?: string | null;
 }

@@ -31,6 +31,7 @@ import {
   type EraseRecipientPayload,
   type ErasureReceipt,
   type ImportReport,
+  type LiftSuppressionPayload,
   type Membership,
   MembershipStatus,
   type OptInRequest,
@@ -55,6 +56,7 @@ import {
   DataSubjectRequestInputDto,
   EraseRecipientInputDto,
   ImportContactsInputDto,
+  LiftSuppressionInputDto,
   SuppressEmailInputDto,
   RequestOptInInputDto,
   SubscribeRecipientInputDto,
@@ -418,13 +420,38 @@ export class RecipientsResolver {
       commandContextOf(principal, 'SuppressEmail', {}),
       { email: input.email, now: this.clock() },
     );
+    const suppression = await this.suppressionOf(principal.tenantId, email);
+    if (!suppression) throw new ApiError('NOT_FOUND', 'Suppression not found');
+    return suppression;
+  }
+
+  @Mutation('liftSuppression')
+  async liftSuppression(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: LiftSuppressionInputDto,
+  ): Promise<LiftSuppressionPayload> {
+    const { email, changed } = await this.runtime.audience.liftSuppression(
+      commandContextOf(principal, 'LiftSuppression', {}),
+      { email: input.email, reference: input.reference, now: this.clock() },
+    );
+    return {
+      lifted: changed,
+      remaining: (await this.suppressionOf(principal.tenantId, email)) ?? null,
+    };
+  }
+
+  /** The address's suppression as the read model has it; the address only while its recipient is active. */
+  private async suppressionOf(
+    tenantId: string,
+    email: { index: string; address: string },
+  ): Promise<Suppression | undefined> {
     const row = await this.runtime.readModels
       .getRepository(SuppressionEntity)
-      .findOne({ where: { tenantId: principal.tenantId, emailIndex: email.index } });
-    if (!row) throw new ApiError('NOT_FOUND', 'Suppression not found');
+      .findOne({ where: { tenantId, emailIndex: email.index } });
+    if (!row) return undefined;
     const recipient =
       row.recipientId &&
-      (await this.queryBus.execute(new GetRecipientQuery(principal.tenantId, row.recipientId)));
+      (await this.queryBus.execute(new GetRecipientQuery(tenantId, row.recipientId)));
     return {
       reason: row.reason.toUpperCase() as SuppressionReason,
       suppressedAt: row.suppressedAt,

@@ -4,6 +4,8 @@ import {
   RecipientError,
   suppressionDecider,
   type AddressSuppressed,
+  type AddressSuppressionLifted,
+  type LiftSuppression,
   type SuppressAddress,
 } from '#domain';
 import { aNow, anId } from '../../../testing/src/builders/common.builders.js';
@@ -43,5 +45,52 @@ describe('Suppression', () => {
 
   describe('When it is suppressed already', () => {
     it('should record nothing', () => given([suppressed]).when(suppress()).thenNothing());
+  });
+
+  describe('When the manual suppression is lifted', () => {
+    const lift = (reference?: string | null): LiftSuppression => ({
+      type: 'LiftSuppression',
+      data: { suppressionId, tenantId, emailIndex, reference },
+      metadata: { now },
+    });
+    const lifted: AddressSuppressionLifted = {
+      type: 'AddressSuppressionLifted',
+      data: {
+        suppressionId,
+        tenantId,
+        emailIndex,
+        reference: 'TICKET-7',
+        liftedAt: now.toISOString(),
+      },
+    };
+
+    it('should record the lift with its reference, trimmed', () =>
+      given([suppressed]).when(lift('  TICKET-7 ')).then([lifted]));
+
+    it('should record nothing when it was lifted already', () =>
+      given([suppressed, lifted]).when(lift()).thenNothing());
+
+    it('should refuse an address that was never suppressed by hand', () =>
+      given([])
+        .when(lift())
+        .thenThrows(RecipientError, (e) => e.code === 'SUPPRESSION_NOT_FOUND'));
+
+    it.each([[''], ['   '], ['two\nlines'], ['x'.repeat(201)]])(
+      'should refuse the reference %j',
+      (reference) =>
+        given([suppressed])
+          .when(lift(reference))
+          .thenThrows(RecipientError, (e) => e.code === 'INVALID_REFERENCE'),
+    );
+
+    it('should suppress the address again when asked after the lift', () =>
+      given([suppressed, lifted])
+        .when(suppress())
+        .thenStateMatches({ status: 'Suppressed', suppressedAt: now.toISOString() }));
+
+    it('should be Lifted afterwards', () =>
+      given([suppressed])
+        .when(lift())
+        .thenStateMatches({ status: 'Lifted', liftedAt: now.toISOString() }));
   });
 });

@@ -368,6 +368,25 @@ BEGIN
 END
 $fn$;
 
+-- The log in its order, from a position, optionally filtered by category and event type: always
+-- by walking the primary key in order and stopping at p_limit matches. Without statistics (a
+-- fresh table, PGlite, autovacuum off) or with a selective filter, the planner would rather scan
+-- the whole table and sort it, for every page: reading a log of N events in pages would cost N^2.
+CREATE OR REPLACE FUNCTION mp_read_all(
+  p_commit xid8, p_prepare bigint, p_limit int, p_categories text[], p_types text[]
+) RETURNS SETOF mp_events
+LANGUAGE sql STABLE
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
+AS $fn$
+  SELECT * FROM mp_events
+   WHERE (transaction_id, global_position) > (p_commit, p_prepare)
+     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     AND (p_categories IS NULL OR category = ANY(p_categories))
+     AND (p_types IS NULL OR event_type = ANY(p_types))
+   ORDER BY transaction_id, global_position
+   LIMIT p_limit
+$fn$;
+
 -- Plans made while the tables were small would scan them forever after (PGlite never
 -- auto-analyses): plan each call for its own parameters.
 ALTER FUNCTION mp_append(text, text, uuid[], text[], json, json, bytea) SET plan_cache_mode = force_custom_plan;

@@ -293,27 +293,17 @@ export class PostgresEventStore implements EventStore {
     filter: EventFilter | undefined,
     limit: number,
   ): Promise<EventRow[]> {
-    const params: unknown[] = [
-      (from?.commit ?? 0n).toString(),
-      (from?.prepare ?? 0n).toString(),
-      limit,
-    ];
-    let where = '';
-    if (filter?.categories?.length) {
-      params.push(filter.categories);
-      where += ` AND category = ANY($${params.length}::text[])`;
-    }
-    if (filter?.eventTypes?.length) {
-      params.push(filter.eventTypes);
-      where += ` AND event_type = ANY($${params.length}::text[])`;
-    }
     const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM mp_events
-        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())${where}
-        ORDER BY mp_events.transaction_id, mp_events.global_position
-        LIMIT $3`,
-      params,
+      `SELECT ${SELECT_COLUMNS}
+         FROM mp_read_all($1::xid8, $2::bigint, $3::int, $4::text[], $5::text[]) AS mp_events
+        ORDER BY mp_events.transaction_id, mp_events.global_position`,
+      [
+        (from?.commit ?? 0n).toString(),
+        (from?.prepare ?? 0n).toString(),
+        limit,
+        filter?.categories?.length ? filter.categories : null,
+        filter?.eventTypes?.length ? filter.eventTypes : null,
+      ],
     );
     return rows;
   }

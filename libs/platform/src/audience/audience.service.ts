@@ -16,6 +16,7 @@ import {
   contactListDecider,
   evolveAll,
   recipientDecider,
+  type SuppressionCommand,
   suppressionDecider,
   toContactListStreamId,
   toRecipientStreamId,
@@ -458,21 +459,45 @@ export class Audience {
   async suppressAddress(
     context: CommandContext,
     input: { email: string; now: Date },
-  ): Promise<{ email: EmailIdentity; position?: Position }> {
-    const email = this.identify(context.tenantId, input.email);
+  ): Promise<{ email: EmailIdentity; changed: boolean; position?: Position }> {
+    return this.#onSuppression(context, input.email, (suppressionId, emailIndex) => ({
+      type: 'SuppressAddress',
+      data: { suppressionId, tenantId: context.tenantId, emailIndex },
+      metadata: { now: input.now },
+    }));
+  }
+
+  /**
+   * Lifts a manual suppression (`suppressAddress`). Suppressions the person caused (unsubscribing
+   * from everything, a complaint, an erasure) or a hard bounce stay: `suppressions` still shows
+   * them. `SUPPRESSION_NOT_FOUND` when the address was never suppressed by hand.
+   */
+  async liftSuppression(
+    context: CommandContext,
+    input: { email: string; reference?: string | null; now: Date },
+  ): Promise<{ email: EmailIdentity; changed: boolean; position?: Position }> {
+    return this.#onSuppression(context, input.email, (suppressionId, emailIndex) => ({
+      type: 'LiftSuppression',
+      data: { suppressionId, tenantId: context.tenantId, emailIndex, reference: input.reference },
+      metadata: { now: input.now },
+    }));
+  }
+
+  async #onSuppression(
+    context: CommandContext,
+    address: string,
+    command: (suppressionId: string, emailIndex: string) => SuppressionCommand,
+  ): Promise<{ email: EmailIdentity; changed: boolean; position?: Position }> {
+    const email = this.identify(context.tenantId, address);
     const suppressionId = uuidFromName(`suppression:${context.tenantId}:${email.index}`);
     const result = await this.#deps.executor.handle(
       toSuppressionStreamId(suppressionId),
       suppressionDecider,
-      {
-        type: 'SuppressAddress',
-        data: { suppressionId, tenantId: context.tenantId, emailIndex: email.index },
-        metadata: { now: input.now },
-      },
+      command(suppressionId, email.index),
       context,
     );
     await this.waitForReadModels(result.position);
-    return { email, position: result.position };
+    return { email, changed: result.events.length > 0, position: result.position };
   }
 
   /** One command on one recipient stream (load, decide, append), personal fields encrypted. */
