@@ -15,6 +15,9 @@ import { RecipientMembershipEntity } from './recipients/recipient-membership.ent
 import { RecipientEntity } from './recipients/recipient.entity.js';
 import { SuppressionEntity } from './suppressions/suppression.entity.js';
 import { TenantEntity } from './tenants/tenant.entity.js';
+import { Templates1764800000000 } from './migrations/1764800000000-templates.js';
+import { CampaignTemplates1764810000000 } from './migrations/1764810000000-campaign-templates.js';
+import { TemplateEntity } from './templates/template.entity.js';
 
 export const READ_MODEL_ENTITIES = [
   ContactListEntity,
@@ -26,6 +29,7 @@ export const READ_MODEL_ENTITIES = [
   SuppressionEntity,
   ErasureReceiptEntity,
   PrivacyRequestEntity,
+  TemplateEntity,
   ProjectionCheckpointEntity,
 ];
 export const READ_MODEL_MIGRATIONS = [
@@ -34,6 +38,8 @@ export const READ_MODEL_MIGRATIONS = [
   Recipients1764600000000,
   RetentionAndDeletion1764650000000,
   PrivacyRequests1764700000000,
+  Templates1764800000000,
+  CampaignTemplates1764810000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

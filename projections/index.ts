@@ -38,6 +38,8 @@ export {
   type PrivacyRequestRow,
   type PrivacyRequestRowStatus,
 } from './privacy-requests/privacy-requests.projection.js';
+export { TemplateEntity } from './templates/template.entity.js';
+export { templatesProjection, type TemplateRow } from './templates/templates.projection.js';
 
 import { apiKeysProjection } from './api-keys/api-keys.projection.js';
 import { campaignsProjection } from './campaigns/campaigns.projection.js';
@@ -47,6 +49,7 @@ import { privacyRequestsProjection } from './privacy-requests/privacy-requests.p
 import { recipientsProjection } from './recipients/recipients.projection.js';
 import { suppressionsProjection } from './suppressions/suppressions.projection.js';
 import { tenantsProjection } from './tenants/tenants.projection.js';
+import { templatesProjection } from './templates/templates.projection.js';
 
 /** Every read model the worker keeps up to date. */
 export const ALL_PROJECTIONS = [
@@ -58,4 +61,5 @@ export const ALL_PROJECTIONS = [
   suppressionsProjection,
   erasureReceiptsProjection,
   privacyRequestsProjection,
+  templatesProjection,
 ] as const;

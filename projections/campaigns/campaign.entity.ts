@@ -52,6 +52,13 @@ export class CampaignEntity {
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
 
+  /** The template the campaign sends, pinned to one revision; null: its own `mjmlBody`. */
+  @Column({ name: 'template_id', type: 'uuid', nullable: true })
+  templateId: string | null;
+
+  @Column({ name: 'template_revision', type: 'integer', nullable: true })
+  templateRevision: number | null;
+
   /** Stream revision of the last applied event: the campaign's `revision` in the API. */
   @Column({ name: 'last_revision', type: 'bigint' })
   lastRevision: string;

@@ -141,6 +141,50 @@ describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
     });
   });
 
+  describe('When a campaign sends a template revision', () => {
+    it('should keep the pinned revision and follow a move and a detach', async () => {
+      const campaignId = anId();
+      const tenantId = anId();
+      const templateId = anId();
+      const stream = toCampaignStreamId(campaignId);
+      await harness.append(stream, [
+        aCampaignDrafted({ campaignId, tenantId, template: { templateId, revision: 1 } }),
+      ]);
+      await harness.runner.catchUp();
+      expect(await row(campaignId)).toMatchObject({
+        template_id: templateId,
+        template_revision: 1,
+      });
+
+      await harness.append(stream, [
+        aCampaignRevised({ campaignId, tenantId, changes: { subject: 'New subject' } }),
+        aCampaignRevised({
+          campaignId,
+          tenantId,
+          changes: { template: { templateId, revision: 3 } },
+        }),
+      ]);
+      await harness.runner.catchUp();
+      expect(await row(campaignId)).toMatchObject({
+        template_id: templateId,
+        template_revision: 3,
+      });
+
+      await harness.append(stream, [
+        aCampaignRevised({ campaignId, tenantId, changes: { template: null } }),
+      ]);
+      await harness.runner.catchUp();
+      expect(await row(campaignId)).toMatchObject({ template_id: null, template_revision: null });
+    });
+
+    it('should have no template for a campaign drafted without one', async () => {
+      const campaignId = anId();
+      await harness.append(toCampaignStreamId(campaignId), [aCampaignDrafted({ campaignId })]);
+      await harness.runner.catchUp();
+      expect(await row(campaignId)).toMatchObject({ template_id: null, template_revision: null });
+    });
+  });
+
   describe('When the log fills with events the projection does not handle', () => {
     const checkpoint = async () =>
       (

@@ -25,6 +25,8 @@ export interface CampaignRow {
   scheduled_at: string | Date | null;
   cancelled_at: string | Date | null;
   deleted_at: string | Date | null;
+  template_id: string | null;
+  template_revision: number | null;
   last_revision: string | number;
 }
 
@@ -51,6 +53,8 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         scheduled_at: null,
         cancelled_at: null,
         deleted_at: null,
+        template_id: d.template?.templateId ?? null,
+        template_revision: d.template?.revision ?? null,
         last_revision: revision,
       };
     }
@@ -65,6 +69,9 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         from_name: c.fromName !== undefined ? c.fromName : row.from_name,
         mjml_body: c.mjmlBody ?? row.mjml_body,
         list_ids: c.listIds ? [...c.listIds] : row.list_ids,
+        template_id: c.template !== undefined ? (c.template?.templateId ?? null) : row.template_id,
+        template_revision:
+          c.template !== undefined ? (c.template?.revision ?? null) : row.template_revision,
         updated_at: event.data.revisedAt,
         last_revision: revision,
       };
@@ -101,6 +108,8 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         mjml_body: '',
         list_ids: [],
         cancel_reason: null,
+        template_id: null,
+        template_revision: null,
         deleted_at: event.data.deletedAt,
         updated_at: event.data.deletedAt,
         last_revision: revision,

@@ -14,6 +14,7 @@ import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { ContactListsModule } from './contact-lists/contact-lists.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { RecipientsModule } from './recipients/recipients.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 import { ExecuteDomainCommandHandler } from './commands/execute-domain-command.handler.js';
 import { ApiError } from './graphql/api-error.js';
 import { DateTimeScalar } from './graphql/date-time.scalar.js';
@@ -21,6 +22,7 @@ import { JsonObjectScalar } from './graphql/json-object.scalar.js';
 import { formatGraphQLError } from './graphql/error-formatter.js';
 import { CLOCK, RUNTIME } from './runtime/runtime.tokens.js';
 import { HealthController } from './system/health.controller.js';
+import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
 import { SystemResolver } from './system/system.resolver.js';
 
 const describeValidation = (errors: ValidationError[], prefix = ''): string[] =>
@@ -57,8 +59,9 @@ export class AppModule {
         ContactListsModule,
         RecipientsModule,
         PrivacyModule,
+        TemplatesModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, UnsubscribeController],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: CLOCK, useValue: clock },

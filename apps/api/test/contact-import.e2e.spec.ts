@@ -157,6 +157,29 @@ describe.each(sqlBackends())('Contact import (%s)', (backend) => {
     });
   });
 
+  describe('When an earlier import stopped after creating the keys of its batch', () => {
+    it('should still add those people, with the keys already there', async () => {
+      const listId = await newList('Resumed');
+      const tag = Date.now().toString(36);
+      const emails = [`k1.${tag}@example.org`, `k2.${tag}@example.org`];
+      const naturalIds = emails.map((email) =>
+        api.runtime.audience.naturalId(
+          tenantId,
+          api.runtime.audience.identify(tenantId, email).index,
+        ),
+      );
+      const created = await api.runtime.vault.createKeys(tenantId, naturalIds);
+      expect(created.size).toBe(2);
+      api.runtime.vault.clearCache(); // as in a new process
+
+      const report = await importCsv(listId, `email\n${emails.join('\n')}\n`);
+      expect(report).toMatchObject({ added: 2, invalid: 0 });
+      const byEmail = new Map((await members(listId)).map((m) => [m.email, m.id]));
+      expect([...byEmail.keys()].sort()).toEqual([...emails].sort());
+      expect(emails.map((e) => byEmail.get(e))).toEqual(naturalIds);
+    });
+  });
+
   describe('When an address was erased or left the list', () => {
     it('should never add it back, in any spelling', async () => {
       const listId = await newList('Returning');

@@ -33,6 +33,7 @@ export {
   type CampaignEventType,
   type CampaignRevised,
   type CampaignScheduled,
+  type CampaignTemplateRef,
 } from './campaign/campaign.events.js';
 export {
   evolveCampaign,
@@ -48,6 +49,45 @@ export {
   type CampaignErrorCode,
 } from './campaign/campaign.errors.js';
 export { CAMPAIGN_STREAM_CATEGORY, toCampaignStreamId } from './campaign/campaign.stream.js';
+
+// Template
+export type {
+  CreateTemplate,
+  DeleteTemplate,
+  ReviseTemplate,
+  TemplateCommand,
+} from './template/template.commands.js';
+export {
+  TEMPLATE_EVENT_TYPES,
+  isTemplateEventType,
+  type TemplateContent,
+  type TemplateCreated,
+  type TemplateDeleted,
+  type TemplateEvent,
+  type TemplateEventType,
+  type TemplateRevised,
+} from './template/template.events.js';
+export {
+  evolveTemplate,
+  initialTemplateState,
+  type Template,
+  type TemplateStatus,
+} from './template/template.state.js';
+export {
+  ATTRIBUTE_MERGE_FIELD_PREFIX,
+  TEMPLATE_LIMITS,
+  TEMPLATE_MERGE_FIELDS,
+  decideTemplate,
+  isTemplateMergeField,
+  type TemplateMergeField,
+} from './template/template.decide.js';
+export { templateDecider } from './template/template.decider.js';
+export {
+  TemplateError,
+  templateErrorKinds,
+  type TemplateErrorCode,
+} from './template/template.errors.js';
+export { TEMPLATE_STREAM_CATEGORY, toTemplateStreamId } from './template/template.stream.js';
 
 // Tenant
 export type {

@@ -22,6 +22,7 @@ export {
   RECIPIENT_READ_MODELS,
   type AudienceDependencies,
   type EmailIdentity,
+  type OneClickOutcome,
   type ResolvedRecipient,
 } from './audience/audience.service.js';
 export {
@@ -30,6 +31,11 @@ export {
   type RecipientExport,
 } from './audience/recipient-export.js';
 export { SignedTokens } from './audience/signed-token.js';
+export {
+  UNSUBSCRIBE_LINK_VALIDITY_DAYS,
+  UnsubscribeLinks,
+  type UnsubscribeClaims,
+} from './audience/unsubscribe-links.js';
 export {
   ContactImporter,
   type ImportOptions,
@@ -61,3 +67,27 @@ export {
 } from './audience/retention-runner.js';
 export { AccountRights, type AccountExport } from './audience/account-rights.js';
 export { PrivacyRequests, type TrackedRequest } from './audience/privacy-requests.service.js';
+export {
+  TEMPLATE_READ_MODELS,
+  TemplateService,
+  mergeValuesOf,
+  type ActiveTemplate,
+  type TemplatePreview,
+  type TemplateRevisionContent,
+  type TemplateServiceDependencies,
+} from './templates/template.service.js';
+export { TemplateCompiler, type CompiledTemplate } from './templates/template-compiler.js';
+export {
+  DEFAULT_TEMPLATE_CACHE_SIZE,
+  TemplateRenderer,
+  htmlToPlainText,
+  type MergeValues,
+  type RenderedMessage,
+  type TemplateRevisionKey,
+} from './templates/template-renderer.js';
+export {
+  checkMergeFields,
+  inspectMergeFields,
+  type MergeFieldProblem,
+  type MergeFieldReport,
+} from './templates/merge-fields.js';

@@ -33,9 +33,11 @@ export class DraftCampaignInputDto extends DraftCampaignInput {
   @IsString() @Length(1, 998) declare subject: string;
   @IsString() @Length(3, 254) declare fromAddress: string;
   @IsOptional() @IsString() @MaxLength(200) declare fromName?: string | null;
-  @IsString() @Length(1, MAX_MJML) declare mjmlBody: string;
+  @IsOptional() @IsString() @Length(1, MAX_MJML) declare mjmlBody?: string | null;
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) declare listIds?:
     string[] | null;
+  @IsOptional() @IsUUID('all') declare templateId?: string | null;
+  @IsOptional() @IsInt() @Min(1) declare templateRevision?: number | null;
   @IsOptional() @IsString() @Length(1, 200) declare idempotencyKey?: string | null;
 }
 
@@ -49,6 +51,9 @@ export class ReviseCampaignInputDto extends ReviseCampaignInput {
   @IsOptional() @IsString() @Length(1, MAX_MJML) declare mjmlBody?: string | null;
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) declare listIds?:
     string[] | null;
+  /** `null` detaches the template (IsOptional lets null through to the resolver). */
+  @IsOptional() @IsUUID('all') declare templateId?: string | null;
+  @IsOptional() @IsInt() @Min(1) declare templateRevision?: number | null;
   @IsOptional() @IsString() @Length(1, 200) declare idempotencyKey?: string | null;
 }
 

@@ -4,8 +4,13 @@ import { Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 
-import { type CampaignCommand, campaignDecider, toCampaignStreamId } from '#domain';
-import { uuidFromName } from '#platform';
+import {
+  type CampaignCommand,
+  type CampaignTemplateRef,
+  campaignDecider,
+  toCampaignStreamId,
+} from '#domain';
+import { type MailpackrRuntime, uuidFromName } from '#platform';
 import type { CampaignEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
@@ -18,7 +23,7 @@ import {
   type CampaignDeletion,
   CampaignStatus,
 } from '../graphql/graphql.generated.js';
-import { CLOCK, type Clock } from '../runtime/runtime.tokens.js';
+import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 import {
   CancelCampaignInputDto,
   DeleteCampaignInputDto,
@@ -37,6 +42,8 @@ export const toCampaign = (row: CampaignEntity): Campaign => ({
   fromName: row.fromName,
   mjmlBody: row.mjmlBody,
   listIds: row.listIds,
+  templateId: row.templateId,
+  templateRevision: row.templateRevision,
   status: row.status as CampaignStatus,
   sendAt: row.sendAt,
   cancelReason: row.cancelReason,
@@ -53,6 +60,7 @@ export class CampaignsResolver {
     private readonly commandBus: CommandBus,
     private readonly queryBus: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RUNTIME) private readonly runtime: MailpackrRuntime,
   ) {}
 
   @Query('campaign')
@@ -83,10 +91,11 @@ export class CampaignsResolver {
   }
 
   @Mutation('draftCampaign')
-  draftCampaign(
+  async draftCampaign(
     @CurrentPrincipal() principal: Principal,
     @Args('input') input: DraftCampaignInputDto,
   ): Promise<Campaign> {
+    const template = await this.templateRef(principal, input);
     return this.run(
       principal,
       {
@@ -101,8 +110,9 @@ export class CampaignsResolver {
           subject: input.subject,
           fromAddress: input.fromAddress,
           fromName: input.fromName ?? undefined,
-          mjmlBody: input.mjmlBody,
+          mjmlBody: input.mjmlBody ?? '',
           listIds: input.listIds ?? [],
+          ...(template ? { template } : {}),
         },
         metadata: { now: this.clock() },
       },
@@ -111,17 +121,22 @@ export class CampaignsResolver {
   }
 
   @Mutation('reviseCampaign')
-  reviseCampaign(
+  async reviseCampaign(
     @CurrentPrincipal() principal: Principal,
     @Args('input') input: ReviseCampaignInputDto,
   ): Promise<Campaign> {
-    const changes = Object.fromEntries(
-      (['name', 'subject', 'fromAddress', 'fromName', 'mjmlBody', 'listIds'] as const)
-        .filter(
-          (field) => input[field] !== undefined && (input[field] !== null || field === 'fromName'),
-        )
-        .map((field) => [field, input[field]]),
-    );
+    const template = await this.templateRef(principal, input);
+    const changes = {
+      ...Object.fromEntries(
+        (['name', 'subject', 'fromAddress', 'fromName', 'mjmlBody', 'listIds'] as const)
+          .filter(
+            (field) =>
+              input[field] !== undefined && (input[field] !== null || field === 'fromName'),
+          )
+          .map((field) => [field, input[field]]),
+      ),
+      ...(template === undefined ? {} : { template }),
+    };
     return this.run(
       principal,
       {
@@ -188,6 +203,28 @@ export class CampaignsResolver {
     );
     if (!row?.deletedAt) throw new ApiError('NOT_FOUND', `No campaign ${input.id}`);
     return { id: row.campaignId, revision: Number(row.lastRevision), deletedAt: row.deletedAt };
+  }
+
+  /**
+   * The template revision a campaign input names, checked against the template's stream (it
+   * exists, is the tenant's and is not deleted): `undefined` when the input names none, `null`
+   * when it detaches one (`templateId: null`).
+   */
+  private async templateRef(
+    principal: Principal,
+    input: { templateId?: string | null; templateRevision?: number | null },
+  ): Promise<CampaignTemplateRef | null | undefined> {
+    if (input.templateId === undefined || input.templateId === null) {
+      if (input.templateRevision != null) {
+        throw new ApiError('BAD_USER_INPUT', 'templateRevision needs templateId');
+      }
+      return input.templateId;
+    }
+    return this.runtime.templates.pin(
+      principal.tenantId,
+      input.templateId,
+      input.templateRevision ?? undefined,
+    );
   }
 
   private async run(

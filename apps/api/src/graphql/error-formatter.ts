@@ -26,7 +26,11 @@ const classify = (
   if (error instanceof ApiError)
     return { code: error.code, message: error.message, details: error.details };
   if (isDomainError(error))
-    return { code: error.kind, message: error.message, details: { reason: error.code } };
+    return {
+      code: error.kind,
+      message: error.message,
+      details: { ...error.details, reason: error.code },
+    };
   if (error instanceof ContactsCsvError) {
     return {
       code: 'BAD_USER_INPUT',

@@ -158,8 +158,10 @@ export class DraftCampaignInput {
     subject: string;
     fromAddress: string;
     fromName?: Nullable<string>;
-    mjmlBody: string;
+    mjmlBody?: Nullable<string>;
     listIds?: Nullable<string[]>;
+    templateId?: Nullable<string>;
+    templateRevision?: Nullable<number>;
     idempotencyKey?: Nullable<string>;
 }
 
@@ -172,6 +174,8 @@ export class ReviseCampaignInput {
     fromName?: Nullable<string>;
     mjmlBody?: Nullable<string>;
     listIds?: Nullable<string[]>;
+    templateId?: Nullable<string>;
+    templateRevision?: Nullable<number>;
     idempotencyKey?: Nullable<string>;
 }
 
@@ -192,6 +196,20 @@ export class CancelCampaignInput {
     id: string;
     reason?: Nullable<string>;
     expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class CreateTemplateInput {
+    name: string;
+    mjml: string;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class ReviseTemplateInput {
+    id: string;
+    expectedRevision?: Nullable<number>;
+    name?: Nullable<string>;
+    mjml?: Nullable<string>;
     idempotencyKey?: Nullable<string>;
 }
 
@@ -299,6 +317,8 @@ export class Campaign {
     fromName?: Nullable<string>;
     mjmlBody: string;
     listIds: string[];
+    templateId?: Nullable<string>;
+    templateRevision?: Nullable<number>;
     status: CampaignStatus;
     sendAt?: Nullable<DateTime>;
     cancelReason?: Nullable<string>;
@@ -312,6 +332,38 @@ export class Campaign {
 export class PageInfo {
     hasNextPage: boolean;
     endCursor?: Nullable<string>;
+}
+
+export class Template {
+    id: string;
+    name: string;
+    revision: number;
+    mjml: string;
+    html: string;
+    mergeFields: string[];
+    createdAt: DateTime;
+    updatedAt: DateTime;
+}
+
+export class TemplateEdge {
+    cursor: string;
+    node: Template;
+}
+
+export class TemplateConnection {
+    edges: TemplateEdge[];
+    pageInfo: PageInfo;
+}
+
+export class TemplatePreview {
+    html: string;
+    text: string;
+    revision: number;
+}
+
+export class TemplateDeletion {
+    id: string;
+    deletedAt: DateTime;
 }
 
 export class CampaignEdge {
@@ -586,6 +638,12 @@ export abstract class IQuery {
     abstract privacyRequest(id: string): Nullable<PrivacyRequest> | Promise<Nullable<PrivacyRequest>>;
 
     abstract erasureReceipt(recipientId: string): Nullable<ErasureReceipt> | Promise<Nullable<ErasureReceipt>>;
+
+    abstract template(id: string): Nullable<Template> | Promise<Nullable<Template>>;
+
+    abstract templates(first?: Nullable<number>, after?: Nullable<string>): TemplateConnection | Promise<TemplateConnection>;
+
+    abstract previewTemplate(templateId: string, recipientId: string): TemplatePreview | Promise<TemplatePreview>;
 }
 
 export class CampaignDeletion {
@@ -609,6 +667,12 @@ export abstract class IMutation {
     abstract cancelCampaign(input: CancelCampaignInput): Campaign | Promise<Campaign>;
 
     abstract deleteCampaign(input: DeleteCampaignInput): CampaignDeletion | Promise<CampaignDeletion>;
+
+    abstract createTemplate(input: CreateTemplateInput): Template | Promise<Template>;
+
+    abstract reviseTemplate(input: ReviseTemplateInput): Template | Promise<Template>;
+
+    abstract deleteTemplate(id: string): TemplateDeletion | Promise<TemplateDeletion>;
 
     abstract createContactList(input: CreateContactListInput): ContactList | Promise<ContactList>;
 

@@ -1,5 +1,7 @@
 import type { Command } from '../core/decider.js';
 
+import type { CampaignTemplateRef } from './campaign.events.js';
+
 /** The editable content of a campaign, as a command carries it (before trimming and checks). */
 export type CampaignChangesInput = Readonly<{
   name?: string;
@@ -9,6 +11,8 @@ export type CampaignChangesInput = Readonly<{
   fromName?: string | null;
   mjmlBody?: string;
   listIds?: readonly string[];
+  /** A template revision to send (checked to exist by the caller); `null` detaches it. */
+  template?: CampaignTemplateRef | null;
 }>;
 
 export type DraftCampaign = Command<
@@ -20,8 +24,10 @@ export type DraftCampaign = Command<
     subject: string;
     fromAddress: string;
     fromName?: string | null;
+    /** May be empty when the campaign sends a template. */
     mjmlBody: string;
     listIds: readonly string[];
+    template?: CampaignTemplateRef | null;
   }
 >;
 

@@ -11,7 +11,12 @@ import type {
   ScheduleCampaign,
 } from './campaign.commands.js';
 import { CampaignError } from './campaign.errors.js';
-import type { CampaignChanges, CampaignContent, CampaignEvent } from './campaign.events.js';
+import type {
+  CampaignChanges,
+  CampaignContent,
+  CampaignEvent,
+  CampaignTemplateRef,
+} from './campaign.events.js';
 import type { Campaign } from './campaign.state.js';
 
 export const CAMPAIGN_LIMITS = {
@@ -46,6 +51,9 @@ export const decideCampaign = (command: CampaignCommand, state: Campaign): Campa
 
 const draft = ({ data, metadata: { now } }: DraftCampaign, state: Campaign): CampaignEvent[] => {
   if (state.status !== 'Empty') throw new CampaignError('CAMPAIGN_ALREADY_EXISTS');
+  const template = validTemplateRef(data.template);
+  // With a template, the campaign needs no MJML of its own.
+  const noBody = data.mjmlBody === undefined || data.mjmlBody === null || data.mjmlBody === '';
   return [
     {
       type: 'CampaignDrafted',
@@ -56,8 +64,9 @@ const draft = ({ data, metadata: { now } }: DraftCampaign, state: Campaign): Cam
         subject: validSubject(data.subject),
         fromAddress: validFromAddress(data.fromAddress),
         fromName: validFromName(data.fromName),
-        mjmlBody: validMjmlBody(data.mjmlBody),
+        mjmlBody: template && noBody ? '' : validMjmlBody(data.mjmlBody),
         listIds: validListIds(data.listIds),
+        ...(template ? { template } : {}),
         draftedAt: now.toISOString(),
       },
     },
@@ -69,6 +78,13 @@ const revise = ({ data, metadata: { now } }: ReviseCampaign, state: Campaign): C
   if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
   const changes = diff(campaign, validChanges(data.changes));
   if (Object.keys(changes).length === 0) return [];
+  const after = { ...campaign, ...changes };
+  if (after.mjmlBody === '' && !after.template) {
+    throw new CampaignError(
+      'INVALID_CAMPAIGN_CHANGES',
+      'A campaign without a template needs an mjmlBody',
+    );
+  }
   return [
     {
       type: 'CampaignRevised',
@@ -219,6 +235,25 @@ const validMjmlBody = (mjmlBody: unknown): string => {
   return mjmlBody;
 };
 
+/** A template reference (the caller has checked that it exists); null or absent: none. */
+const validTemplateRef = (ref: unknown): CampaignTemplateRef | null => {
+  if (ref === undefined || ref === null) return null;
+  const { templateId, revision } = ref as { templateId?: unknown; revision?: unknown };
+  if (
+    typeof ref !== 'object' ||
+    !isUuid(templateId) ||
+    typeof revision !== 'number' ||
+    !Number.isSafeInteger(revision) ||
+    revision < 1
+  ) {
+    throw new CampaignError(
+      'INVALID_TEMPLATE_REF',
+      'A template reference is a template id and a revision of at least 1',
+    );
+  }
+  return { templateId, revision };
+};
+
 const validListIds = (listIds: unknown): readonly string[] => {
   const invalid = (): never => {
     throw new CampaignError(
@@ -261,6 +296,7 @@ const validChanges = (changes: CampaignChangesInput | null | undefined): Campaig
   if (changes.fromName !== undefined) valid.fromName = validFromName(changes.fromName);
   if (changes.mjmlBody !== undefined) valid.mjmlBody = validMjmlBody(changes.mjmlBody);
   if (changes.listIds !== undefined) valid.listIds = validListIds(changes.listIds);
+  if (changes.template !== undefined) valid.template = validTemplateRef(changes.template);
   if (Object.keys(valid).length === 0) {
     throw new CampaignError('INVALID_CAMPAIGN_CHANGES', 'changes must name at least one field');
   }
@@ -288,8 +324,19 @@ const diff = (current: CampaignContent, requested: CampaignChanges): CampaignCha
   if (requested.listIds !== undefined && !sameIds(requested.listIds, current.listIds)) {
     changed.listIds = requested.listIds;
   }
+  if (
+    requested.template !== undefined &&
+    !sameTemplate(requested.template, current.template ?? null)
+  ) {
+    changed.template = requested.template;
+  }
   return changed;
 };
+
+const sameTemplate = (a: CampaignTemplateRef | null, b: CampaignTemplateRef | null): boolean =>
+  a === null || b === null
+    ? a === b
+    : a.templateId.toLowerCase() === b.templateId.toLowerCase() && a.revision === b.revision;
 
 const sameIds = (a: readonly string[], b: readonly string[]): boolean => {
   if (a.length !== b.length) return false;

@@ -1,13 +1,22 @@
 import type { Event } from '../core/decider.js';
 
+/**
+ * The template revision a campaign sends: pinned, so revising the template later does not change
+ * a campaign already drafted with it (revise the campaign to move it to a newer revision).
+ */
+export type CampaignTemplateRef = Readonly<{ templateId: string; revision: number }>;
+
 /** Campaign content as stored in events and state: trimmed, validated, JSON-safe. */
 export type CampaignContent = Readonly<{
   name: string;
   subject: string;
   fromAddress: string;
   fromName: string | null;
+  /** The campaign's own MJML; empty when it sends a template instead. */
   mjmlBody: string;
   listIds: readonly string[];
+  /** Absent (older events) or null: no template. */
+  template?: CampaignTemplateRef | null;
 }>;
 
 /** Only the fields that actually changed. */

@@ -31,6 +31,7 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
         fromName: data.fromName,
         mjmlBody: data.mjmlBody,
         listIds: data.listIds,
+        ...(data.template ? { template: data.template } : {}),
       };
     }
     case 'CampaignRevised':
@@ -73,5 +74,6 @@ const pickChanges = (changes: CampaignChanges): CampaignChanges => {
   if (changes.fromName !== undefined) picked.fromName = changes.fromName;
   if (changes.mjmlBody !== undefined) picked.mjmlBody = changes.mjmlBody;
   if (changes.listIds !== undefined) picked.listIds = changes.listIds;
+  if (changes.template !== undefined) picked.template = changes.template;
   return picked;
 };

@@ -591,6 +591,82 @@ describe('Campaign', () => {
       expect(evolveAll(campaignDecider, [scheduled(), cancelled()])).toEqual({ status: 'Empty' }));
   });
 
+  describe('When it sends a template revision', () => {
+    const template = { templateId: anId(), revision: 2 };
+
+    it('should draft it pinned to the revision, with no MJML of its own', () =>
+      given([])
+        .when(aDraftCampaign({ campaignId, tenantId, mjmlBody: '', template, now }))
+        .thenStateMatches({ status: 'Draft', template, mjmlBody: '' }));
+
+    it('should keep the template in the drafted event', () => {
+      const command = aDraftCampaign({ campaignId, tenantId, template, now });
+      given([])
+        .when(command)
+        .then([
+          {
+            type: 'CampaignDrafted',
+            data: {
+              ...command.data,
+              fromName: 'MailPackr News',
+              template,
+              draftedAt: now.toISOString(),
+            },
+          },
+        ]);
+    });
+
+    it.each([
+      ['an id that is not a UUID', { templateId: 'nope', revision: 1 }],
+      ['revision 0', { templateId: anId(), revision: 0 }],
+      ['a fractional revision', { templateId: anId(), revision: 1.5 }],
+    ])('should reject a reference with %s', (_, ref) =>
+      given([])
+        .when(aDraftCampaign({ campaignId, template: ref }))
+        .thenThrows(CampaignError, withCode('INVALID_TEMPLATE_REF')),
+    );
+
+    it('should still need MJML without a template', () =>
+      given([])
+        .when(aDraftCampaign({ campaignId, mjmlBody: '' }))
+        .thenThrows(CampaignError, withCode('INVALID_MJML_BODY')));
+
+    it('should move to a newer revision, and do nothing for the same one', () => {
+      const pinned = aCampaignDrafted({ campaignId, tenantId, template });
+      given([pinned])
+        .when(
+          aReviseCampaign({
+            campaignId,
+            tenantId,
+            changes: { template: { ...template, revision: 3 } },
+          }),
+        )
+        .thenStateMatches({ status: 'Draft', template: { ...template, revision: 3 } });
+      given([pinned])
+        .when(aReviseCampaign({ campaignId, tenantId, changes: { template: { ...template } } }))
+        .thenNothing();
+    });
+
+    it('should detach the template only when the campaign has MJML of its own', () => {
+      given([aCampaignDrafted({ campaignId, tenantId, template })])
+        .when(aReviseCampaign({ campaignId, tenantId, changes: { template: null } }))
+        .thenStateMatches({ status: 'Draft', template: null });
+      given([aCampaignDrafted({ campaignId, tenantId, template, mjmlBody: '' })])
+        .when(aReviseCampaign({ campaignId, tenantId, changes: { template: null } }))
+        .thenThrows(CampaignError, withCode('INVALID_CAMPAIGN_CHANGES'));
+    });
+
+    it('should attach a template to a campaign drafted without one', () =>
+      given([drafted()])
+        .when(aReviseCampaign({ campaignId, tenantId, changes: { template } }))
+        .then([
+          {
+            type: 'CampaignRevised',
+            data: { campaignId, tenantId, changes: { template }, revisedAt: aNow().toISOString() },
+          },
+        ]));
+  });
+
   describe('When given a command it does not know', () => {
     it('should fail loudly', () =>
       expect(() =>

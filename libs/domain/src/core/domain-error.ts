@@ -19,6 +19,8 @@ export abstract class DomainError<Code extends string = string> extends Error {
     readonly code: Code,
     kinds: ErrorKindTable<Code>,
     message?: string,
+    /** Extra facts for the client (e.g. the line of a template error); never personal data. */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message ?? code);
     this.name = new.target.name;

@@ -12,6 +12,7 @@ import {
   type RecipientEvent,
   ContactListError,
   RecipientError,
+  type RecipientErrorCode,
   checkEmail,
   contactListDecider,
   evolveAll,
@@ -39,6 +40,7 @@ import {
   uuidFromName,
 } from '../commands/command-executor.js';
 import { SignedTokens } from './signed-token.js';
+import { UnsubscribeLinks } from './unsubscribe-links.js';
 
 /** An address checked, normalised and indexed for one tenant. */
 export interface EmailIdentity {
@@ -57,6 +59,12 @@ interface OptInClaims {
   exp: number;
 }
 
+const ONE_CLICK_DONE = new Set<RecipientErrorCode>([
+  'NOT_SUBSCRIBED',
+  'RECIPIENT_ERASED',
+  'RECIPIENT_NOT_FOUND',
+]);
+
 export interface AudienceDependencies {
   executor: CommandExecutor;
   store: EventStore;
@@ -65,7 +73,12 @@ export interface AudienceDependencies {
   readModels: DataSource;
   projections: ProjectionRunner;
   readYourWritesTimeoutMs: number;
+  /** Base of the links in emails (`AppConfig.publicUrl`). */
+  publicUrl: string;
 }
+
+/** What a one-click unsubscribe did. `done`: nothing left to do (already out, or erased). */
+export type OneClickOutcome = 'unsubscribed' | 'done';
 
 /** A recipient stream found for an address, with its state and revision (-1n: new). */
 export interface ResolvedRecipient {
@@ -94,7 +107,14 @@ export class Audience {
   constructor(deps: AudienceDependencies) {
     this.#deps = deps;
     this.#optInTokens = new SignedTokens(deps.vault.deriveKey('opt-in-token'));
+    this.unsubscribeLinks = new UnsubscribeLinks(
+      deps.vault.deriveKey('unsubscribe-link'),
+      deps.publicUrl,
+    );
   }
+
+  /** One-click unsubscribe links for the mail sent to recipients (see `unsubscribeOneClick`). */
+  readonly unsubscribeLinks: UnsubscribeLinks;
 
   /** Checks and indexes an address; a typed `INVALID_EMAIL` error when it is not one. */
   identify(tenantId: string, raw: unknown): EmailIdentity {
@@ -406,6 +426,46 @@ export class Audience {
       tenantId: claims.t,
       position: result.position,
     };
+  }
+
+  /**
+   * One-click unsubscribe (RFC 8058) from a link in a mail: no login, applies at once, idempotent.
+   * `undefined` for a forged, altered or expired link (nothing changes). A recipient who already
+   * left, left every list, or was erased since gets `done`: the link never reveals more.
+   */
+  async unsubscribeOneClick(
+    token: string,
+    now: Date,
+  ): Promise<{ outcome: OneClickOutcome; tenantId: string; position?: Position } | undefined> {
+    const claims = this.unsubscribeLinks.verify(token, now);
+    if (!claims) return undefined;
+    try {
+      const result = await this.execute(
+        { tenantId: claims.t, actor: 'recipient:one-click' },
+        {
+          type: 'UnsubscribeRecipient',
+          data: {
+            recipientId: claims.r,
+            tenantId: claims.t,
+            listId: claims.l,
+            channel: 'one_click',
+          },
+          metadata: { now },
+        },
+      );
+      await this.waitForReadModels(result.position);
+      return {
+        outcome: result.events.length > 0 ? 'unsubscribed' : 'done',
+        tenantId: claims.t,
+        position: result.position,
+      };
+    } catch (error) {
+      // Out of that list already, or gone altogether: what the person asked for holds.
+      if (error instanceof RecipientError && ONE_CLICK_DONE.has(error.code)) {
+        return { outcome: 'done', tenantId: claims.t };
+      }
+      throw error;
+    }
   }
 
   /**

@@ -42,6 +42,16 @@ export class AppConfig {
   @IsString()
   HOST: string = '127.0.0.1';
 
+  /**
+   * Where recipients reach this server from the internet: the base of the links in every email
+   * (one-click unsubscribe, web view). Default: http://<HOST>:<PORT>.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'MAILPACKR_PUBLIC_URL must be an http(s) URL without query or fragment',
+  })
+  MAILPACKR_PUBLIC_URL?: string;
+
   /** Key-encryption key, base64 of 32 bytes. Takes precedence over the key file. */
   @IsOptional()
   @IsBase64()
@@ -94,6 +104,11 @@ export class AppConfig {
 
   get kekFile(): string {
     return resolve(this.MAILPACKR_KEK_FILE ?? join(this.dataDir, 'kek.key'));
+  }
+
+  /** `MAILPACKR_PUBLIC_URL` without a trailing slash. */
+  get publicUrl(): string {
+    return (this.MAILPACKR_PUBLIC_URL ?? `http://${this.HOST}:${this.PORT}`).replace(/\/+$/, '');
   }
 
   get embedded(): boolean {

@@ -28,6 +28,7 @@ import { PrivacyRequests } from '../audience/privacy-requests.service.js';
 import { RetentionRunner } from '../audience/retention-runner.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { TenantAdministration } from '../commands/tenant-administration.js';
+import { TemplateService } from '../templates/template.service.js';
 import type { AppConfig } from '../config/app.config.js';
 
 const EMBEDDED_LOCK = 'embedded-server.json';
@@ -80,8 +81,16 @@ export class MailpackrRuntime {
       readModels,
       projections,
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      publicUrl: config.publicUrl,
     });
     this.contactImport = new ContactImporter({ audience: this.audience, store, codec, vault });
+    this.templates = new TemplateService({
+      executor: this.commands,
+      audience: this.audience,
+      projections,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      publicUrl: config.publicUrl,
+    });
     this.privacyRequests = new PrivacyRequests({
       executor: this.commands,
       waitForReadModel: async (position) => {
@@ -127,6 +136,9 @@ export class MailpackrRuntime {
 
   /** CSV imports into a contact list. */
   readonly contactImport: ContactImporter;
+
+  /** MJML templates: strict validation and compilation per revision, per-recipient fill, preview. */
+  readonly templates: TemplateService;
 
   /** Load → decide → append, with personal fields encrypted on the way in. */
   readonly commands: CommandExecutor;
