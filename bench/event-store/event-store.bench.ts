@@ -18,7 +18,6 @@ import 'reflect-metadata';
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +44,7 @@ import {
 import { ProjectionRunner, campaignsProjection, openReadModels } from '#projections';
 
 import { createScratchDatabase } from '../common/scratch-database.js';
+import { machine, positiveInt } from '../common/bench-cli.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -73,13 +73,6 @@ const parseCommandLine = () => {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const positiveInt = (text: string | undefined, name: string): number | undefined => {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n <= 0)
-      throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return n;
-  };
   const backend = values.backend;
   if (backend !== 'pglite' && backend !== 'postgres' && backend !== 'all') {
     throw new Error(`--backend must be pglite, postgres or all, got ${backend}`);
@@ -999,11 +992,7 @@ const main = async (): Promise<void> => {
     durationSec,
     mode: options.quick ? 'quick' : 'full',
     environment: {
-      node: process.version,
-      platform: `${process.platform} ${os.release()} ${process.arch}`,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+      ...machine(),
     },
     sizes: options.sizes,
     payloadBytes,

@@ -65,6 +65,7 @@ import {
 } from '#platform';
 
 import { createScratchDatabase } from '../common/scratch-database.js';
+import { machine, positiveInt } from '../common/bench-cli.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -103,13 +104,6 @@ const parseCommandLine = () => {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const positiveInt = (text: string | undefined, name: string): number | undefined => {
-    if (text === undefined) return undefined;
-    const n = Number(text.replace(/_/g, ''));
-    if (!Number.isSafeInteger(n) || n <= 0)
-      throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return n;
-  };
   const backend = values.backend;
   if (backend !== 'pglite' && backend !== 'postgres') {
     throw new Error(`--backend must be postgres or pglite, got ${backend}`);
@@ -1052,11 +1046,7 @@ const main = async (): Promise<void> => {
     mode: options.quick ? 'quick' : 'full',
     backend: options.backend,
     environment: {
-      node: process.version,
-      platform: `${process.platform} ${os.release()} ${process.arch}`,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+      ...machine(),
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadAfter,
       gcExposed,

@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import mjml2html from 'mjml';
 
 import { type MergeValues, TemplateCompiler, TemplateRenderer } from '#platform';
+import { machine, positiveInt } from '../common/bench-cli.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -58,13 +59,6 @@ const parseCommandLine = () => {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const positiveInt = (text: string | undefined, name: string): number | undefined => {
-    if (text === undefined) return undefined;
-    const n = Number(text.replace(/_/g, ''));
-    if (!Number.isSafeInteger(n) || n <= 0)
-      throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return n;
-  };
   const quick = values.quick;
   return {
     quick,
@@ -487,11 +481,7 @@ const main = async (): Promise<void> => {
     durationSec,
     mode: options.quick ? 'quick' : 'full',
     environment: {
-      node: process.version,
-      platform: `${process.platform} ${os.release()} ${process.arch}`,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+      ...machine(),
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadAfter,
     },

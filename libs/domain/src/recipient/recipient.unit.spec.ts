@@ -2137,6 +2137,7 @@ describe('Recipient', () => {
         'RECIPIENT_OBJECTED',
         'RECIPIENT_RESTRICTED',
         'RECIPIENT_SUPPRESSED',
+        'SUPPRESSION_NOT_FOUND',
       ]));
 
     it('should map every INVALID_* code to BAD_USER_INPUT', () => {
