@@ -18,6 +18,8 @@ import { TenantEntity } from './tenants/tenant.entity.js';
 import { Templates1764800000000 } from './migrations/1764800000000-templates.js';
 import { CampaignTemplates1764810000000 } from './migrations/1764810000000-campaign-templates.js';
 import { TemplateEntity } from './templates/template.entity.js';
+import { CampaignLaunch1764900000000 } from './migrations/1764900000000-campaign-launch.js';
+import { CampaignDeliveryEntity, MessageEntity } from './messages/message.entity.js';
 
 export const READ_MODEL_ENTITIES = [
   ContactListEntity,
@@ -30,6 +32,8 @@ export const READ_MODEL_ENTITIES = [
   ErasureReceiptEntity,
   PrivacyRequestEntity,
   TemplateEntity,
+  MessageEntity,
+  CampaignDeliveryEntity,
   ProjectionCheckpointEntity,
 ];
 export const READ_MODEL_MIGRATIONS = [
@@ -40,6 +44,7 @@ export const READ_MODEL_MIGRATIONS = [
   PrivacyRequests1764700000000,
   Templates1764800000000,
   CampaignTemplates1764810000000,
+  CampaignLaunch1764900000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

@@ -2,7 +2,11 @@ export * from './core/projection.js';
 export * from './core/projection-runner.js';
 export * from './data-source.js';
 export { CampaignEntity } from './campaigns/campaign.entity.js';
-export { campaignsProjection, type CampaignRow } from './campaigns/campaigns.projection.js';
+export {
+  campaignsProjection,
+  type CampaignRow,
+  type CampaignRowStatus,
+} from './campaigns/campaigns.projection.js';
 export { TenantEntity } from './tenants/tenant.entity.js';
 export { tenantsProjection, type TenantRow } from './tenants/tenants.projection.js';
 export { ApiKeyEntity } from './api-keys/api-key.entity.js';
@@ -40,6 +44,14 @@ export {
 } from './privacy-requests/privacy-requests.projection.js';
 export { TemplateEntity } from './templates/template.entity.js';
 export { templatesProjection, type TemplateRow } from './templates/templates.projection.js';
+export { CampaignDeliveryEntity, MessageEntity } from './messages/message.entity.js';
+export {
+  MESSAGE_ROW_STATUSES,
+  messagesProjection,
+  type CampaignDeliveryRow,
+  type MessageRow,
+  type MessageRowStatus,
+} from './messages/messages.projection.js';
 
 import { apiKeysProjection } from './api-keys/api-keys.projection.js';
 import { campaignsProjection } from './campaigns/campaigns.projection.js';
@@ -50,6 +62,7 @@ import { recipientsProjection } from './recipients/recipients.projection.js';
 import { suppressionsProjection } from './suppressions/suppressions.projection.js';
 import { tenantsProjection } from './tenants/tenants.projection.js';
 import { templatesProjection } from './templates/templates.projection.js';
+import { messagesProjection } from './messages/messages.projection.js';
 
 /** Every read model the worker keeps up to date. */
 export const ALL_PROJECTIONS = [
@@ -62,4 +75,5 @@ export const ALL_PROJECTIONS = [
   erasureReceiptsProjection,
   privacyRequestsProjection,
   templatesProjection,
+  messagesProjection,
 ] as const;

@@ -1,5 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+import type { CampaignAudience } from '#domain';
+
+import type { CampaignRowStatus } from './campaigns.projection.js';
+
 /** Read model `campaigns`: one row per campaign, per tenant. Written only by the projection. */
 @Entity({ name: 'campaigns' })
 export class CampaignEntity {
@@ -10,7 +14,7 @@ export class CampaignEntity {
   tenantId: string;
 
   @Column({ type: 'text' })
-  status: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+  status: CampaignRowStatus;
 
   @Column({ type: 'text' })
   name: string;
@@ -58,6 +62,23 @@ export class CampaignEntity {
 
   @Column({ name: 'template_revision', type: 'integer', nullable: true })
   templateRevision: number | null;
+
+  /** When the launch started (the audience was frozen); null before. */
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  audience: CampaignAudience | null;
+
+  /** When every message of the launch was queued, and how many; null while queueing. */
+  @Column({ name: 'queued_at', type: 'timestamptz', nullable: true })
+  queuedAt: Date | null;
+
+  @Column({ name: 'queued_messages', type: 'integer', nullable: true })
+  queuedMessages: number | null;
+
+  @Column({ name: 'paused_at', type: 'timestamptz', nullable: true })
+  pausedAt: Date | null;
 
   /** Stream revision of the last applied event: the campaign's `revision` in the API. */
   @Column({ name: 'last_revision', type: 'bigint' })

@@ -7,7 +7,10 @@ import {
   aCampaignCancelled,
   aCampaignDrafted,
   aCampaignRevised,
+  aCampaignPaused,
+  aCampaignQueued,
   aCampaignScheduled,
+  aCampaignStarted,
   anId,
   sqlBackends,
 } from '#testing';
@@ -221,6 +224,60 @@ describe.each(sqlBackends())('Campaigns projection on %s', (backend) => {
       }
       await harness.runner.catchUp(['campaigns']);
       expect(await checkpoint()).toBe(formatPosition((await harness.store.headPosition())!));
+    });
+  });
+  describe('When a campaign is launched, queued, paused and resumed', () => {
+    it('should show SENDING with its frozen audience, then PAUSED and SENDING again', async () => {
+      const campaignId = anId();
+      const tenantId = anId();
+      const stream = toCampaignStreamId(campaignId);
+      const audience = {
+        listIds: [anId()],
+        recipients: 7,
+        excluded: {
+          suppressed: 1,
+          unsubscribed: 2,
+          restricted: 0,
+          objected: 0,
+          erased: 0,
+          pending: 1,
+        },
+      };
+      await harness.append(stream, [
+        aCampaignDrafted({ campaignId, tenantId }),
+        aCampaignStarted({ campaignId, tenantId, startedAt: '2030-05-01T08:00:00.000Z', audience }),
+      ]);
+      await harness.runner.catchUp();
+      const sending = await row(campaignId);
+      expect(sending).toMatchObject({
+        status: 'SENDING',
+        audience,
+        queued_at: null,
+        queued_messages: null,
+      });
+      expect((sending!.started_at as Date).toISOString()).toBe('2030-05-01T08:00:00.000Z');
+
+      await harness.append(stream, [
+        aCampaignQueued({ campaignId, tenantId, messages: 7 }),
+        aCampaignPaused({ campaignId, tenantId }),
+      ]);
+      await harness.runner.catchUp();
+      const paused = await row(campaignId);
+      expect(paused).toMatchObject({ status: 'PAUSED', queued_messages: 7, last_revision: '3' });
+      expect(paused!.paused_at).not.toBeNull();
+
+      await harness.append(stream, [
+        {
+          type: 'CampaignResumed',
+          data: { campaignId, tenantId, resumedAt: '2030-05-01T09:00:00.000Z' },
+        },
+      ]);
+      await harness.runner.catchUp();
+      expect(await row(campaignId)).toMatchObject({
+        status: 'SENDING',
+        paused_at: null,
+        last_revision: '4',
+      });
     });
   });
 });

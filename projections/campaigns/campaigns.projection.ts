@@ -1,4 +1,5 @@
 import {
+  type CampaignAudience,
   type CampaignEvent,
   CAMPAIGN_EVENT_TYPES,
   CAMPAIGN_STREAM_CATEGORY,
@@ -11,7 +12,7 @@ import { defineRowProjection } from '../core/projection.js';
 export interface CampaignRow {
   campaign_id: string;
   tenant_id: string;
-  status: 'DRAFT' | 'SCHEDULED' | 'CANCELLED';
+  status: CampaignRowStatus;
   name: string;
   subject: string;
   from_address: string;
@@ -27,8 +28,16 @@ export interface CampaignRow {
   deleted_at: string | Date | null;
   template_id: string | null;
   template_revision: number | null;
+  /** The launch: when it started, the audience it froze, and the messages once all are queued. */
+  started_at: string | Date | null;
+  audience: CampaignAudience | null;
+  queued_at: string | Date | null;
+  queued_messages: number | null;
+  paused_at: string | Date | null;
   last_revision: string | number;
 }
+
+export type CampaignRowStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'PAUSED' | 'CANCELLED';
 
 const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): CampaignRow | null => {
   const event = recorded as unknown as CampaignEvent & { revision: bigint };
@@ -55,6 +64,11 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         deleted_at: null,
         template_id: d.template?.templateId ?? null,
         template_revision: d.template?.revision ?? null,
+        started_at: null,
+        audience: null,
+        queued_at: null,
+        queued_messages: null,
+        paused_at: null,
         last_revision: revision,
       };
     }
@@ -94,6 +108,43 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         cancel_reason: event.data.reason,
         cancelled_at: event.data.cancelledAt,
         updated_at: event.data.cancelledAt,
+        last_revision: revision,
+      };
+    case 'CampaignStarted':
+      if (!row) return null;
+      return {
+        ...row,
+        status: 'SENDING',
+        started_at: event.data.startedAt,
+        audience: event.data.audience,
+        updated_at: event.data.startedAt,
+        last_revision: revision,
+      };
+    case 'CampaignQueued':
+      if (!row) return null;
+      return {
+        ...row,
+        queued_at: event.data.queuedAt,
+        queued_messages: event.data.messages,
+        updated_at: event.data.queuedAt,
+        last_revision: revision,
+      };
+    case 'CampaignPaused':
+      if (!row) return null;
+      return {
+        ...row,
+        status: 'PAUSED',
+        paused_at: event.data.pausedAt,
+        updated_at: event.data.pausedAt,
+        last_revision: revision,
+      };
+    case 'CampaignResumed':
+      if (!row) return null;
+      return {
+        ...row,
+        status: 'SENDING',
+        paused_at: null,
+        updated_at: event.data.resumedAt,
         last_revision: revision,
       };
     case 'CampaignDeleted':

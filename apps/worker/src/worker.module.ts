@@ -4,6 +4,7 @@ import type { MailpackrRuntime } from '#platform';
 
 import { ProjectionWorker } from './projection-worker.service.js';
 import { RetentionWorker } from './retention-worker.service.js';
+import { SchedulerWorker } from './scheduler-worker.service.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
 
 /** The long-running side: projections and retention now; scheduling and delivery later. */
@@ -16,6 +17,7 @@ export class WorkerModule {
         { provide: WORKER_RUNTIME, useValue: runtime },
         ProjectionWorker,
         RetentionWorker,
+        SchedulerWorker,
       ],
     };
   }

@@ -16,14 +16,24 @@ export type {
   CampaignChangesInput,
   CampaignCommand,
   CancelCampaign,
+  CompleteCampaignLaunch,
   DeleteCampaign,
   DraftCampaign,
+  LaunchCampaign,
+  PauseCampaign,
+  ResumeCampaign,
   ReviseCampaign,
   ScheduleCampaign,
 } from './campaign/campaign.commands.js';
 export {
   CAMPAIGN_EVENT_TYPES,
   isCampaignEventType,
+  type CampaignAudience,
+  type CampaignAudienceExclusions,
+  type CampaignPaused,
+  type CampaignQueued,
+  type CampaignResumed,
+  type CampaignStarted,
   type CampaignCancelled,
   type CampaignChanges,
   type CampaignContent,
@@ -49,6 +59,54 @@ export {
   type CampaignErrorCode,
 } from './campaign/campaign.errors.js';
 export { CAMPAIGN_STREAM_CATEGORY, toCampaignStreamId } from './campaign/campaign.stream.js';
+
+// Message (one per recipient per campaign)
+export type {
+  BounceMessage,
+  CancelMessage,
+  ClaimMessage,
+  DeferMessage,
+  FailMessage,
+  MessageCommand,
+  QueueMessage,
+  RecordMessageSent,
+} from './message/message.commands.js';
+export {
+  MESSAGE_CANCEL_REASONS,
+  MESSAGE_EVENT_TYPES,
+  isMessageEventType,
+  type ExpiredClaim,
+  type MessageBounced,
+  type MessageCancelReason,
+  type MessageCancelled,
+  type MessageClaimed,
+  type MessageDeferred,
+  type MessageEvent,
+  type MessageEventType,
+  type MessageFailed,
+  type MessageQueued,
+  type MessageSent,
+  type MessageTemplateRef,
+} from './message/message.events.js';
+export {
+  FINAL_MESSAGE_STATUSES,
+  evolveMessage,
+  initialMessageState,
+  type Message,
+  type MessageStatus,
+} from './message/message.state.js';
+export { MESSAGE_LIMITS, decideMessage } from './message/message.decide.js';
+export { messageDecider } from './message/message.decider.js';
+export {
+  MessageError,
+  messageErrorKinds,
+  type MessageErrorCode,
+} from './message/message.errors.js';
+export {
+  MESSAGE_STREAM_CATEGORY,
+  messageIdName,
+  toMessageStreamId,
+} from './message/message.stream.js';
 
 // Template
 export type {

@@ -91,3 +91,80 @@ export {
   type MergeFieldProblem,
   type MergeFieldReport,
 } from './templates/merge-fields.js';
+export {
+  type SendOutcome,
+  type SendOutcomeKind,
+  classifySendError,
+  classifySmtpReply,
+  enhancedStatusOf,
+} from './delivery/send-outcome.js';
+export {
+  DEFAULT_SMTP_MAX_CONNECTIONS,
+  DEFAULT_SMTP_MAX_MESSAGES,
+  MailTransport,
+  MailTransportError,
+  type MailTransportOptions,
+  type OutgoingMessage,
+  smtpPoolOptions,
+} from './delivery/mail-transport.js';
+export {
+  type BuiltMessageHeaders,
+  MessageHeaderError,
+  type MessageHeaderOptions,
+  type MessageIds,
+  VERP_PREFIX,
+  buildMessageHeaders,
+  parseVerpAddress,
+  parseVerpToken,
+  verpAddress,
+  verpToken,
+} from './delivery/message-headers.js';
+export {
+  type CapturedMessage,
+  DEFAULT_CAPTURE_MAX_MESSAGE_BYTES,
+  type RecipientScript,
+  type ScriptedReply,
+  SmtpCaptureError,
+  SmtpCaptureServer,
+  type SmtpCaptureServerOptions,
+  outboxDir,
+} from './delivery/smtp-capture.server.js';
+export {
+  type Now,
+  type RateLimit,
+  SendRateLimiter,
+  TokenBucket,
+  systemNow,
+} from './delivery/send-rate-limiter.js';
+export {
+  DEFAULT_DOMAIN_THROTTLE,
+  type DomainResult,
+  type DomainState,
+  DomainThrottle,
+  type DomainThrottleOptions,
+  domainOfAddress,
+} from './delivery/domain-throttle.js';
+export {
+  DEFAULT_RETRY_SCHEDULE,
+  DEFAULT_RETRY_WINDOW_MS,
+  type NextAttempt,
+  RetrySchedule,
+  type RetryScheduleOptions,
+} from './delivery/retry-schedule.js';
+export { type DeliverySettings, deliverySettings } from './delivery/delivery-settings.js';
+export {
+  LAUNCH_BATCH_SIZE,
+  CampaignDelivery,
+  type AudienceMember,
+  type CampaignDeliveryDependencies,
+  type FrozenAudience,
+  type LaunchOptions,
+  type LaunchReport,
+} from './campaigns/campaign-launch.js';
+export {
+  SCHEDULER_ACTOR,
+  SCHEDULER_LOCK,
+  CampaignScheduler,
+  type SchedulerLogger,
+  type SchedulerRunReport,
+} from './campaigns/campaign-scheduler.js';

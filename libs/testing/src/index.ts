@@ -2,6 +2,7 @@ export * from './databases.js';
 export * from './decider-specification.js';
 export * from './builders/common.builders.js';
 export * from './builders/campaign.builders.js';
+export * from './builders/message.builders.js';
 export * from './builders/tenant.builders.js';
 export * from './projection-harness.js';
 export * from './canary.js';

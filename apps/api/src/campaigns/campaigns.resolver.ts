@@ -14,12 +14,15 @@ import { type MailpackrRuntime, uuidFromName } from '#platform';
 import type { CampaignEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
-import { type CommandOptions, ExecuteDomainCommand } from '../commands/execute-domain-command.js';
+import {
+  type CommandOptions,
+  ExecuteDomainCommand,
+  commandContextOf,
+} from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
 import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pagination.js';
 import {
-  type Campaign,
-  type CampaignConnection,
+  type Campaign as CampaignType,
   type CampaignDeletion,
   CampaignStatus,
 } from '../graphql/graphql.generated.js';
@@ -33,6 +36,9 @@ import {
 } from './campaign.inputs.js';
 
 import { GetCampaignQuery, ListCampaignsQuery } from './queries/campaign-queries.js';
+
+/** A campaign as resolvers return it; `delivery` is resolved on demand (campaign-launch.resolver). */
+export type Campaign = Omit<CampaignType, 'delivery'>;
 
 export const toCampaign = (row: CampaignEntity): Campaign => ({
   id: row.campaignId,
@@ -52,6 +58,15 @@ export const toCampaign = (row: CampaignEntity): Campaign => ({
   updatedAt: row.updatedAt,
   scheduledAt: row.scheduledAt,
   cancelledAt: row.cancelledAt,
+  startedAt: row.startedAt,
+  pausedAt: row.pausedAt,
+  audience: row.audience && {
+    listIds: [...row.audience.listIds],
+    recipients: row.audience.recipients,
+    excluded: { ...row.audience.excluded },
+    queuedMessages: row.queuedMessages,
+    queuedAt: row.queuedAt,
+  },
 });
 
 @Resolver('Campaign')
@@ -77,7 +92,7 @@ export class CampaignsResolver {
     @Args('first') first: number | null,
     @Args('after') after: string | null,
     @Args('status') status: CampaignStatus | null,
-  ): Promise<CampaignConnection> {
+  ) {
     const size = pageSize(first);
     const rows = await this.queryBus.execute(
       new ListCampaignsQuery(principal.tenantId, size, decodeCursor(after), status ?? undefined),
@@ -164,24 +179,24 @@ export class CampaignsResolver {
     );
   }
 
+  /** Mid-send, the messages not sent yet are cancelled too (`CampaignDelivery.cancel`). */
   @Mutation('cancelCampaign')
-  cancelCampaign(
+  async cancelCampaign(
     @CurrentPrincipal() principal: Principal,
     @Args('input') input: CancelCampaignInputDto,
   ): Promise<Campaign> {
-    return this.run(
-      principal,
-      {
-        type: 'CancelCampaign',
-        data: {
-          campaignId: input.id,
-          tenantId: principal.tenantId,
-          reason: input.reason ?? undefined,
-        },
-        metadata: { now: this.clock() },
-      },
-      input,
+    const { position } = await this.runtime.campaigns.cancel(
+      commandContextOf(principal, 'CancelCampaign', input),
+      { campaignId: input.id, reason: input.reason ?? undefined, now: this.clock() },
     );
+    if (position) {
+      await this.runtime.projections.waitFor(
+        position,
+        ['campaigns', 'messages'],
+        this.runtime.config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      );
+    }
+    return this.load(principal, input.id);
   }
 
   @Mutation('deleteCampaign')

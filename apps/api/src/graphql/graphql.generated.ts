@@ -11,6 +11,8 @@
 export enum CampaignStatus {
     DRAFT = "DRAFT",
     SCHEDULED = "SCHEDULED",
+    SENDING = "SENDING",
+    PAUSED = "PAUSED",
     CANCELLED = "CANCELLED"
 }
 
@@ -28,6 +30,16 @@ export enum ApiKeyRole {
     SUPPORT = "SUPPORT",
     AUDITOR = "AUDITOR",
     VIEWER = "VIEWER"
+}
+
+export enum MessageStatus {
+    QUEUED = "QUEUED",
+    SENDING = "SENDING",
+    SENT = "SENT",
+    DEFERRED = "DEFERRED",
+    BOUNCED = "BOUNCED",
+    FAILED = "FAILED",
+    CANCELLED = "CANCELLED"
 }
 
 export enum RecipientStatus {
@@ -199,6 +211,24 @@ export class CancelCampaignInput {
     idempotencyKey?: Nullable<string>;
 }
 
+export class LaunchCampaignInput {
+    id: string;
+    expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class PauseCampaignInput {
+    id: string;
+    expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
+export class ResumeCampaignInput {
+    id: string;
+    expectedRevision?: Nullable<number>;
+    idempotencyKey?: Nullable<string>;
+}
+
 export class CreateTemplateInput {
     name: string;
     mjml: string;
@@ -327,6 +357,61 @@ export class Campaign {
     updatedAt: DateTime;
     scheduledAt?: Nullable<DateTime>;
     cancelledAt?: Nullable<DateTime>;
+    startedAt?: Nullable<DateTime>;
+    pausedAt?: Nullable<DateTime>;
+    audience?: Nullable<CampaignAudience>;
+    delivery: CampaignDelivery;
+}
+
+export class CampaignAudience {
+    listIds: string[];
+    recipients: number;
+    excluded: CampaignAudienceExclusions;
+    queuedMessages?: Nullable<number>;
+    queuedAt?: Nullable<DateTime>;
+}
+
+export class CampaignAudienceExclusions {
+    suppressed: number;
+    unsubscribed: number;
+    restricted: number;
+    objected: number;
+    erased: number;
+    pending: number;
+}
+
+export class CampaignDelivery {
+    queued: number;
+    sending: number;
+    sent: number;
+    deferred: number;
+    bounced: number;
+    failed: number;
+    cancelled: number;
+    total: number;
+}
+
+export class CampaignMessage {
+    id: string;
+    campaignId: string;
+    recipientId: string;
+    listId: string;
+    status: MessageStatus;
+    attempts: number;
+    lastReply?: Nullable<string>;
+    nextAttemptAt?: Nullable<DateTime>;
+    queuedAt: DateTime;
+    updatedAt: DateTime;
+}
+
+export class CampaignMessageEdge {
+    cursor: string;
+    node: CampaignMessage;
+}
+
+export class CampaignMessageConnection {
+    edges: CampaignMessageEdge[];
+    pageInfo: PageInfo;
 }
 
 export class PageInfo {
@@ -619,6 +704,8 @@ export abstract class IQuery {
 
     abstract campaigns(first?: Nullable<number>, after?: Nullable<string>, status?: Nullable<CampaignStatus>): CampaignConnection | Promise<CampaignConnection>;
 
+    abstract campaignMessages(campaignId: string, first?: Nullable<number>, after?: Nullable<string>, status?: Nullable<MessageStatus>): CampaignMessageConnection | Promise<CampaignMessageConnection>;
+
     abstract projectionStatus(): ProjectionStatus[] | Promise<ProjectionStatus[]>;
 
     abstract contactList(id: string): Nullable<ContactList> | Promise<Nullable<ContactList>>;
@@ -665,6 +752,12 @@ export abstract class IMutation {
     abstract scheduleCampaign(input: ScheduleCampaignInput): Campaign | Promise<Campaign>;
 
     abstract cancelCampaign(input: CancelCampaignInput): Campaign | Promise<Campaign>;
+
+    abstract launchCampaign(input: LaunchCampaignInput): Campaign | Promise<Campaign>;
+
+    abstract pauseCampaign(input: PauseCampaignInput): Campaign | Promise<Campaign>;
+
+    abstract resumeCampaign(input: ResumeCampaignInput): Campaign | Promise<Campaign>;
 
     abstract deleteCampaign(input: DeleteCampaignInput): CampaignDeletion | Promise<CampaignDeletion>;
 

@@ -1,6 +1,6 @@
 import type { Command } from '../core/decider.js';
 
-import type { CampaignTemplateRef } from './campaign.events.js';
+import type { CampaignAudienceExclusions, CampaignTemplateRef } from './campaign.events.js';
 
 /** The editable content of a campaign, as a command carries it (before trimming and checks). */
 export type CampaignChangesInput = Readonly<{
@@ -49,5 +49,32 @@ export type CancelCampaign = Command<
 /** The tenant deletes a campaign (policy §7): its content leaves every read model. */
 export type DeleteCampaign = Command<'DeleteCampaign', { campaignId: string; tenantId: string }>;
 
+/**
+ * Start sending now (a draft, or a scheduled campaign whose time has come): freezes the audience
+ * the caller counted on the campaign's lists. Launching a started campaign changes nothing.
+ */
+export type LaunchCampaign = Command<
+  'LaunchCampaign',
+  { campaignId: string; tenantId: string; recipients: number; excluded: CampaignAudienceExclusions }
+>;
+
+/** Every message of the frozen audience is queued (`messages` of them). */
+export type CompleteCampaignLaunch = Command<
+  'CompleteCampaignLaunch',
+  { campaignId: string; tenantId: string; messages: number }
+>;
+
+export type PauseCampaign = Command<'PauseCampaign', { campaignId: string; tenantId: string }>;
+
+export type ResumeCampaign = Command<'ResumeCampaign', { campaignId: string; tenantId: string }>;
+
 export type CampaignCommand =
-  DraftCampaign | ReviseCampaign | ScheduleCampaign | CancelCampaign | DeleteCampaign;
+  | DraftCampaign
+  | ReviseCampaign
+  | ScheduleCampaign
+  | CancelCampaign
+  | DeleteCampaign
+  | LaunchCampaign
+  | CompleteCampaignLaunch
+  | PauseCampaign
+  | ResumeCampaign;

@@ -5,13 +5,18 @@ import type {
   CampaignChangesInput,
   CampaignCommand,
   CancelCampaign,
+  CompleteCampaignLaunch,
   DeleteCampaign,
   DraftCampaign,
+  LaunchCampaign,
+  PauseCampaign,
+  ResumeCampaign,
   ReviseCampaign,
   ScheduleCampaign,
 } from './campaign.commands.js';
 import { CampaignError } from './campaign.errors.js';
 import type {
+  CampaignAudienceExclusions,
   CampaignChanges,
   CampaignContent,
   CampaignEvent,
@@ -44,6 +49,14 @@ export const decideCampaign = (command: CampaignCommand, state: Campaign): Campa
       return cancel(command, state);
     case 'DeleteCampaign':
       return remove(command, state);
+    case 'LaunchCampaign':
+      return launch(command, state);
+    case 'CompleteCampaignLaunch':
+      return completeLaunch(command, state);
+    case 'PauseCampaign':
+      return pause(command, state);
+    case 'ResumeCampaign':
+      return resume(command, state);
     default:
       return assertNever(command, 'Unknown campaign command');
   }
@@ -74,8 +87,7 @@ const draft = ({ data, metadata: { now } }: DraftCampaign, state: Campaign): Cam
 };
 
 const revise = ({ data, metadata: { now } }: ReviseCampaign, state: Campaign): CampaignEvent[] => {
-  const campaign = ownedBy(state, data.tenantId);
-  if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  const campaign = notStarted(ownedBy(state, data.tenantId));
   const changes = diff(campaign, validChanges(data.changes));
   if (Object.keys(changes).length === 0) return [];
   const after = { ...campaign, ...changes };
@@ -102,8 +114,7 @@ const schedule = (
   { data, metadata: { now } }: ScheduleCampaign,
   state: Campaign,
 ): CampaignEvent[] => {
-  const campaign = ownedBy(state, data.tenantId);
-  if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  const campaign = notStarted(ownedBy(state, data.tenantId));
   if (!isValidDate(data.sendAt)) throw new CampaignError('INVALID_SEND_AT', 'sendAt is not a date');
   if (data.sendAt.getTime() <= now.getTime()) {
     throw new CampaignError('SEND_AT_IN_PAST', 'sendAt must be in the future');
@@ -142,6 +153,9 @@ const cancel = ({ data, metadata: { now } }: CancelCampaign, state: Campaign): C
 const remove = ({ data, metadata: { now } }: DeleteCampaign, state: Campaign): CampaignEvent[] => {
   if (state.status === 'Deleted' && state.tenantId === data.tenantId) return [];
   const campaign = ownedBy(state, data.tenantId);
+  if (campaign.status === 'Sending' || campaign.status === 'Paused') {
+    throw new CampaignError('CAMPAIGN_ALREADY_STARTED', 'Cancel the campaign before deleting it');
+  }
   return [
     {
       type: 'CampaignDeleted',
@@ -152,6 +166,123 @@ const remove = ({ data, metadata: { now } }: DeleteCampaign, state: Campaign): C
       },
     },
   ];
+};
+
+const launch = ({ data, metadata: { now } }: LaunchCampaign, state: Campaign): CampaignEvent[] => {
+  const campaign = ownedBy(state, data.tenantId);
+  if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  // Started already (a second launch, or a restarted worker): the launch goes on, nothing new.
+  if (campaign.status === 'Sending' || campaign.status === 'Paused') return [];
+  if (campaign.listIds.length === 0) {
+    throw new CampaignError('CAMPAIGN_HAS_NO_LISTS', 'A campaign needs a contact list to launch');
+  }
+  return [
+    {
+      type: 'CampaignStarted',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        startedAt: now.toISOString(),
+        audience: {
+          listIds: [...campaign.listIds],
+          recipients: validCount(data.recipients),
+          excluded: validExclusions(data.excluded),
+        },
+      },
+    },
+  ];
+};
+
+const completeLaunch = (
+  { data, metadata: { now } }: CompleteCampaignLaunch,
+  state: Campaign,
+): CampaignEvent[] => {
+  const campaign = started(ownedBy(state, data.tenantId));
+  if (campaign.queuedMessages !== null) return [];
+  return [
+    {
+      type: 'CampaignQueued',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        messages: validCount(data.messages),
+        queuedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+const pause = ({ data, metadata: { now } }: PauseCampaign, state: Campaign): CampaignEvent[] => {
+  const campaign = started(ownedBy(state, data.tenantId));
+  if (campaign.status === 'Paused') return [];
+  return [
+    {
+      type: 'CampaignPaused',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        pausedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+const resume = ({ data, metadata: { now } }: ResumeCampaign, state: Campaign): CampaignEvent[] => {
+  const campaign = started(ownedBy(state, data.tenantId));
+  if (campaign.status === 'Sending') return [];
+  return [
+    {
+      type: 'CampaignResumed',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        resumedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+/** Draft or scheduled: its content and schedule may still change. */
+const notStarted = (
+  campaign: Exclude<Campaign, { status: 'Empty' | 'Deleted' }>,
+): Extract<Campaign, { status: 'Draft' | 'Scheduled' }> => {
+  if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  if (campaign.status === 'Sending' || campaign.status === 'Paused') {
+    throw new CampaignError('CAMPAIGN_ALREADY_STARTED', 'The campaign is being sent');
+  }
+  return campaign;
+};
+
+/** Launched and not cancelled. */
+const started = (
+  campaign: Exclude<Campaign, { status: 'Empty' | 'Deleted' }>,
+): Extract<Campaign, { status: 'Sending' | 'Paused' }> => {
+  if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  if (campaign.status === 'Draft' || campaign.status === 'Scheduled') {
+    throw new CampaignError('CAMPAIGN_NOT_STARTED', 'The campaign has not been launched');
+  }
+  return campaign;
+};
+
+const validCount = (count: unknown): number => {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+    throw new CampaignError('INVALID_AUDIENCE', 'Counts are whole numbers, at least 0');
+  }
+  return count;
+};
+
+const validExclusions = (excluded: CampaignAudienceExclusions): CampaignAudienceExclusions => {
+  if (typeof excluded !== 'object' || excluded === null) {
+    throw new CampaignError('INVALID_AUDIENCE', 'excluded must be an object of counts');
+  }
+  return {
+    suppressed: validCount(excluded.suppressed),
+    unsubscribed: validCount(excluded.unsubscribed),
+    restricted: validCount(excluded.restricted),
+    objected: validCount(excluded.objected),
+    erased: validCount(excluded.erased),
+    pending: validCount(excluded.pending),
+  };
 };
 
 /** A campaign of another tenant, or a deleted one, does not exist as far as this tenant can tell. */

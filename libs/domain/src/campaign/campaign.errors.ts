@@ -14,7 +14,11 @@ export type CampaignErrorCode =
   | 'INVALID_TEMPLATE_REF'
   | 'INVALID_LIST_IDS'
   | 'INVALID_CAMPAIGN_CHANGES'
-  | 'INVALID_CANCEL_REASON';
+  | 'INVALID_CANCEL_REASON'
+  | 'CAMPAIGN_ALREADY_STARTED'
+  | 'CAMPAIGN_NOT_STARTED'
+  | 'CAMPAIGN_HAS_NO_LISTS'
+  | 'INVALID_AUDIENCE';
 
 /** The one place a campaign error code gets its API kind. */
 export const campaignErrorKinds: ErrorKindTable<CampaignErrorCode> = {
@@ -32,6 +36,10 @@ export const campaignErrorKinds: ErrorKindTable<CampaignErrorCode> = {
   INVALID_LIST_IDS: 'BAD_USER_INPUT',
   INVALID_CAMPAIGN_CHANGES: 'BAD_USER_INPUT',
   INVALID_CANCEL_REASON: 'BAD_USER_INPUT',
+  CAMPAIGN_ALREADY_STARTED: 'CONFLICT',
+  CAMPAIGN_NOT_STARTED: 'CONFLICT',
+  CAMPAIGN_HAS_NO_LISTS: 'BAD_USER_INPUT',
+  INVALID_AUDIENCE: 'BAD_USER_INPUT',
 };
 
 export class CampaignError extends DomainError<CampaignErrorCode> {

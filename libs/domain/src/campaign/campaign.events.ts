@@ -48,8 +48,56 @@ export type CampaignDeleted = Event<
   { campaignId: string; tenantId: string; deletedAt: string }
 >;
 
+/** Why members of the campaign's lists were left out of its audience, counted per reason. */
+export type CampaignAudienceExclusions = Readonly<{
+  suppressed: number;
+  unsubscribed: number;
+  restricted: number;
+  objected: number;
+  erased: number;
+  /** A double opt-in not confirmed yet. */
+  pending: number;
+}>;
+
+/** The audience a launch froze: who was on the lists at `startedAt`, and who was left out. */
+export type CampaignAudience = Readonly<{
+  listIds: readonly string[];
+  recipients: number;
+  excluded: CampaignAudienceExclusions;
+}>;
+
+/** The launch: the audience is frozen; one message per recipient is queued next. */
+export type CampaignStarted = Event<
+  'CampaignStarted',
+  { campaignId: string; tenantId: string; startedAt: string; audience: CampaignAudience }
+>;
+
+/** The launch completed: every message of the frozen audience is queued. */
+export type CampaignQueued = Event<
+  'CampaignQueued',
+  { campaignId: string; tenantId: string; messages: number; queuedAt: string }
+>;
+
+export type CampaignPaused = Event<
+  'CampaignPaused',
+  { campaignId: string; tenantId: string; pausedAt: string }
+>;
+
+export type CampaignResumed = Event<
+  'CampaignResumed',
+  { campaignId: string; tenantId: string; resumedAt: string }
+>;
+
 export type CampaignEvent =
-  CampaignDrafted | CampaignRevised | CampaignScheduled | CampaignCancelled | CampaignDeleted;
+  | CampaignDrafted
+  | CampaignRevised
+  | CampaignScheduled
+  | CampaignCancelled
+  | CampaignDeleted
+  | CampaignStarted
+  | CampaignQueued
+  | CampaignPaused
+  | CampaignResumed;
 
 export type CampaignEventType = CampaignEvent['type'];
 
@@ -59,6 +107,10 @@ const campaignEventTypes = {
   CampaignScheduled: true,
   CampaignCancelled: true,
   CampaignDeleted: true,
+  CampaignStarted: true,
+  CampaignQueued: true,
+  CampaignPaused: true,
+  CampaignResumed: true,
 } satisfies Record<CampaignEventType, true>;
 
 /** Every campaign event type, e.g. for a subscription filter. */

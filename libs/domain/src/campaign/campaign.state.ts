@@ -1,14 +1,30 @@
 import { assertNever } from '../core/assert-never.js';
 
-import type { CampaignChanges, CampaignContent, CampaignEvent } from './campaign.events.js';
+import type {
+  CampaignAudience,
+  CampaignChanges,
+  CampaignContent,
+  CampaignEvent,
+} from './campaign.events.js';
 
 type Identity = Readonly<{ campaignId: string; tenantId: string }>;
+
+/** A launched campaign: its frozen audience, and the number of messages once all are queued. */
+type Launch = Readonly<{
+  sendAt: string | null;
+  startedAt: string;
+  audience: CampaignAudience;
+  /** null while the launch is still queueing messages. */
+  queuedMessages: number | null;
+}>;
 
 export type Campaign =
   | Readonly<{ status: 'Empty' }>
   | (Identity & CampaignContent & Readonly<{ status: 'Draft' }>)
   | (Identity & CampaignContent & Readonly<{ status: 'Scheduled'; sendAt: string }>)
-  | (Identity & Readonly<{ status: 'Cancelled'; cancelledAt: string }>)
+  | (Identity & CampaignContent & Launch & Readonly<{ status: 'Sending' }>)
+  | (Identity & CampaignContent & Launch & Readonly<{ status: 'Paused'; pausedAt: string }>)
+  | (Identity & Readonly<{ status: 'Cancelled'; cancelledAt: string; startedAt?: string }>)
   | (Identity & Readonly<{ status: 'Deleted'; deletedAt: string }>);
 
 export type CampaignStatus = Campaign['status'];
@@ -43,14 +59,56 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
         ? { ...state, status: 'Scheduled', sendAt: event.data.sendAt }
         : state;
     case 'CampaignCancelled':
-      return state.status === 'Draft' || state.status === 'Scheduled'
-        ? {
+      switch (state.status) {
+        case 'Draft':
+        case 'Scheduled':
+          return {
             status: 'Cancelled',
             campaignId: state.campaignId,
             tenantId: state.tenantId,
             cancelledAt: event.data.cancelledAt,
-          }
+          };
+        case 'Sending':
+        case 'Paused':
+          return {
+            status: 'Cancelled',
+            campaignId: state.campaignId,
+            tenantId: state.tenantId,
+            cancelledAt: event.data.cancelledAt,
+            startedAt: state.startedAt,
+          };
+        case 'Empty':
+        case 'Cancelled':
+        case 'Deleted':
+          return state;
+        default:
+          return assertNever(state, 'Unknown campaign state');
+      }
+    case 'CampaignStarted': {
+      if (state.status !== 'Draft' && state.status !== 'Scheduled') return state;
+      const { status: _status, ...rest } = state;
+      return {
+        ...rest,
+        status: 'Sending',
+        sendAt: state.status === 'Scheduled' ? state.sendAt : null,
+        startedAt: event.data.startedAt,
+        audience: event.data.audience,
+        queuedMessages: null,
+      };
+    }
+    case 'CampaignQueued':
+      return state.status === 'Sending' || state.status === 'Paused'
+        ? { ...state, queuedMessages: event.data.messages }
         : state;
+    case 'CampaignPaused': {
+      if (state.status !== 'Sending') return state;
+      return { ...state, status: 'Paused', pausedAt: event.data.pausedAt };
+    }
+    case 'CampaignResumed': {
+      if (state.status !== 'Paused') return state;
+      const { pausedAt: _pausedAt, ...rest } = state;
+      return { ...rest, status: 'Sending' };
+    }
     case 'CampaignDeleted':
       return state.status === 'Empty' || state.status === 'Deleted'
         ? state

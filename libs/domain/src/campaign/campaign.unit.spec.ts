@@ -714,8 +714,12 @@ describe('Campaign', () => {
         'CampaignCancelled',
         'CampaignDeleted',
         'CampaignDrafted',
+        'CampaignPaused',
+        'CampaignQueued',
+        'CampaignResumed',
         'CampaignRevised',
         'CampaignScheduled',
+        'CampaignStarted',
       ]));
   });
 });

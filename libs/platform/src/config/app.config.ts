@@ -92,6 +92,68 @@ export class AppConfig {
   @Max(7 * 24 * 60)
   MAILPACKR_RETENTION_INTERVAL_MINUTES: number = 60;
 
+  /**
+   * SMTP server campaign mail goes to: `smtp://[user:pass@]host[:port]` (STARTTLS when offered) or
+   * `smtps://…`. Unset: the embedded capture server, which stores every message as a `.eml` file
+   * in `<data dir>/outbox`.
+   */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/(?:[^\s@/]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?\/?$/, {
+    message: 'SMTP_URL must be an smtp:// or smtps:// URL',
+  })
+  SMTP_URL?: string;
+
+  /** Loopback port of the embedded capture server (used when `SMTP_URL` is unset). */
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  MAILPACKR_SMTP_CAPTURE_PORT: number = 2525;
+
+  /** Pooled SMTP connections per worker process. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAILPACKR_SMTP_MAX_CONNECTIONS: number = 5;
+
+  /** Messages sent over one SMTP connection before it is replaced. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAILPACKR_SMTP_MAX_MESSAGES: number = 100;
+
+  /** Messages per second each tenant may send (token bucket rate). */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAILPACKR_SEND_RATE: number = 100;
+
+  /** Messages a tenant may send at once after a quiet spell (token bucket size). */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAILPACKR_SEND_BURST: number = 200;
+
+  /** Concurrent SMTP transactions per destination domain (halved while it throttles us). */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MAILPACKR_DOMAIN_CONCURRENCY: number = 5;
+
+  /** How long a deferred message is retried before it is recorded as failed. */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 14)
+  MAILPACKR_RETRY_WINDOW_HOURS: number = 24;
+
+  /**
+   * How often the worker looks for scheduled campaigns whose time has come (and launches that
+   * were interrupted), in milliseconds; 0 turns the scheduler off.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  MAILPACKR_SCHEDULER_INTERVAL_MS: number = 5000;
+
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
@@ -109,6 +171,16 @@ export class AppConfig {
   /** `MAILPACKR_PUBLIC_URL` without a trailing slash. */
   get publicUrl(): string {
     return (this.MAILPACKR_PUBLIC_URL ?? `http://${this.HOST}:${this.PORT}`).replace(/\/+$/, '');
+  }
+
+  /** `SMTP_URL`, or the embedded capture server on its loopback port. */
+  get smtpUrl(): string {
+    return this.SMTP_URL ?? `smtp://127.0.0.1:${this.MAILPACKR_SMTP_CAPTURE_PORT}`;
+  }
+
+  /** True when mail goes to the embedded capture server (`SMTP_URL` unset). */
+  get embeddedSmtp(): boolean {
+    return !this.SMTP_URL;
   }
 
   get embedded(): boolean {
@@ -131,6 +203,7 @@ const KNOWN = new Set(
     'MAILPACKR_KEK',
     'MAILPACKR_KEK_FILE',
     'MAILPACKR_BOOTSTRAP_API_KEY',
+    'SMTP_URL',
   ]),
 );
 

@@ -29,6 +29,8 @@ import { RetentionRunner } from '../audience/retention-runner.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { TenantAdministration } from '../commands/tenant-administration.js';
 import { TemplateService } from '../templates/template.service.js';
+import { CampaignDelivery } from '../campaigns/campaign-launch.js';
+import { CampaignScheduler } from '../campaigns/campaign-scheduler.js';
 import type { AppConfig } from '../config/app.config.js';
 
 const EMBEDDED_LOCK = 'embedded-server.json';
@@ -120,7 +122,22 @@ export class MailpackrRuntime {
       executor: this.commands,
       readModels,
     });
+    this.campaigns = new CampaignDelivery({
+      executor: this.commands,
+      store,
+      codec,
+      readModels,
+      projections,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+    });
+    this.scheduler = new CampaignScheduler({ delivery: this.campaigns, pool, readModels });
   }
+
+  /** Campaign launch (frozen audience, one queued message per recipient), pause, resume, cancel. */
+  readonly campaigns: CampaignDelivery;
+
+  /** Launches due campaigns (scheduled in the worker; `runOnce` for tests and the CLI). */
+  readonly scheduler: CampaignScheduler;
 
   /** Data-subject request tracking: received time, legal due date, status. */
   readonly privacyRequests: PrivacyRequests;

@@ -1,0 +1,59 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+
+import type { MailpackrRuntime } from '#platform';
+
+import { WORKER_RUNTIME } from './worker.tokens.js';
+
+/**
+ * Runs the campaign scheduler every `MAILPACKR_SCHEDULER_INTERVAL_MS` (0: off): launches due
+ * campaigns and finishes interrupted launches and cancellations. Several workers may run; the
+ * scheduler's advisory lock lets one of them work at a time. Ids and counts only in the logs.
+ */
+@Injectable()
+export class SchedulerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Scheduler');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(@Inject(WORKER_RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  onApplicationBootstrap(): void {
+    const interval = this.runtime.config.MAILPACKR_SCHEDULER_INTERVAL_MS;
+    if (interval === 0) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.runOnce().finally(() => (this.running = undefined));
+    }, interval);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async runOnce(): Promise<void> {
+    try {
+      const run = await this.runtime.scheduler.runOnce({ now: new Date() });
+      for (const launch of run.launches) {
+        if (launch.appended > 0 || launch.interrupted) {
+          this.logger.log(
+            `Campaign ${launch.campaignId}: ${launch.appended} of ${launch.recipients} messages queued (${launch.status})`,
+          );
+        }
+      }
+      for (const failure of run.failures) {
+        this.logger.warn(`Campaign ${failure.campaignId}: ${failure.error}`);
+      }
+    } catch (error) {
+      this.logger.error(
+        `Scheduler run failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+    }
+  }
+}
