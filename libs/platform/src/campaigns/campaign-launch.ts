@@ -65,7 +65,11 @@ export interface LaunchReport {
   status: Campaign['status'];
   /** Messages of the frozen audience (queued now or by an earlier run). */
   recipients: number;
-  /** Message streams this run created; 0 when a restarted launch found them all queued. */
+  /**
+   * Message streams queued since this run started, as its appends found them; 0 when a restarted
+   * launch found them all queued. Two runs racing may both count a message the other queued (the
+   * log still holds it once).
+   */
   appended: number;
   /** Stopped because the campaign was cancelled meanwhile (its messages were then cancelled). */
   interrupted: boolean;
