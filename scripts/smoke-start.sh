@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 log="$work/start.log"
-(cd "$work" && exec env -u DATABASE_URL -u EVENTSTORE_URL PORT="$port" MAILPACKR_DATA_DIR="$work/.mailpackr" \
+# The capture server's port beside the API's, so parallel runs (and a running `npm start`) never collide.
+(cd "$work" && exec env -u DATABASE_URL -u EVENTSTORE_URL -u SMTP_URL PORT="$port" MAILPACKR_SMTP_CAPTURE_PORT="$((port + 1))" MAILPACKR_DATA_DIR="$work/.mailpackr" \
   node "$OLDPWD/dist/apps/api/src/main.js" >"$log" 2>&1) &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -43,4 +44,21 @@ cli erase --tenant "$tenant_id" --email ' SMOKE.ONE@example.org ' --reference SM
 cli export --tenant "$tenant_id" --email smoke.two@example.org | grep -q '"email": "smoke.two@example.org"' \
   || { echo "smoke: export failed"; exit 1; }
 echo "smoke: mailpackr import, erase and export work against the running server"
+
+# A campaign to that list is sent over SMTP to the embedded capture server: one .eml, to the one
+# person left (the other was erased), with the one-click unsubscribe headers.
+gql() { curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' -H "authorization: Bearer $tenant_key" -d "$1"; }
+mjml='<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{firstName}}</mj-text></mj-column></mj-section></mj-body></mjml>'
+campaign_id=$(gql '{"query":"mutation($m: String!, $l: ID!) { draftCampaign(input: {name: \"Smoke\", subject: \"Hello\", fromAddress: \"news@smoke.example\", mjmlBody: $m, listIds: [$l]}) { id } }","variables":{"m":"'"$mjml"'","l":"'"$list_id"'"}}' \
+  | grep -o '"id":"[0-9a-f-]*"' | cut -d'"' -f4)
+gql '{"query":"mutation($id: ID!) { launchCampaign(input: {id: $id}) { status } }","variables":{"id":"'"$campaign_id"'"}}' | grep -q '"SENDING"' \
+  || { echo "smoke: launch failed"; cat "$log"; exit 1; }
+outbox="$work/.mailpackr/outbox"
+for _ in $(seq 1 30); do [ -n "$(ls "$outbox" 2>/dev/null)" ] && break; sleep 1; done
+mails=$(ls "$outbox" 2>/dev/null | wc -l)
+[ "$mails" -eq 1 ] || { echo "smoke: expected 1 mail in the outbox, found $mails"; cat "$log"; exit 1; }
+eml="$outbox/$(ls "$outbox")"
+grep -q '^To: smoke.two@example.org' "$eml" && grep -q '^List-Unsubscribe-Post: List-Unsubscribe=One-Click' "$eml" \
+  && grep -q '^Return-Path: <bounces+' "$eml" || { echo "smoke: the mail lacks its headers"; cat "$eml"; exit 1; }
+echo "smoke: a launched campaign was sent to the capture server ($(basename "$eml"))"
 echo "smoke: npm start on an empty data folder works"

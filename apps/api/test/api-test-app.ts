@@ -48,6 +48,9 @@ export class ApiTestApp {
         MAILPACKR_KEK: randomBytes(32).toString('base64'),
         MAILPACKR_DATA_DIR: dataDir,
         NODE_ENV: 'test',
+        // Tests send with `runtime.delivery.runOnce`; the capture server takes any free port.
+        MAILPACKR_DELIVERY_INTERVAL_MS: '0',
+        MAILPACKR_SMTP_CAPTURE_PORT: '0',
         ...env,
       },
     );

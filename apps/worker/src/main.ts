@@ -6,7 +6,7 @@ import { MailpackrRuntime, createLogger, loadConfig } from '#platform';
 
 import { WorkerModule } from './worker.module.js';
 
-/** `npm run start:worker`: projections (and later delivery) without the API, for scaling out. */
+/** `npm run start:worker`: projections, scheduling and delivery without the API, for scaling out. */
 const main = async (): Promise<void> => {
   const config = loadConfig();
   const logger = createLogger(config);

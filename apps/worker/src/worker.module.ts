@@ -2,12 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 
 import type { MailpackrRuntime } from '#platform';
 
+import { DeliveryWorkerService } from './delivery-worker.service.js';
 import { ProjectionWorker } from './projection-worker.service.js';
 import { RetentionWorker } from './retention-worker.service.js';
 import { SchedulerWorker } from './scheduler-worker.service.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
 
-/** The long-running side: projections and retention now; scheduling and delivery later. */
+/** The long-running side: projections, retention, the campaign scheduler and delivery. */
 @Module({})
 export class WorkerModule {
   static forRuntime(runtime: MailpackrRuntime): DynamicModule {
@@ -18,6 +19,7 @@ export class WorkerModule {
         ProjectionWorker,
         RetentionWorker,
         SchedulerWorker,
+        DeliveryWorkerService,
       ],
     };
   }

@@ -153,6 +153,22 @@ export {
 } from './delivery/retry-schedule.js';
 export { type DeliverySettings, deliverySettings } from './delivery/delivery-settings.js';
 export {
+  DEFAULT_CLAIM_LEASE_MS,
+  DEFAULT_DELIVERY_BATCH,
+  DELIVERY_ACTOR,
+  DeliveryError,
+  type DeliveryLogger,
+  type DeliveryRunReport,
+  DeliveryWorker,
+  type DeliveryWorkerDependencies,
+} from './delivery/delivery-worker.js';
+export {
+  type OutcomeCommand,
+  fromHeader,
+  outcomeCommand,
+  redactAddresses,
+} from './delivery/delivery-outcome.js';
+export {
   LAUNCH_BATCH_SIZE,
   CampaignDelivery,
   type AudienceMember,

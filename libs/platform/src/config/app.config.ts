@@ -103,11 +103,30 @@ export class AppConfig {
   })
   SMTP_URL?: string;
 
-  /** Loopback port of the embedded capture server (used when `SMTP_URL` is unset). */
+  /** Loopback port of the embedded capture server (used when `SMTP_URL` is unset); 0: any free port. */
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(65535)
   MAILPACKR_SMTP_CAPTURE_PORT: number = 2525;
+
+  /**
+   * How often the worker sends due campaign messages, in milliseconds; 0 turns sending off in
+   * this process (and the embedded capture server is not started).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  MAILPACKR_DELIVERY_INTERVAL_MS: number = 1000;
+
+  /**
+   * Domain of the VERP return path (`bounces+<token>@<domain>`) and of the unsubscribe mailbox:
+   * its MX should be the inbound bounce listener.
+   */
+  @Matches(
+    /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i,
+    { message: 'MAILPACKR_BOUNCE_DOMAIN must be a domain name like bounces.example.com' },
+  )
+  MAILPACKR_BOUNCE_DOMAIN: string = 'bounces.mailpackr.localhost';
 
   /** Pooled SMTP connections per worker process. */
   @IsInt()

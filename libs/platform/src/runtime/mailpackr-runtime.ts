@@ -32,6 +32,8 @@ import { TemplateService } from '../templates/template.service.js';
 import { CampaignDelivery } from '../campaigns/campaign-launch.js';
 import { CampaignScheduler } from '../campaigns/campaign-scheduler.js';
 import type { AppConfig } from '../config/app.config.js';
+import { deliverySettings } from '../delivery/delivery-settings.js';
+import { DeliveryWorker } from '../delivery/delivery-worker.js';
 
 const EMBEDDED_LOCK = 'embedded-server.json';
 
@@ -72,6 +74,7 @@ export class MailpackrRuntime {
     readonly projections: ProjectionRunner,
     readonly databaseUrl: string,
     private readonly closers: Array<() => Promise<void>>,
+    logger?: RuntimeLogger,
   ) {
     this.commands = new CommandExecutor(store, codec);
     this.tenants = new TenantAdministration(this.commands);
@@ -131,7 +134,29 @@ export class MailpackrRuntime {
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
     });
     this.scheduler = new CampaignScheduler({ delivery: this.campaigns, pool, readModels });
+    this.delivery = new DeliveryWorker({
+      executor: this.commands,
+      store,
+      readModels,
+      projections,
+      audience: this.audience,
+      templates: this.templates,
+      settings: deliverySettings(config),
+      verpKey: vault.deriveKey('verp-return-path'),
+      bounceDomain: config.MAILPACKR_BOUNCE_DOMAIN,
+      publicUrl: config.publicUrl,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      logger,
+    });
+    // Closed first (closers run in reverse): sends under way finish while the store is open.
+    closers.push(() => this.delivery.close());
   }
+
+  /**
+   * Sends due campaign messages over SMTP (the worker's loop; `runOnce` in tests). Its SMTP side,
+   * and with `SMTP_URL` unset the embedded capture server, opens on first use.
+   */
+  readonly delivery: DeliveryWorker;
 
   /** Campaign launch (frozen audience, one queued message per recipient), pause, resume, cancel. */
   readonly campaigns: CampaignDelivery;
@@ -224,6 +249,7 @@ export class MailpackrRuntime {
         projections,
         databaseUrl,
         closers,
+        logger,
       );
     } catch (error) {
       await close();

@@ -1,0 +1,63 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+
+import type { MailpackrRuntime } from '#platform';
+
+import { WORKER_RUNTIME } from './worker.tokens.js';
+
+/**
+ * Sends due campaign messages every `MAILPACKR_DELIVERY_INTERVAL_MS` (0: off). Opens the SMTP side
+ * at start, so a capture port that is taken stops the process with a clear error. Any number of
+ * workers may run against one database: each message is claimed before it is sent. Counts and
+ * ids only in the logs.
+ */
+@Injectable()
+export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Delivery');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(@Inject(WORKER_RUNTIME) private readonly runtime: MailpackrRuntime) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const interval = this.runtime.config.MAILPACKR_DELIVERY_INTERVAL_MS;
+    if (interval === 0) return;
+    const { delivery } = this.runtime;
+    await delivery.open();
+    this.logger.log(
+      delivery.capture
+        ? `Campaign mail goes to the embedded capture server (${delivery.capture.url}): .eml files in ${delivery.outboxDir}`
+        : 'Campaign mail goes to SMTP_URL',
+    );
+    this.timer = setInterval(() => {
+      this.running ??= this.runOnce().finally(() => (this.running = undefined));
+    }, interval);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async runOnce(): Promise<void> {
+    try {
+      const run = await this.runtime.delivery.runOnce({ catchUp: false });
+      if (run.due > 0) {
+        this.logger.log(
+          `${run.sent} sent, ${run.deferred} deferred, ${run.bounced} bounced, ${run.failed} failed, ` +
+            `${run.cancelled} excluded, ${run.skipped} skipped, ${run.errors} errors (of ${run.due} due)`,
+        );
+      }
+    } catch (error) {
+      this.logger.error(
+        `Delivery run failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+    }
+  }
+}
