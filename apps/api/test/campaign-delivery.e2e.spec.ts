@@ -268,6 +268,26 @@ describe.each(sqlBackends())('Campaign delivery over SMTP (%s)', (backend) => {
       const again = await api.runtime.delivery.runOnce({ now: new Date(Date.now() + 3600_000) });
       expect(again).toMatchObject({ sent: 0, deferred: 0, cancelled: 0 });
       expect(await outbox()).toHaveLength(3);
+
+      // Erasure reaches the outbox too: the erased person's mail is gone, the others' stays.
+      const erased = kept[1]!;
+      await ok(
+        `mutation($input: EraseRecipientInput!) { eraseRecipient(input: $input) { alreadyErased } }`,
+        {
+          input: { id: erased.id, basis: 'GDPR_ART17' },
+        },
+      );
+      const left = await outbox();
+      expect(left.map((m) => toOf(m.mail)).sort()).toEqual(
+        kept
+          .filter((p) => p !== erased)
+          .map((p) => p.email)
+          .sort(),
+      );
+      for (const { raw } of left) {
+        for (const value of [erased.email, erased.last, erased.plan])
+          expect(raw).not.toContain(value);
+      }
     });
   });
 

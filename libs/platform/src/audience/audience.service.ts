@@ -113,6 +113,18 @@ export class Audience {
     );
   }
 
+  readonly #erasureListeners: Array<(tenantId: string, recipientId: string) => Promise<unknown>> =
+    [];
+
+  /**
+   * Called on every erasure (and again on a repeated one), after the key is destroyed: for the
+   * copies of a person's data that live outside the log and the read models, which shredding
+   * cannot reach (the embedded outbox's `.eml` files).
+   */
+  onErased(listener: (tenantId: string, recipientId: string) => Promise<unknown>): void {
+    this.#erasureListeners.push(listener);
+  }
+
   /** One-click unsubscribe links for the mail sent to recipients (see `unsubscribeOneClick`). */
   readonly unsubscribeLinks: UnsubscribeLinks;
 
@@ -502,8 +514,10 @@ export class Audience {
     });
     const state = result.state;
     if (state.status !== 'Erased') throw new RecipientError('RECIPIENT_NOT_FOUND');
-    // After the event: a crash in between leaves an erased stream whose re-run shreds the key.
+    // After the event: a crash in between leaves an erased stream whose re-run shreds the key
+    // (and removes the copies kept outside the log again).
     await this.#deps.vault.shred(recipientId, { tenantId });
+    for (const listener of this.#erasureListeners) await listener(tenantId, recipientId);
     if (input.waitForReadModels !== false) await this.waitForReadModels(result.position);
     return {
       receipt: erasureReceiptOf(state.erasure),

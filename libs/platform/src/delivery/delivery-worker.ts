@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DataSource } from 'typeorm';
@@ -188,6 +190,32 @@ export class DeliveryWorker {
   /** The folder the capture server writes `.eml` files to (undefined with `SMTP_URL` set). */
   get outboxDir(): string | undefined {
     return this.#deps.settings.capture?.dir;
+  }
+
+  /**
+   * Erasure: deletes the recipient's mail from the embedded outbox (each `.eml` holds the address
+   * and the personalised content in clear). Found by message id, from the `messages` read model.
+   * Returns how many files went; 0 with `SMTP_URL` set (the mail left this machine).
+   */
+  async forgetRecipient(tenantId: string, recipientId: string): Promise<number> {
+    const dir = this.outboxDir;
+    if (!dir) return 0;
+    const rows = await this.#deps.readModels.query<Array<{ message_id: string }>>(
+      'SELECT message_id FROM messages WHERE tenant_id = $1 AND recipient_id = $2',
+      [tenantId, recipientId],
+    );
+    if (rows.length === 0) return 0;
+    let files: string[];
+    try {
+      files = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+    const ids = rows.map((r) => r.message_id.toLowerCase());
+    const theirs = files.filter((f) => f.endsWith('.eml') && ids.some((id) => f.includes(id)));
+    await Promise.all(theirs.map((f) => rm(join(dir, f), { force: true })));
+    return theirs.length;
   }
 
   /**

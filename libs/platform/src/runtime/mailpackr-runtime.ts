@@ -134,6 +134,9 @@ export class MailpackrRuntime {
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
     });
     this.scheduler = new CampaignScheduler({ delivery: this.campaigns, pool, readModels });
+    this.audience.onErased((tenantId, recipientId) =>
+      this.delivery.forgetRecipient(tenantId, recipientId),
+    );
     this.delivery = new DeliveryWorker({
       executor: this.commands,
       store,
