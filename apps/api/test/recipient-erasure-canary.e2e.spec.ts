@@ -130,6 +130,40 @@ describe.each(sqlBackends())('Recipient erasure canary (%s)', (backend) => {
       // Only ciphertext was ever stored: before erasure too, no table or file holds a marker.
       expect(await everywhere()).toEqual({});
 
+      // Delivery: a campaign with the person's name and attribute is sent to list A. The mail in
+      // the embedded outbox holds them in clear (it is the sent mail), until the erasure.
+      const templateId = (
+        await ok<{ createTemplate: { id: string } }>(
+          `mutation($input: CreateTemplateInput!) { createTemplate(input: $input) { id } }`,
+          {
+            input: {
+              name: 'Canary news',
+              mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{name}}, {{attributes.secret}}</mj-text></mj-column></mj-section></mj-body></mjml>',
+            },
+          },
+        )
+      ).createTemplate.id;
+      const campaignId = (
+        await ok<{ draftCampaign: { id: string } }>(
+          `mutation($input: DraftCampaignInput!) { draftCampaign(input: $input) { id } }`,
+          {
+            input: {
+              name: 'Canary campaign',
+              subject: 'News',
+              fromAddress: 'news@canary.example',
+              listIds: [listA],
+              templateId,
+            },
+          },
+        )
+      ).draftCampaign.id;
+      await ok(`mutation($id: ID!) { launchCampaign(input: { id: $id }) { status } }`, {
+        id: campaignId,
+      });
+      await api.runtime.projections.catchUp();
+      expect(await api.runtime.delivery.runOnce({ now: new Date() })).toMatchObject({ sent: 1 });
+      expect(Object.keys(await everywhere()).sort()).toEqual(['attribute', 'corrected', 'email']);
+
       const erased = await ok<{ eraseRecipient: { receipt: { subjectId: string; json: string } } }>(
         ERASE,
         {
