@@ -78,6 +78,20 @@ export class ApiTestApp {
     return { tenantId: created.tenantId, apiKey: created.apiKey };
   }
 
+  /**
+   * Resolves once the named read models have applied every event committed so far. Not
+   * `store.headPosition()`: that is what readers may see now, and a transaction still open
+   * elsewhere (a projection's batch) can hide the newest commits from it; `waitFor` waits until
+   * they show.
+   */
+  async caughtUp(names: readonly string[]): Promise<void> {
+    const position = await this.runtime.store.lastCommittedPosition();
+    if (!position) return;
+    if (!(await this.runtime.projections.waitFor(position, names, 10_000))) {
+      throw new Error(`read models ${names.join(', ')} did not catch up within 10 s`);
+    }
+  }
+
   async graphql<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown> = {},

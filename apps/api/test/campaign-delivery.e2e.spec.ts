@@ -120,10 +120,7 @@ describe.each(sqlBackends())('Campaign delivery over SMTP (%s)', (backend) => {
     expect(launched.status).toBe('SENDING');
     return id;
   };
-  const caughtUp = async () => {
-    const head = await api.runtime.store.headPosition();
-    if (head) await api.runtime.projections.waitFor(head, ['campaigns', 'messages'], 10_000);
-  };
+  const caughtUp = () => api.caughtUp(['campaigns', 'messages']);
   const messagesOf = async (campaignId: string) => {
     await caughtUp();
     const data = await ok<{ campaignMessages: { edges: Array<{ node: MessageNode }> } }>(MESSAGES, {

@@ -107,10 +107,7 @@ describe.each(sqlBackends())('Campaign launch (%s)', (backend) => {
       after = page.pageInfo.endCursor;
     }
   };
-  const caughtUp = async () => {
-    const head = await api.runtime.store.headPosition();
-    if (head) await api.runtime.projections.waitFor(head, ['campaigns', 'messages'], 10_000);
-  };
+  const caughtUp = () => api.caughtUp(['campaigns', 'messages']);
   const context = () => ({ tenantId, actor: 'test' });
 
   describe('When a campaign is launched to lists with every kind of recipient', () => {

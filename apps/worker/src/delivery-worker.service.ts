@@ -8,6 +8,7 @@ import {
 
 import type { MailpackrRuntime } from '#platform';
 
+import { PeriodicTask } from './periodic-task.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
 
 /**
@@ -19,8 +20,7 @@ import { WORKER_RUNTIME } from './worker.tokens.js';
 @Injectable()
 export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Delivery');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly periodic = new PeriodicTask(() => this.runOnce());
 
   constructor(@Inject(WORKER_RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
@@ -34,15 +34,11 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
         ? `Campaign mail goes to the embedded capture server (${delivery.capture.url}): .eml files in ${delivery.outboxDir}`
         : 'Campaign mail goes to SMTP_URL',
     );
-    this.timer = setInterval(() => {
-      this.running ??= this.runOnce().finally(() => (this.running = undefined));
-    }, interval);
-    this.timer.unref();
+    this.periodic.start(interval);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   async runOnce(): Promise<void> {

@@ -8,6 +8,7 @@ import {
 
 import type { MailpackrRuntime } from '#platform';
 
+import { PeriodicTask } from './periodic-task.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
 
 /** Serialises retention runs across worker processes ('mp' + 4). */
@@ -21,23 +22,18 @@ const RETENTION_LOCK = 0x6d70_0004;
 @Injectable()
 export class RetentionWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Retention');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly periodic = new PeriodicTask(() => this.runOnce());
 
   constructor(@Inject(WORKER_RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   onApplicationBootstrap(): void {
     const minutes = this.runtime.config.MAILPACKR_RETENTION_INTERVAL_MINUTES;
     if (minutes === 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.runOnce().finally(() => (this.running = undefined));
-    }, minutes * 60_000);
-    this.timer.unref();
+    this.periodic.start(minutes * 60_000);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   async runOnce(): Promise<void> {

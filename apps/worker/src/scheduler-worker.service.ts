@@ -8,6 +8,7 @@ import {
 
 import type { MailpackrRuntime } from '#platform';
 
+import { PeriodicTask } from './periodic-task.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
 
 /**
@@ -18,23 +19,18 @@ import { WORKER_RUNTIME } from './worker.tokens.js';
 @Injectable()
 export class SchedulerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Scheduler');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly periodic = new PeriodicTask(() => this.runOnce());
 
   constructor(@Inject(WORKER_RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   onApplicationBootstrap(): void {
     const interval = this.runtime.config.MAILPACKR_SCHEDULER_INTERVAL_MS;
     if (interval === 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.runOnce().finally(() => (this.running = undefined));
-    }, interval);
-    this.timer.unref();
+    this.periodic.start(interval);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   async runOnce(): Promise<void> {

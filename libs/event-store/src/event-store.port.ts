@@ -135,6 +135,12 @@ export interface EventStore {
   subscribeBatches(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
   /** The position of the newest event visible to readers, or undefined when the log is empty. */
   headPosition(): Promise<Position | undefined>;
+  /**
+   * The position of the newest committed event, visible to readers or not yet (a transaction
+   * still open elsewhere hides later commits from them for a moment). What "everything written so
+   * far" means when waiting for read models: `ProjectionRunner.waitFor` waits until it shows.
+   */
+  lastCommittedPosition(): Promise<Position | undefined>;
   /** Recompute and check the hash chain of every event in the range. */
   verifyChain(options?: {
     from?: Position;

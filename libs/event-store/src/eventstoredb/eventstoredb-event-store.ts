@@ -490,6 +490,11 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /** EventStoreDB shows every committed event at once: the same as `headPosition`. */
+  lastCommittedPosition(): Promise<Position | undefined> {
+    return this.headPosition();
+  }
+
   async headPosition(): Promise<Position | undefined> {
     const pageSize = 64;
     let cursor: Position | undefined;

@@ -86,6 +86,28 @@ describe.each(sqlBackends())('Log reads on %s', (backend) => {
     }
   });
 
+  // PGlite runs one transaction at a time (the append would wait for the open one): PostgreSQL only.
+  (backend === 'postgres' ? it : it.skip)(
+    'should tell the last committed position even while an older open transaction hides it from readers',
+    async () => {
+      const blocker = await pool.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT pg_current_xact_id()'); // an xid older than the next append
+        const appended = await store.append(`late-${randomUUID().slice(0, 8)}`, [
+          { eventId: randomUUID(), type: 'LateCommitted', data: {} },
+        ]);
+        expect(await store.lastCommittedPosition()).toEqual(appended.position);
+        const visible = await store.headPosition();
+        expect(visible && visible.commit < appended.position.commit).toBe(true);
+      } finally {
+        await blocker.query('COMMIT');
+        blocker.release();
+      }
+      expect(await store.headPosition()).toEqual(await store.lastCommittedPosition());
+    },
+  );
+
   it('should page through the filtered log in order, every matching event once', async () => {
     const seen: string[] = [];
     let from;

@@ -335,6 +335,17 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async lastCommittedPosition(): Promise<Position | undefined> {
+    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position::text FROM mp_events
+        ORDER BY mp_events.transaction_id DESC, mp_events.global_position DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row
+      ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) }
+      : undefined;
+  }
+
   async headPosition(): Promise<Position | undefined> {
     const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
       `SELECT transaction_id::text, global_position::text FROM mp_events

@@ -487,7 +487,7 @@ export class CampaignDelivery {
 
   /** Waits (bounded) until the named read models have applied everything in the log so far. */
   private async catchUp(readModels: readonly string[]): Promise<void> {
-    const head = await this.deps.store.headPosition();
+    const head = await this.deps.store.lastCommittedPosition();
     if (head) {
       await this.deps.projections.waitFor(head, readModels, this.deps.readYourWritesTimeoutMs);
     }

@@ -314,7 +314,7 @@ export class DeliveryWorker {
   }
 
   async #catchUp(): Promise<void> {
-    const head = await this.#deps.store.headPosition();
+    const head = await this.#deps.store.lastCommittedPosition();
     if (head) {
       await this.#deps.projections.waitFor(
         head,
