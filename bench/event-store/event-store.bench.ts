@@ -17,10 +17,9 @@
 import 'reflect-metadata';
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import type pg from 'pg';
@@ -44,7 +43,7 @@ import {
 import { ProjectionRunner, campaignsProjection, openReadModels } from '#projections';
 
 import { createScratchDatabase } from '../common/scratch-database.js';
-import { machine, positiveInt } from '../common/bench-cli.js';
+import { log, machine, median, positiveInt, repoRoot, table } from '../common/bench-cli.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -148,16 +147,6 @@ interface BackendReport {
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────────
 
-const log = (message: string): void => {
-  process.stderr.write(`${message}\n`);
-};
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 const rate = (events: number, ms: number): number => (ms > 0 ? (events * 1000) / ms : 0);
 
 const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -188,20 +177,6 @@ const figure = (eventsPerRound: number[], msPerRound: number[]): Figure => {
     roundsEventsPerSec: rounds.map((r) => Math.round(r)),
     totalMs: Math.round(msPerRound.reduce((a, b) => a + b, 0)),
   };
-};
-
-const repoRoot = (): string => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
-      if (pkg.name === 'mailpackr') return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
 };
 
 // ── Payloads ────────────────────────────────────────────────────────────────────────────────────
@@ -887,19 +862,6 @@ const checkTargets = (backend: BackendName, results: readonly Result[]): TargetC
     }
   }
   return checks;
-};
-
-const table = (
-  header: readonly string[],
-  rows: readonly string[][],
-  rightAligned: ReadonlySet<number>,
-): string => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 };
 
 // ── Main ────────────────────────────────────────────────────────────────────────────────────────

@@ -36,11 +36,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -50,7 +48,6 @@ import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import type pg from 'pg';
@@ -65,7 +62,7 @@ import {
 } from '#platform';
 
 import { createScratchDatabase } from '../common/scratch-database.js';
-import { machine, positiveInt } from '../common/bench-cli.js';
+import { log, machine, median, positiveInt, repoRoot, table } from '../common/bench-cli.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -202,16 +199,6 @@ interface TargetCheck {
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────────
 
-const log = (message: string): void => {
-  process.stderr.write(`${message}\n`);
-};
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 const rate = (rows: number, ms: number): number => (ms > 0 ? (rows * 1000) / ms : 0);
 
 const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -225,20 +212,6 @@ const collectGarbage = (): void => {
   if (gc) {
     gc();
     gc();
-  }
-};
-
-const repoRoot = (): string => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
-      if (pkg.name === 'mailpackr') return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
   }
 };
 
@@ -885,19 +858,6 @@ const checkTargets = (backend: BackendName, results: readonly SizeResult[]): Tar
     }
   }
   return checks;
-};
-
-const table = (
-  header: readonly string[],
-  rows: readonly string[][],
-  rightAligned: ReadonlySet<number>,
-): string => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 };
 
 const FIGURE_HEADER = [

@@ -22,17 +22,26 @@
  */
 import 'reflect-metadata';
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import mjml2html from 'mjml';
 
 import { type MergeValues, TemplateCompiler, TemplateRenderer } from '#platform';
-import { machine, positiveInt } from '../common/bench-cli.js';
+import {
+  fmt,
+  loadAverage,
+  log,
+  machine,
+  median,
+  positiveInt,
+  repoRoot,
+  round,
+  table,
+} from '../common/bench-cli.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -71,49 +80,6 @@ const parseCommandLine = () => {
 type Options = ReturnType<typeof parseCommandLine>;
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────────
-
-const log = (message: string): void => {
-  process.stderr.write(`${message}\n`);
-};
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-const round = (n: number, digits = 3): number => Math.round(n * 10 ** digits) / 10 ** digits;
-
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-const loadAverage = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
-
-const repoRoot = (): string => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
-      if (pkg.name === 'mailpackr') return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-};
-
-const table = (
-  header: readonly string[],
-  rows: readonly string[][],
-  rightAligned: ReadonlySet<number>,
-): string => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-};
 
 // ── Workload ────────────────────────────────────────────────────────────────────────────────────
 
