@@ -19,7 +19,12 @@ import { Templates1764800000000 } from './migrations/1764800000000-templates.js'
 import { CampaignTemplates1764810000000 } from './migrations/1764810000000-campaign-templates.js';
 import { TemplateEntity } from './templates/template.entity.js';
 import { CampaignLaunch1764900000000 } from './migrations/1764900000000-campaign-launch.js';
-import { CampaignDeliveryEntity, MessageEntity } from './messages/message.entity.js';
+import { BouncesAndComplaints1765000000000 } from './migrations/1765000000000-bounces-and-complaints.js';
+import {
+  CampaignDeliveryEntity,
+  MessageEntity,
+  TenantDeliveryHourlyEntity,
+} from './messages/message.entity.js';
 
 export const READ_MODEL_ENTITIES = [
   ContactListEntity,
@@ -34,6 +39,7 @@ export const READ_MODEL_ENTITIES = [
   TemplateEntity,
   MessageEntity,
   CampaignDeliveryEntity,
+  TenantDeliveryHourlyEntity,
   ProjectionCheckpointEntity,
 ];
 export const READ_MODEL_MIGRATIONS = [
@@ -45,6 +51,7 @@ export const READ_MODEL_MIGRATIONS = [
   Templates1764800000000,
   CampaignTemplates1764810000000,
   CampaignLaunch1764900000000,
+  BouncesAndComplaints1765000000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

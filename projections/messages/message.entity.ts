@@ -40,6 +40,18 @@ export class MessageEntity {
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 
+  /** How it bounced (`hard`, `soft`, `blocked`), once it did. */
+  @Column({ name: 'bounce_kind', type: 'text', nullable: true })
+  bounceKind: string | null;
+
+  /** When the recipient complained about it (ARF report or webhook). */
+  @Column({ name: 'complained_at', type: 'timestamptz', nullable: true })
+  complainedAt: Date | null;
+
+  /** When the recipient unsubscribed through its link. */
+  @Column({ name: 'unsubscribed_at', type: 'timestamptz', nullable: true })
+  unsubscribedAt: Date | null;
+
   @Column({ name: 'last_revision', type: 'bigint' })
   lastRevision: string;
 }
@@ -60,4 +72,27 @@ export class CampaignDeliveryEntity {
   @Column({ type: 'integer' }) bounced: number;
   @Column({ type: 'integer' }) failed: number;
   @Column({ type: 'integer' }) cancelled: number;
+  @Column({ name: 'bounced_hard', type: 'integer' }) bouncedHard: number;
+  @Column({ name: 'bounced_soft', type: 'integer' }) bouncedSoft: number;
+  @Column({ name: 'bounced_blocked', type: 'integer' }) bouncedBlocked: number;
+  @Column({ type: 'integer' }) complained: number;
+  @Column({ type: 'integer' }) unsubscribed: number;
+}
+
+/**
+ * Read model `tenant_delivery_hourly`: per tenant and hour, messages that reached a receiving
+ * server's verdict (sent or bounced at SMTP time), bounces and complaints; the automatic sending
+ * pause sums a window of these rows.
+ */
+@Entity({ name: 'tenant_delivery_hourly' })
+export class TenantDeliveryHourlyEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
+  tenantId: string;
+
+  @PrimaryColumn({ type: 'timestamptz' })
+  hour: Date;
+
+  @Column({ type: 'integer' }) attempted: number;
+  @Column({ type: 'integer' }) bounced: number;
+  @Column({ type: 'integer' }) complained: number;
 }

@@ -55,7 +55,7 @@ const entryOf = (recorded: RecordedEvent): SuppressionRow | undefined => {
     }
     case 'AddressSuppressed': {
       const { data } = recorded as unknown as AddressSuppressed;
-      return row(data.tenantId, data.emailIndex, 'manual', null, data.suppressedAt);
+      return row(data.tenantId, data.emailIndex, data.reason ?? 'manual', null, data.suppressedAt);
     }
     default:
       return undefined;

@@ -29,6 +29,14 @@ export class TenantEntity {
   @Column({ name: 'owner_erased_at', type: 'timestamptz', nullable: true })
   ownerErasedAt: Date | null;
 
+  /** Set while the tenant's sending is paused (automatically, or by hand). */
+  @Column({ name: 'sending_paused_at', type: 'timestamptz', nullable: true })
+  sendingPausedAt: Date | null;
+
+  /** The pause's reason and, for an automatic one, the rate it saw (`TenantSendingPaused`). */
+  @Column({ name: 'sending_pause', type: 'jsonb', nullable: true })
+  sendingPause: Record<string, unknown> | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -11,6 +11,8 @@ export interface TenantRow {
   owner_name: unknown;
   retention_policies: Record<string, number>;
   owner_erased_at: string | Date | null;
+  sending_paused_at: string | Date | null;
+  sending_pause: Record<string, unknown> | null;
   created_at: string | Date;
   last_revision: string | number;
 }
@@ -25,7 +27,13 @@ export const tenantsProjection = defineRowProjection<TenantRow>({
   keyColumn: 'tenant_id',
   filter: {
     categories: [TENANT_STREAM_CATEGORY],
-    eventTypes: ['TenantCreated', 'RetentionPolicySet', 'AccountErased'],
+    eventTypes: [
+      'TenantCreated',
+      'RetentionPolicySet',
+      'AccountErased',
+      'TenantSendingPaused',
+      'TenantSendingResumed',
+    ],
   },
   keyOf: (event) => (event.data as { tenantId?: string }).tenantId,
   evolve: (row, recorded) => {
@@ -43,6 +51,8 @@ export const tenantsProjection = defineRowProjection<TenantRow>({
           owner_name: data.owner?.name ?? null,
           retention_policies: {},
           owner_erased_at: null,
+          sending_paused_at: null,
+          sending_pause: null,
           created_at: data.createdAt,
           last_revision,
         };
@@ -64,6 +74,20 @@ export const tenantsProjection = defineRowProjection<TenantRow>({
           owner_email: null,
           owner_name: null,
           owner_erased_at: event.data.erasedAt,
+          last_revision,
+        };
+      case 'TenantSendingPaused': {
+        if (!row) return null;
+        const { tenantId: _tenant, pausedAt, ...pause } = event.data;
+        return { ...row, sending_paused_at: pausedAt, sending_pause: pause, last_revision };
+      }
+      case 'TenantSendingResumed':
+        if (!row) return null;
+        // The resume time stays: the automatic pause counts from the hour after it.
+        return {
+          ...row,
+          sending_paused_at: null,
+          sending_pause: { resumedAt: event.data.resumedAt },
           last_revision,
         };
       case 'ApiKeyIssued':

@@ -69,9 +69,17 @@ export type {
   FailMessage,
   MessageCommand,
   QueueMessage,
+  RecordBounce,
+  RecordComplaint,
   RecordMessageSent,
 } from './message/message.commands.js';
 export {
+  BOUNCE_KINDS,
+  BOUNCE_SOURCES,
+  bounceKindOf,
+  type BounceKind,
+  type BounceSource,
+  type MessageComplained,
   MESSAGE_CANCEL_REASONS,
   MESSAGE_EVENT_TYPES,
   isMessageEventType,
@@ -151,6 +159,8 @@ export { TEMPLATE_STREAM_CATEGORY, toTemplateStreamId } from './template/templat
 export type {
   CreateTenant,
   EraseAccount,
+  PauseTenantSending,
+  ResumeTenantSending,
   SetRetentionPolicy,
   IssueApiKey,
   RevokeApiKey,
@@ -158,6 +168,10 @@ export type {
   TenantOwner,
 } from './tenant/tenant.commands.js';
 export {
+  SENDING_PAUSE_REASONS,
+  type SendingPauseReason,
+  type TenantSendingPaused,
+  type TenantSendingResumed,
   TENANT_EVENT_TYPES,
   isTenantEventType,
   type AccountErased,
@@ -361,6 +375,8 @@ export {
 
 // Suppression
 export {
+  ADDRESS_SUPPRESSION_REASONS,
+  type AddressSuppressionReason,
   SUPPRESSION_EVENT_TYPES,
   SUPPRESSION_STREAM_CATEGORY,
   suppressionDecider,

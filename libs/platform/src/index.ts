@@ -184,3 +184,42 @@ export {
   type SchedulerLogger,
   type SchedulerRunReport,
 } from './campaigns/campaign-scheduler.js';
+export { classifyBounce, enhancedStatusIn } from './bounces/bounce-classification.js';
+export {
+  DeliveryFeedback,
+  FEEDBACK_MAILBOX,
+  UNSUBSCRIBE_MAILBOX,
+  type DeliveryFeedbackDependencies,
+  type FeedbackOutcome,
+  type FeedbackResult,
+  type InboundResult,
+} from './bounces/delivery-feedback.js';
+export {
+  InboundMailError,
+  InboundMailServer,
+  type InboundMailServerOptions,
+} from './bounces/inbound-mail.server.js';
+export {
+  BouncePolicy,
+  SOFT_BOUNCES_TO_SUPPRESS,
+  SOFT_BOUNCE_LOOKBACK,
+  type BouncedMessage,
+  type PolicyOutcome,
+} from './delivery/bounce-policy.js';
+export {
+  DEFAULT_SENDING_HEALTH,
+  SendingHealth,
+  type SendingHealthLimits,
+  type TenantSendingHealth,
+} from './delivery/sending-health.js';
+export {
+  DEFAULT_INBOUND_REPORT_MAX_BYTES,
+  DEFAULT_INBOUND_REPORT_TIMEOUT_MS,
+  type DsnAction,
+  type DsnRecipient,
+  type InboundReport,
+  MAX_REPORT_RECIPIENTS,
+  type OriginalMessageRef,
+  type ParseInboundReportOptions,
+  parseInboundReport,
+} from './bounces/inbound-report.js';

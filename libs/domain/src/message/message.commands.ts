@@ -1,6 +1,11 @@
 import type { Command } from '../core/decider.js';
 
-import type { MessageCancelReason, MessageTemplateRef } from './message.events.js';
+import type {
+  BounceKind,
+  BounceSource,
+  MessageCancelReason,
+  MessageTemplateRef,
+} from './message.events.js';
 
 type Target = { messageId: string; tenantId: string };
 
@@ -29,9 +34,30 @@ export type DeferMessage = Command<
   Target & { workerId: string; smtpReply: string; nextAttemptAt: Date }
 >;
 
+/** A 5xx reply at SMTP time, from the claim holder. `kind`: default from `status` (RFC 3463). */
 export type BounceMessage = Command<
   'BounceMessage',
-  Target & { workerId: string; smtpReply: string; status?: string | null }
+  Target & { workerId: string; smtpReply: string; status?: string | null; kind?: BounceKind }
+>;
+
+/**
+ * A report, after the message was sent, that it did not arrive: a DSN to the VERP return path or
+ * a provider's webhook. `diagnostic`: the report's diagnostic code or text (addresses are blanked).
+ */
+export type RecordBounce = Command<
+  'RecordBounce',
+  Target & {
+    kind: BounceKind;
+    status: string | null;
+    diagnostic: string | null;
+    source: Exclude<BounceSource, 'smtp'>;
+  }
+>;
+
+/** A complaint about a sent message (ARF report or webhook). */
+export type RecordComplaint = Command<
+  'RecordComplaint',
+  Target & { feedbackType: string; source: Exclude<BounceSource, 'smtp'> }
 >;
 
 /** Give up: by the claim holder, or by anyone once a deferred message's retry window is over. */
@@ -48,5 +74,7 @@ export type MessageCommand =
   | RecordMessageSent
   | DeferMessage
   | BounceMessage
+  | RecordBounce
+  | RecordComplaint
   | FailMessage
   | CancelMessage;

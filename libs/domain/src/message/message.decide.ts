@@ -9,14 +9,19 @@ import type {
   FailMessage,
   MessageCommand,
   QueueMessage,
+  RecordBounce,
+  RecordComplaint,
   RecordMessageSent,
 } from './message.commands.js';
 import { MessageError } from './message.errors.js';
 import {
+  BOUNCE_KINDS,
+  type BounceKind,
   type ExpiredClaim,
   MESSAGE_CANCEL_REASONS,
   type MessageEvent,
   type MessageTemplateRef,
+  bounceKindOf,
 } from './message.events.js';
 import { FINAL_MESSAGE_STATUSES, type Message } from './message.state.js';
 
@@ -26,7 +31,10 @@ export const MESSAGE_LIMITS = {
   leaseMaxMs: 60 * 60 * 1000,
   smtpReplyMaxLength: 1000,
   failureReasonMaxLength: 1000,
+  feedbackTypeMaxLength: 40,
 } as const;
+
+const FEEDBACK_TYPE = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** SMTP replies often quote the recipient's address: it never reaches an event. */
 const ADDRESS_IN_REPLY = /[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g;
@@ -46,6 +54,10 @@ export const decideMessage = (command: MessageCommand, state: Message): MessageE
       return defer(command, state);
     case 'BounceMessage':
       return bounce(command, state);
+    case 'RecordBounce':
+      return recordBounce(command, state);
+    case 'RecordComplaint':
+      return recordComplaint(command, state);
     case 'FailMessage':
       return fail(command, state);
     case 'CancelMessage':
@@ -169,14 +181,75 @@ const defer = ({ data, metadata: { now } }: DeferMessage, state: Message): Messa
 const bounce = ({ data, metadata: { now } }: BounceMessage, state: Message): MessageEvent[] => {
   const message = heldBy(state, data.tenantId, data.workerId);
   const smtpReply = validReply(data.smtpReply);
-  const status = data.status ?? null;
-  if (status !== null && (typeof status !== 'string' || !ENHANCED_STATUS.test(status))) {
-    throw new MessageError('INVALID_BOUNCE_STATUS', 'status must be an RFC 3463 code like 5.1.1');
-  }
+  const status = validStatus(data.status);
+  const kind = data.kind === undefined ? kindOfStatus(status) : validKind(data.kind);
   return [
     {
       type: 'MessageBounced',
-      data: { ...ids(message), smtpReply, status, at: now.toISOString() },
+      data: { ...ids(message), smtpReply, status, kind, source: 'smtp', at: now.toISOString() },
+    },
+  ];
+};
+
+/**
+ * A later report that a sent message did not arrive. The same report again (a second DSN, a
+ * webhook retry) changes nothing; a report about a message not sent is refused (`MESSAGE_NOT_SENT`).
+ */
+const recordBounce = (
+  { data, metadata: { now } }: RecordBounce,
+  state: Message,
+): MessageEvent[] => {
+  const message = ownedBy(state, data.tenantId);
+  const kind = validKind(data.kind);
+  const status = validStatus(data.status);
+  const source = validSource(data.source, 'INVALID_BOUNCE');
+  const diagnostic =
+    data.diagnostic === null || data.diagnostic === undefined
+      ? null
+      : typeof data.diagnostic === 'string'
+        ? data.diagnostic
+        : invalid('INVALID_BOUNCE', 'diagnostic must be a string');
+  if (message.status === 'Bounced') return [];
+  if (message.status !== 'Sent') {
+    throw new MessageError('MESSAGE_NOT_SENT', `The message is ${message.status}, not sent`);
+  }
+  const smtpReply = diagnostic?.trim()
+    ? validReply(diagnostic)
+    : `${source === 'dsn' ? 'delivery status notification' : 'webhook'}: ${status ?? 'no status'}`;
+  return [
+    {
+      type: 'MessageBounced',
+      data: { ...ids(message), smtpReply, status, kind, source, at: now.toISOString() },
+    },
+  ];
+};
+
+/** A complaint about a sent message; the same complaint again changes nothing. */
+const recordComplaint = (
+  { data, metadata: { now } }: RecordComplaint,
+  state: Message,
+): MessageEvent[] => {
+  const message = ownedBy(state, data.tenantId);
+  const source = validSource(data.source, 'INVALID_COMPLAINT');
+  const feedbackType =
+    typeof data.feedbackType === 'string' ? data.feedbackType.trim().toLowerCase() : '';
+  if (
+    feedbackType.length > MESSAGE_LIMITS.feedbackTypeMaxLength ||
+    !FEEDBACK_TYPE.test(feedbackType)
+  ) {
+    throw new MessageError(
+      'INVALID_COMPLAINT',
+      `feedbackType must be a token of up to ${MESSAGE_LIMITS.feedbackTypeMaxLength} characters, e.g. abuse`,
+    );
+  }
+  if (message.status !== 'Sent') {
+    throw new MessageError('MESSAGE_NOT_SENT', `The message is ${message.status}, not sent`);
+  }
+  if (message.complainedAt !== null) return [];
+  return [
+    {
+      type: 'MessageComplained',
+      data: { ...ids(message), feedbackType, source, at: now.toISOString() },
     },
   ];
 };
@@ -286,6 +359,42 @@ const validReply = (reply: unknown): string => {
   const oneLine = reply.replace(/\s+/g, ' ').trim();
   if (oneLine.length === 0) throw new MessageError('INVALID_SMTP_REPLY', 'smtpReply is empty');
   return redact(oneLine).slice(0, MESSAGE_LIMITS.smtpReplyMaxLength);
+};
+
+const validStatus = (status: unknown): string | null => {
+  if (status === null || status === undefined) return null;
+  if (typeof status !== 'string' || !ENHANCED_STATUS.test(status)) {
+    throw new MessageError('INVALID_BOUNCE_STATUS', 'status must be an RFC 3463 code like 5.1.1');
+  }
+  return status;
+};
+
+const validKind = (kind: unknown): BounceKind => {
+  if (!BOUNCE_KINDS.includes(kind as BounceKind)) {
+    throw new MessageError('INVALID_BOUNCE', `kind must be one of ${BOUNCE_KINDS.join(', ')}`);
+  }
+  return kind as BounceKind;
+};
+
+const validSource = (
+  source: unknown,
+  code: 'INVALID_BOUNCE' | 'INVALID_COMPLAINT',
+): 'dsn' | 'webhook' => {
+  if (source !== 'dsn' && source !== 'webhook') {
+    throw new MessageError(code, 'source must be dsn or webhook');
+  }
+  return source;
+};
+
+/**
+ * RFC 3463 by the code alone (`bounceKindOf`). The delivery worker classifies with the reply text
+ * too (`classifyBounce`) and passes the kind.
+ */
+const kindOfStatus = (status: string | null): BounceKind =>
+  bounceKindOf({ messageId: '', campaignId: '', tenantId: '', smtpReply: '', status, at: '' });
+
+const invalid = (code: 'INVALID_BOUNCE', message: string): never => {
+  throw new MessageError(code, message);
 };
 
 const redact = (text: string): string => text.replace(ADDRESS_IN_REPLY, '[address]');

@@ -50,10 +50,47 @@ export type MessageDeferred = Event<
   MessageIds & { smtpReply: string; attempt: number; nextAttemptAt: string; deferredAt: string }
 >;
 
-/** A 5xx reply at SMTP time: never retried. `status`: the RFC 3463 enhanced code, when given. */
+/**
+ * How a bounce counts (RFC 3463): `hard` (the address does not exist or is inactive: suppressed at
+ * once), `soft` (temporary or unknown: suppressed after repeated ones), `blocked` (a policy block,
+ * 5.7.x: the sender's problem, not the recipient's, so never suppresses the recipient).
+ */
+export const BOUNCE_KINDS = ['hard', 'soft', 'blocked'] as const;
+export type BounceKind = (typeof BOUNCE_KINDS)[number];
+
+/**
+ * Where a bounce was learnt: the SMTP reply while sending, a delivery status notification
+ * (RFC 3464) to the VERP return path, or a provider's webhook.
+ */
+export const BOUNCE_SOURCES = ['smtp', 'dsn', 'webhook'] as const;
+export type BounceSource = (typeof BOUNCE_SOURCES)[number];
+
+/**
+ * A 5xx reply at SMTP time (never retried), or a later report that the sent message did not
+ * arrive. `status`: the RFC 3463 enhanced code, when given. `smtpReply`: the reply or the
+ * diagnostic code, one line, addresses blanked. Events written before bounces were classified
+ * have no `kind` and `source`: read them with `bounceKindOf` (they were SMTP-time 5xx replies).
+ */
 export type MessageBounced = Event<
   'MessageBounced',
-  MessageIds & { smtpReply: string; status: string | null; at: string }
+  MessageIds & {
+    smtpReply: string;
+    status: string | null;
+    kind?: BounceKind;
+    source?: BounceSource;
+    at: string;
+  }
+>;
+
+/** A complaint (an ARF report, RFC 5965, or a provider's webhook) about a sent message. */
+export type MessageComplained = Event<
+  'MessageComplained',
+  MessageIds & {
+    /** The report's Feedback-Type (`abuse`, `fraud`, …), lower case. */
+    feedbackType: string;
+    source: Exclude<BounceSource, 'smtp'>;
+    at: string;
+  }
 >;
 
 /** Given up (the retry window expired, or the message cannot be built). */
@@ -74,7 +111,8 @@ export type MessageEvent =
   | MessageDeferred
   | MessageBounced
   | MessageFailed
-  | MessageCancelled;
+  | MessageCancelled
+  | MessageComplained;
 
 export type MessageEventType = MessageEvent['type'];
 
@@ -86,6 +124,7 @@ const messageEventTypes = {
   MessageBounced: true,
   MessageFailed: true,
   MessageCancelled: true,
+  MessageComplained: true,
 } satisfies Record<MessageEventType, true>;
 
 /** Every message event type, e.g. for a subscription filter. */
@@ -93,3 +132,17 @@ export const MESSAGE_EVENT_TYPES = Object.keys(messageEventTypes) as readonly Me
 
 export const isMessageEventType = (type: string): type is MessageEventType =>
   Object.hasOwn(messageEventTypes, type);
+
+/**
+ * A bounce's kind. Events from before classification (SMTP-time 5xx replies) are read by their
+ * code: 5.7.x and 5.1.7 / 5.1.8 (a bad sender address) blocked, the rest of 5.1.x and 5.2.1 hard,
+ * anything else soft.
+ */
+export const bounceKindOf = (data: MessageBounced['data']): BounceKind => {
+  if (data.kind) return data.kind;
+  const status = data.status;
+  if (status === null) return 'soft';
+  if (status.startsWith('5.7.') || status === '5.1.7' || status === '5.1.8') return 'blocked';
+  if (status.startsWith('5.1.') || status === '5.2.1') return 'hard';
+  return 'soft';
+};

@@ -1,10 +1,13 @@
 import { assertNever } from '../core/assert-never.js';
 
-import type {
-  ExpiredClaim,
-  MessageCancelReason,
-  MessageEvent,
-  MessageTemplateRef,
+import {
+  type BounceKind,
+  type BounceSource,
+  type ExpiredClaim,
+  type MessageCancelReason,
+  type MessageEvent,
+  type MessageTemplateRef,
+  bounceKindOf,
 } from './message.events.js';
 
 type Identity = Readonly<{
@@ -23,8 +26,8 @@ export type Message =
   | (Identity & Readonly<{ status: 'Queued' }>)
   | (Identity & Readonly<{ status: 'Claimed'; claim: ExpiredClaim }>)
   | (Identity & Readonly<{ status: 'Deferred'; nextAttemptAt: string }>)
-  | (Identity & Readonly<{ status: 'Sent'; sentAt: string }>)
-  | (Identity & Readonly<{ status: 'Bounced'; at: string }>)
+  | (Identity & Readonly<{ status: 'Sent'; sentAt: string; complainedAt: string | null }>)
+  | (Identity & Readonly<{ status: 'Bounced'; at: string; kind: BounceKind; source: BounceSource }>)
   | (Identity & Readonly<{ status: 'Failed'; at: string }>)
   | (Identity & Readonly<{ status: 'Cancelled'; reason: MessageCancelReason; at: string }>);
 
@@ -66,6 +69,7 @@ export const evolveMessage = (state: Message, event: MessageEvent): Message => {
       attempts: 0,
     };
   }
+  if (state.status === 'Sent') return afterSent(state, event);
   if (state.status === 'Empty' || FINAL_MESSAGE_STATUSES.includes(state.status)) return state;
   const ids = identity(state);
   switch (event.type) {
@@ -84,15 +88,47 @@ export const evolveMessage = (state: Message, event: MessageEvent): Message => {
       };
     }
     case 'MessageSent':
-      return { ...ids, status: 'Sent', sentAt: event.data.sentAt };
+      return { ...ids, status: 'Sent', sentAt: event.data.sentAt, complainedAt: null };
     case 'MessageDeferred':
       return { ...ids, status: 'Deferred', nextAttemptAt: event.data.nextAttemptAt };
     case 'MessageBounced':
-      return { ...ids, status: 'Bounced', at: event.data.at };
+      return bounced(ids, event.data);
     case 'MessageFailed':
       return { ...ids, status: 'Failed', at: event.data.at };
     case 'MessageCancelled':
       return { ...ids, status: 'Cancelled', reason: event.data.reason, at: event.data.at };
+    case 'MessageComplained':
+      return state; // only a sent message can be complained about
+    default:
+      return assertNever(event, 'Unknown message event');
+  }
+};
+
+const bounced = (
+  ids: Identity,
+  data: Extract<MessageEvent, { type: 'MessageBounced' }>['data'],
+): Message => ({
+  ...ids,
+  status: 'Bounced',
+  at: data.at,
+  kind: bounceKindOf(data),
+  source: data.source ?? 'smtp',
+});
+
+/** A sent message can still bounce (a later DSN or webhook) or be complained about. */
+const afterSent = (state: Extract<Message, { status: 'Sent' }>, event: MessageEvent): Message => {
+  switch (event.type) {
+    case 'MessageBounced':
+      return bounced(identity(state), event.data);
+    case 'MessageComplained':
+      return state.complainedAt === null ? { ...state, complainedAt: event.data.at } : state;
+    case 'MessageQueued':
+    case 'MessageClaimed':
+    case 'MessageSent':
+    case 'MessageDeferred':
+    case 'MessageFailed':
+    case 'MessageCancelled':
+      return state; // sent is final for sending itself
     default:
       return assertNever(event, 'Unknown message event');
   }

@@ -64,7 +64,14 @@ describe('Message', () => {
   });
   const bouncedEvent = (): MessageEvent => ({
     type: 'MessageBounced',
-    data: { ...ids(), smtpReply: '550 5.1.1 No such user', status: '5.1.1', at: now.toISOString() },
+    data: {
+      ...ids(),
+      smtpReply: '550 5.1.1 No such user',
+      status: '5.1.1',
+      kind: 'hard',
+      source: 'smtp',
+      at: now.toISOString(),
+    },
   });
   const failedEvent = (): MessageEvent => ({
     type: 'MessageFailed',

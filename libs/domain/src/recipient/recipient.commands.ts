@@ -101,7 +101,9 @@ export type UnsubscribeRecipient = Command<
     tenantId: string;
     /** Omit to leave every list and suppress the address. */
     listId?: string | null;
-    channel: 'api' | 'one_click' | 'support';
+    channel: 'api' | 'one_click' | 'support' | 'mailto';
+    /** The message whose link or reply carried the request (one-click and mailto), if known. */
+    messageId?: string | null;
   }
 >;
 

@@ -1,5 +1,5 @@
 import { assertNever } from '../core/assert-never.js';
-import { hasLineBreak, isValidDate, utf8ByteLength } from '../core/validation.js';
+import { hasLineBreak, isUuid, isValidDate, utf8ByteLength } from '../core/validation.js';
 import { checkEmail } from './email-address.js';
 import type {
   AddRecipient,
@@ -318,6 +318,7 @@ const unsubscribe = (
         tenantId: recipient.tenantId,
         listId,
         channel: data.channel,
+        ...(data.messageId && isUuid(data.messageId) ? { messageId: data.messageId } : {}),
         emailIndex: recipient.emailIndex,
         unsubscribedAt: now.toISOString(),
       },

@@ -97,7 +97,9 @@ export type RecipientUnsubscribed = Event<
     tenantId: string;
     /** null: from every list, and the address is suppressed for the tenant. */
     listId: string | null;
-    channel: 'api' | 'one_click' | 'support';
+    channel: 'api' | 'one_click' | 'support' | 'mailto';
+    /** The message whose link or reply carried the request, for the campaign's counts. */
+    messageId?: string | null;
     /** The recipient's keyed email index, for the suppression list when `listId` is null. */
     emailIndex: string;
     unsubscribedAt: string;

@@ -10,13 +10,28 @@ import { RecipientError } from '../recipient/recipient.errors.js';
  * Lifting undoes only this manual suppression. What the person did themselves (unsubscribing from
  * everything, complaining, being erased) and hard bounces are recorded elsewhere and stay.
  */
+/**
+ * Why an address was suppressed by this stream: by hand (`manual`, the only one `liftSuppression`
+ * undoes), or by the delivery policy after a hard bounce, a complaint or repeated soft bounces.
+ * Each reason has a stream of its own per address, so lifting the manual one never lifts the rest.
+ */
+export const ADDRESS_SUPPRESSION_REASONS = [
+  'manual',
+  'hard_bounce',
+  'complaint',
+  'soft_bounces',
+] as const;
+export type AddressSuppressionReason = (typeof ADDRESS_SUPPRESSION_REASONS)[number];
+
 export type AddressSuppressed = Event<
   'AddressSuppressed',
   {
     suppressionId: string;
     tenantId: string;
     emailIndex: string;
-    reason: 'manual';
+    reason: AddressSuppressionReason;
+    /** The message whose bounce or complaint caused it (delivery policy); absent for `manual`. */
+    messageId?: string | null;
     suppressedAt: string;
   }
 >;
@@ -37,7 +52,14 @@ export type SuppressionEvent = AddressSuppressed | AddressSuppressionLifted;
 
 export type SuppressAddress = Command<
   'SuppressAddress',
-  { suppressionId: string; tenantId: string; emailIndex: string }
+  {
+    suppressionId: string;
+    tenantId: string;
+    emailIndex: string;
+    /** Default `manual`. */
+    reason?: AddressSuppressionReason;
+    messageId?: string | null;
+  }
 >;
 
 export type LiftSuppression = Command<
@@ -108,6 +130,13 @@ export const suppressionDecider: Decider<SuppressionState, SuppressionCommand, S
       case 'SuppressAddress': {
         const { data, metadata } = command;
         validIndex(data.emailIndex);
+        const reason = data.reason ?? 'manual';
+        if (!ADDRESS_SUPPRESSION_REASONS.includes(reason)) {
+          throw new RecipientError(
+            'INVALID_REFERENCE',
+            `A suppression reason is one of ${ADDRESS_SUPPRESSION_REASONS.join(', ')}`,
+          );
+        }
         if (state.status === 'Suppressed') return [];
         return [
           {
@@ -116,7 +145,8 @@ export const suppressionDecider: Decider<SuppressionState, SuppressionCommand, S
               suppressionId: data.suppressionId,
               tenantId: data.tenantId,
               emailIndex: data.emailIndex,
-              reason: 'manual',
+              reason,
+              ...(reason === 'manual' ? {} : { messageId: data.messageId ?? null }),
               suppressedAt: metadata.now.toISOString(),
             },
           },

@@ -1,5 +1,6 @@
 import type { Command } from '../core/decider.js';
 
+import type { SendingPauseReason } from './tenant.events.js';
 import type { ApiKeyRole, RetentionPolicyKind, TenantPlan } from './tenant.plans.js';
 
 export type CreateTenant = Command<
@@ -41,5 +42,23 @@ export type EraseAccount = Command<
   }
 >;
 
+/** Stops the tenant's sending; `measured` for an automatic pause (the delivery health check). */
+export type PauseTenantSending = Command<
+  'PauseTenantSending',
+  {
+    tenantId: string;
+    reason: SendingPauseReason;
+    measured?: { rate: number; threshold: number; windowHours: number; messages: number } | null;
+  }
+>;
+
+export type ResumeTenantSending = Command<'ResumeTenantSending', { tenantId: string }>;
+
 export type TenantCommand =
-  CreateTenant | IssueApiKey | RevokeApiKey | SetRetentionPolicy | EraseAccount;
+  | CreateTenant
+  | IssueApiKey
+  | RevokeApiKey
+  | SetRetentionPolicy
+  | EraseAccount
+  | PauseTenantSending
+  | ResumeTenantSending;

@@ -4,6 +4,8 @@ import { hasLineBreak, isUuid } from '../core/validation.js';
 import type {
   CreateTenant,
   EraseAccount,
+  PauseTenantSending,
+  ResumeTenantSending,
   SetRetentionPolicy,
   IssueApiKey,
   RevokeApiKey,
@@ -11,7 +13,7 @@ import type {
   TenantOwner,
 } from './tenant.commands.js';
 import { TenantError } from './tenant.errors.js';
-import type { TenantEvent } from './tenant.events.js';
+import { SENDING_PAUSE_REASONS, type TenantEvent } from './tenant.events.js';
 import {
   RETENTION_DAYS,
   RETENTION_POLICY_KINDS,
@@ -60,6 +62,10 @@ export const decideTenant = (command: TenantCommand, state: Tenant): TenantEvent
       return setRetentionPolicy(command, state);
     case 'EraseAccount':
       return eraseAccount(command, state);
+    case 'PauseTenantSending':
+      return pauseSending(command, state);
+    case 'ResumeTenantSending':
+      return resumeSending(command, state);
     default:
       return assertNever(command, 'Unknown tenant command');
   }
@@ -193,6 +199,65 @@ const setRetentionPolicy = (
     {
       type: 'RetentionPolicySet',
       data: { tenantId: tenant.tenantId, kind: data.kind, days, setAt: now.toISOString() },
+    },
+  ];
+};
+
+/** Paused already: nothing to do (the first pause and its reason stand). */
+const pauseSending = (
+  { data, metadata: { now } }: PauseTenantSending,
+  state: Tenant,
+): TenantEvent[] => {
+  const tenant = activeTenant(state, data.tenantId);
+  if (!SENDING_PAUSE_REASONS.includes(data.reason)) {
+    throw new TenantError(
+      'INVALID_SENDING_PAUSE',
+      `reason must be one of ${SENDING_PAUSE_REASONS.join(', ')}`,
+    );
+  }
+  const measured = data.measured ?? null;
+  if (measured !== null) {
+    const { rate, threshold, windowHours, messages } = measured;
+    const fraction = (n: number) => Number.isFinite(n) && n >= 0 && n <= 1;
+    if (
+      !fraction(rate) ||
+      !fraction(threshold) ||
+      !Number.isInteger(windowHours) ||
+      windowHours < 1 ||
+      !Number.isInteger(messages) ||
+      messages < 0
+    ) {
+      throw new TenantError('INVALID_SENDING_PAUSE', 'The measured rate is out of range');
+    }
+  }
+  if (tenant.sendingPaused) return [];
+  return [
+    {
+      type: 'TenantSendingPaused',
+      data: {
+        tenantId: tenant.tenantId,
+        reason: data.reason,
+        rate: measured?.rate ?? null,
+        threshold: measured?.threshold ?? null,
+        windowHours: measured?.windowHours ?? null,
+        messages: measured?.messages ?? null,
+        pausedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+/** Not paused: nothing to do. */
+const resumeSending = (
+  { data, metadata: { now } }: ResumeTenantSending,
+  state: Tenant,
+): TenantEvent[] => {
+  const tenant = activeTenant(state, data.tenantId);
+  if (!tenant.sendingPaused) return [];
+  return [
+    {
+      type: 'TenantSendingResumed',
+      data: { tenantId: tenant.tenantId, resumedAt: now.toISOString() },
     },
   ];
 };

@@ -14,7 +14,8 @@ export type TenantErrorCode =
   | 'INVALID_OWNER_EMAIL'
   | 'INVALID_RETENTION_POLICY'
   | 'ACCOUNT_NOT_FOUND'
-  | 'INVALID_LEGAL_BASIS';
+  | 'INVALID_LEGAL_BASIS'
+  | 'INVALID_SENDING_PAUSE';
 
 /** The one place a tenant error code gets its API kind. */
 export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
@@ -32,6 +33,7 @@ export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
   INVALID_RETENTION_POLICY: 'BAD_USER_INPUT',
   ACCOUNT_NOT_FOUND: 'NOT_FOUND',
   INVALID_LEGAL_BASIS: 'BAD_USER_INPUT',
+  INVALID_SENDING_PAUSE: 'BAD_USER_INPUT',
 };
 
 export class TenantError extends DomainError<TenantErrorCode> {

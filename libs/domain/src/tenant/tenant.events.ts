@@ -50,8 +50,41 @@ export type AccountErased = Event<
   }
 >;
 
+/** Why a tenant's sending stopped: its bounce or complaint rate passed the limit, or by hand. */
+export const SENDING_PAUSE_REASONS = ['bounce_rate', 'complaint_rate', 'manual'] as const;
+export type SendingPauseReason = (typeof SENDING_PAUSE_REASONS)[number];
+
+/**
+ * The tenant's sending stops: no message of any of its campaigns is sent until it is resumed.
+ * For an automatic pause, the rate seen over the window, the limit it passed and how many
+ * messages the window held.
+ */
+export type TenantSendingPaused = Event<
+  'TenantSendingPaused',
+  {
+    tenantId: string;
+    reason: SendingPauseReason;
+    rate: number | null;
+    threshold: number | null;
+    windowHours: number | null;
+    messages: number | null;
+    pausedAt: string;
+  }
+>;
+
+export type TenantSendingResumed = Event<
+  'TenantSendingResumed',
+  { tenantId: string; resumedAt: string }
+>;
+
 export type TenantEvent =
-  TenantCreated | ApiKeyIssued | ApiKeyRevoked | RetentionPolicySet | AccountErased;
+  | TenantCreated
+  | ApiKeyIssued
+  | ApiKeyRevoked
+  | RetentionPolicySet
+  | AccountErased
+  | TenantSendingPaused
+  | TenantSendingResumed;
 
 export type TenantEventType = TenantEvent['type'];
 
@@ -61,6 +94,8 @@ const tenantEventTypes = {
   ApiKeyRevoked: true,
   RetentionPolicySet: true,
   AccountErased: true,
+  TenantSendingPaused: true,
+  TenantSendingResumed: true,
 } satisfies Record<TenantEventType, true>;
 
 /** Every tenant event type, e.g. for a subscription filter. */

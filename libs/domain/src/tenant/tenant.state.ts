@@ -1,6 +1,6 @@
 import { assertNever } from '../core/assert-never.js';
 
-import type { TenantEvent } from './tenant.events.js';
+import type { SendingPauseReason, TenantEvent } from './tenant.events.js';
 import type { ApiKeyRole, RetentionPolicyKind, TenantPlan } from './tenant.plans.js';
 
 export type ApiKey = Readonly<{
@@ -26,6 +26,8 @@ export type Tenant =
       retention: Readonly<Partial<Record<RetentionPolicyKind, number>>>;
       /** The owner account, if one was given; `erasedAt` once its data was erased. */
       owner: Readonly<{ accountId: string; erasedAt: string | null }> | null;
+      /** Set while the tenant's sending is paused. */
+      sendingPaused: Readonly<{ reason: SendingPauseReason; pausedAt: string }> | null;
     }>;
 
 export type TenantStatus = Tenant['status'];
@@ -46,6 +48,7 @@ export const evolveTenant = (state: Tenant, event: TenantEvent): Tenant => {
         apiKeys: new Map(),
         retention: {},
         owner: event.data.owner ? { accountId: event.data.owner.accountId, erasedAt: null } : null,
+        sendingPaused: null,
       };
     case 'ApiKeyIssued': {
       if (state.status !== 'Active') return state;
@@ -75,6 +78,15 @@ export const evolveTenant = (state: Tenant, event: TenantEvent): Tenant => {
         return state;
       return { ...state, owner: { ...state.owner, erasedAt: event.data.erasedAt } };
     }
+    case 'TenantSendingPaused':
+      if (state.status !== 'Active' || state.sendingPaused) return state;
+      return {
+        ...state,
+        sendingPaused: { reason: event.data.reason, pausedAt: event.data.pausedAt },
+      };
+    case 'TenantSendingResumed':
+      if (state.status !== 'Active') return state;
+      return { ...state, sendingPaused: null };
     default:
       return assertNever(event, 'Unknown tenant event');
   }

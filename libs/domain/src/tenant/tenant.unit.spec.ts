@@ -124,6 +124,7 @@ describe('Tenant', () => {
           apiKeys: new Map(),
           retention: {},
           owner: null,
+          sendingPaused: null,
         }));
 
     it.each([
@@ -460,6 +461,8 @@ describe('Tenant', () => {
         'ApiKeyRevoked',
         'RetentionPolicySet',
         'TenantCreated',
+        'TenantSendingPaused',
+        'TenantSendingResumed',
       ]));
   });
 });

@@ -16,7 +16,9 @@ import {
   checkEmail,
   contactListDecider,
   evolveAll,
+  messageIdName,
   recipientDecider,
+  type AddressSuppressionReason,
   type SuppressionCommand,
   suppressionDecider,
   toContactListStreamId,
@@ -451,16 +453,44 @@ export class Audience {
   ): Promise<{ outcome: OneClickOutcome; tenantId: string; position?: Position } | undefined> {
     const claims = this.unsubscribeLinks.verify(token, now);
     if (!claims) return undefined;
+    return this.unsubscribeFromMessage(
+      {
+        tenantId: claims.t,
+        recipientId: claims.r,
+        listId: claims.l,
+        messageId: claims.c ? uuidFromName(messageIdName(claims.c, claims.r)) : null,
+        channel: 'one_click',
+      },
+      now,
+    );
+  }
+
+  /**
+   * An unsubscribe that came with a message (its one-click link, or a mail to the
+   * List-Unsubscribe mailto naming it): applies at once and is idempotent. `listId` null leaves
+   * every list. The message id goes into the event so the campaign counts the unsubscribe.
+   */
+  async unsubscribeFromMessage(
+    input: {
+      tenantId: string;
+      recipientId: string;
+      listId: string | null;
+      messageId: string | null;
+      channel: 'one_click' | 'mailto';
+    },
+    now: Date,
+  ): Promise<{ outcome: OneClickOutcome; tenantId: string; position?: Position }> {
     try {
       const result = await this.execute(
-        { tenantId: claims.t, actor: 'recipient:one-click' },
+        { tenantId: input.tenantId, actor: `recipient:${input.channel.replace('_', '-')}` },
         {
           type: 'UnsubscribeRecipient',
           data: {
-            recipientId: claims.r,
-            tenantId: claims.t,
-            listId: claims.l,
-            channel: 'one_click',
+            recipientId: input.recipientId,
+            tenantId: input.tenantId,
+            listId: input.listId,
+            channel: input.channel,
+            messageId: input.messageId,
           },
           metadata: { now },
         },
@@ -468,13 +498,13 @@ export class Audience {
       await this.waitForReadModels(result.position);
       return {
         outcome: result.events.length > 0 ? 'unsubscribed' : 'done',
-        tenantId: claims.t,
+        tenantId: input.tenantId,
         position: result.position,
       };
     } catch (error) {
       // Out of that list already, or gone altogether: what the person asked for holds.
       if (error instanceof RecipientError && ONE_CLICK_DONE.has(error.code)) {
-        return { outcome: 'done', tenantId: claims.t };
+        return { outcome: 'done', tenantId: input.tenantId };
       }
       throw error;
     }
@@ -539,6 +569,42 @@ export class Audience {
       data: { suppressionId, tenantId: context.tenantId, emailIndex },
       metadata: { now: input.now },
     }));
+  }
+
+  /**
+   * The delivery policy's suppression of a recipient's address after a hard bounce, a complaint or
+   * repeated soft bounces (by its keyed index: the address is not needed). One stream per address
+   * and reason, apart from the manual one, so `liftSuppression` never lifts it. Idempotent.
+   */
+  async suppressForDelivery(
+    context: CommandContext,
+    input: {
+      emailIndex: string;
+      reason: Exclude<AddressSuppressionReason, 'manual'>;
+      messageId: string;
+      now: Date;
+    },
+  ): Promise<{ changed: boolean; position?: Position }> {
+    const suppressionId = uuidFromName(
+      `suppression:${context.tenantId}:${input.emailIndex}:${input.reason}`,
+    );
+    const result = await this.#deps.executor.handle(
+      toSuppressionStreamId(suppressionId),
+      suppressionDecider,
+      {
+        type: 'SuppressAddress',
+        data: {
+          suppressionId,
+          tenantId: context.tenantId,
+          emailIndex: input.emailIndex,
+          reason: input.reason,
+          messageId: input.messageId,
+        },
+        metadata: { now: input.now },
+      },
+      context,
+    );
+    return { changed: result.events.length > 0, position: result.position };
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   IsBase64,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -128,6 +129,60 @@ export class AppConfig {
   )
   MAILPACKR_BOUNCE_DOMAIN: string = 'bounces.mailpackr.localhost';
 
+  /**
+   * Port of the inbound SMTP listener for bounces, complaints and mailto unsubscribes sent to the
+   * bounce domain (run by the worker); unset: no listener; 0: any free port.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  MAILPACKR_INBOUND_SMTP_PORT?: number;
+
+  /** Address the inbound SMTP listener binds to (`0.0.0.0` to take mail from other hosts). */
+  @IsString()
+  @MinLength(1)
+  MAILPACKR_INBOUND_SMTP_HOST: string = '127.0.0.1';
+
+  /** Largest inbound report accepted, in MiB (a DSN returns at most the original's headers). */
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  MAILPACKR_INBOUND_MAX_MB: number = 10;
+
+  /**
+   * Shared secret of the delivery-events webhook (`POST /webhooks/delivery-events`, HMAC-SHA256
+   * signature); unset: the webhook is off. At least 32 characters.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'MAILPACKR_WEBHOOK_SECRET must be at least 32 characters' })
+  MAILPACKR_WEBHOOK_SECRET?: string;
+
+  /** A tenant's sending pauses when its bounce rate over the window passes this fraction. */
+  @IsNumber()
+  @Min(0.001)
+  @Max(1)
+  MAILPACKR_PAUSE_BOUNCE_RATE: number = 0.1;
+
+  /** A tenant's sending pauses when its complaint rate over the window passes this fraction. */
+  @IsNumber()
+  @Min(0.0001)
+  @Max(1)
+  MAILPACKR_PAUSE_COMPLAINT_RATE: number = 0.005;
+
+  /** The window of the bounce and complaint rates, in hours. */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  MAILPACKR_PAUSE_WINDOW_HOURS: number = 24;
+
+  /** Messages the window must hold before its rates can pause a tenant (small samples mislead). */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAILPACKR_PAUSE_MIN_MESSAGES: number = 100;
+
   /** Pooled SMTP connections per worker process. */
   @IsInt()
   @Min(1)
@@ -223,6 +278,8 @@ const KNOWN = new Set(
     'MAILPACKR_KEK_FILE',
     'MAILPACKR_BOOTSTRAP_API_KEY',
     'SMTP_URL',
+    'MAILPACKR_INBOUND_SMTP_PORT',
+    'MAILPACKR_WEBHOOK_SECRET',
   ]),
 );
 

@@ -1,5 +1,6 @@
 import type { BounceMessage, DeferMessage, FailMessage, RecordMessageSent } from '#domain';
 
+import { classifyBounce } from '../bounces/bounce-classification.js';
 import type { NextAttempt } from './retry-schedule.js';
 import type { SendOutcome } from './send-outcome.js';
 
@@ -23,7 +24,8 @@ export const redactAddresses = (text: string): string => text.replace(ADDRESS, '
  * The command recording a send outcome (pure; `nextAttempt` is asked only for a retry):
  *
  * - `sent` → `RecordMessageSent` with the server's reply;
- * - `bounced` (5xx) → `BounceMessage` with the reply and its RFC 3463 status: never retried;
+ * - `bounced` (5xx) → `BounceMessage` with the reply, its RFC 3463 status and what that makes
+ *   of the address (`hard`, `soft`, `blocked`): never retried;
  * - `deferred` (4xx) and `failed` (no reply) → `DeferMessage` at the next attempt, or
  *   `FailMessage` once the retry window is over.
  */
@@ -45,7 +47,14 @@ export const outcomeCommand = (
     case 'bounced':
       return {
         type: 'BounceMessage',
-        data: { messageId, tenantId, workerId, smtpReply: outcome.reply, status: outcome.enhanced },
+        data: {
+          messageId,
+          tenantId,
+          workerId,
+          smtpReply: outcome.reply,
+          status: outcome.enhanced,
+          kind: classifyBounce(outcome.enhanced, outcome.reply),
+        },
         metadata,
       };
     case 'deferred':

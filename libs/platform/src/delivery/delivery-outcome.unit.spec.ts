@@ -36,7 +36,7 @@ describe('Delivery outcome', () => {
         outcomeCommand(target, classifySmtpReply(550, '550 5.1.1 No such user'), notAsked, now),
       ).toEqual({
         type: 'BounceMessage',
-        data: { ...target, smtpReply: '550 5.1.1 No such user', status: '5.1.1' },
+        data: { ...target, smtpReply: '550 5.1.1 No such user', status: '5.1.1', kind: 'hard' },
         metadata: { now },
       }));
 

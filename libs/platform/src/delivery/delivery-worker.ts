@@ -18,7 +18,7 @@ import {
   toCampaignStreamId,
   toMessageStreamId,
 } from '#domain';
-import { type EventStore, WrongExpectedRevisionError } from '#event-store';
+import { type EventStore, type Position, WrongExpectedRevisionError } from '#event-store';
 import type { ProjectionRunner } from '#projections';
 
 import type { Audience } from '../audience/audience.service.js';
@@ -38,11 +38,13 @@ import {
   domainOfAddress,
   domainResultOf,
 } from './domain-throttle.js';
+import type { BouncePolicy } from './bounce-policy.js';
 import { MailTransport } from './mail-transport.js';
 import { buildMessageHeaders } from './message-headers.js';
 import { type NextAttempt, RetrySchedule } from './retry-schedule.js';
 import type { SendOutcome } from './send-outcome.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
+import type { SendingHealth } from './sending-health.js';
 import { SmtpCaptureServer } from './smtp-capture.server.js';
 
 export const DELIVERY_ACTOR = 'system:delivery';
@@ -60,7 +62,7 @@ const FEEDBACK_SENDER_ID = 'mailpackr';
 const MAX_CACHED_BODIES = 200;
 
 /** Read models the due query and the suppression check read. */
-const DELIVERY_READ_MODELS = ['messages', 'campaigns', 'suppressions'] as const;
+const DELIVERY_READ_MODELS = ['messages', 'campaigns', 'suppressions', 'tenants'] as const;
 
 export interface DeliveryLogger {
   log(message: string): void;
@@ -76,6 +78,10 @@ export interface DeliveryWorkerDependencies {
   audience: Audience;
   templates: TemplateService;
   settings: DeliverySettings;
+  /** Suppression after a bounce at SMTP time (hard at once, soft after repeats). */
+  policy: BouncePolicy;
+  /** Tenants' bounce and complaint rates: the automatic sending pause. */
+  health: SendingHealth;
   /** Key of the VERP return path's HMAC (`vault.deriveKey('verp-return-path')`). */
   verpKey: Buffer;
   /** Domain of the VERP return path and of the unsubscribe mailbox. */
@@ -169,6 +175,8 @@ export class DeliveryWorker {
   readonly #limiter: SendRateLimiter;
   readonly #domains: DomainThrottle;
   readonly #bodies = new Map<string, Promise<string>>();
+  /** Tenants with verdicts since their rates were last checked (checked at the next run). */
+  readonly #unchecked = new Set<string>();
   readonly #leaseMs: number;
   #opening?: Promise<MailTransport>;
   #capture?: SmtpCaptureServer;
@@ -246,6 +254,7 @@ export class DeliveryWorker {
     const fixed = input.now;
     const clock = fixed ? () => fixed : () => new Date();
     if (input.catchUp !== false) await this.#catchUp();
+    await this.#checkHealth(clock());
     const due = await this.#due(
       clock(),
       input.limit ?? this.#deps.batchSize ?? DEFAULT_DELIVERY_BATCH,
@@ -324,7 +333,25 @@ export class DeliveryWorker {
     }
   }
 
-  /** Queued, due deferred, and lapsed claims, of campaigns that are sending; oldest first. */
+  /** The rates of the tenants that had verdicts since the last check: pauses those over a limit. */
+  async #checkHealth(now: Date): Promise<void> {
+    if (this.#unchecked.size === 0) return;
+    const tenants = [...this.#unchecked];
+    this.#unchecked.clear();
+    for (const health of await this.#deps.health.check(tenants, now)) {
+      if (health.paused) {
+        this.#deps.logger?.warn(
+          `Tenant ${health.tenantId}: sending paused (${health.paused}: ${health.bounced} bounces, ` +
+            `${health.complained} complaints in ${health.messages} messages)`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Queued, due deferred, and lapsed claims, of campaigns that are sending, of tenants whose
+   * sending is not paused; oldest first (the `messages_due` partial index).
+   */
   async #due(now: Date, limit: number): Promise<DueMessage[]> {
     const rows = await this.#deps.readModels.query<
       Array<{
@@ -339,6 +366,9 @@ export class DeliveryWorker {
          FROM messages m
          JOIN campaigns c ON c.campaign_id = m.campaign_id AND c.tenant_id = m.tenant_id
         WHERE c.status = 'SENDING' AND c.deleted_at IS NULL
+          AND m.status IN ('queued', 'deferred', 'sending')
+          AND NOT EXISTS (SELECT 1 FROM tenants t
+                           WHERE t.tenant_id = m.tenant_id AND t.sending_paused_at IS NOT NULL)
           AND (m.status = 'queued'
                OR (m.status = 'deferred' AND m.next_attempt_at <= $1)
                OR (m.status = 'sending' AND m.updated_at <= $2))
@@ -488,8 +518,14 @@ export class DeliveryWorker {
         () => next ?? { kind: 'expired' },
         now,
       );
-      await this.#record(context, claimed, command, outcome);
+      const position = await this.#record(context, claimed, command, outcome);
       report[countOf(command)]++;
+      if (command.type === 'RecordMessageSent' || command.type === 'BounceMessage') {
+        this.#unchecked.add(due.tenantId);
+      }
+      if (command.type === 'BounceMessage') {
+        await this.#deps.policy.afterBounce(due, command.data.kind ?? 'soft', now, position);
+      }
     } finally {
       this.#domains.release(domain, result);
     }
@@ -584,14 +620,15 @@ export class DeliveryWorker {
     claimed: ClaimedMessage,
     command: OutcomeCommand,
     outcome?: SendOutcome,
-  ): Promise<void> {
+  ): Promise<Position | undefined> {
     try {
-      await this.#deps.executor.handle(
+      const result = await this.#deps.executor.handle(
         toMessageStreamId(claimed.messageId),
         messageDecider,
         command,
         context,
       );
+      return result.position;
     } catch (error) {
       if (outcome) {
         this.#deps.logger?.error(

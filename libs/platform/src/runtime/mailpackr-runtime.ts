@@ -34,6 +34,9 @@ import { CampaignScheduler } from '../campaigns/campaign-scheduler.js';
 import type { AppConfig } from '../config/app.config.js';
 import { deliverySettings } from '../delivery/delivery-settings.js';
 import { DeliveryWorker } from '../delivery/delivery-worker.js';
+import { BouncePolicy } from '../delivery/bounce-policy.js';
+import { SendingHealth } from '../delivery/sending-health.js';
+import { DeliveryFeedback } from '../bounces/delivery-feedback.js';
 
 const EMBEDDED_LOCK = 'embedded-server.json';
 
@@ -137,15 +140,46 @@ export class MailpackrRuntime {
     this.audience.onErased((tenantId, recipientId) =>
       this.delivery.forgetRecipient(tenantId, recipientId),
     );
+    const verpKey = vault.deriveKey('verp-return-path');
+    this.sendingHealth = new SendingHealth({
+      executor: this.commands,
+      readModels,
+      limits: {
+        bounceRate: config.MAILPACKR_PAUSE_BOUNCE_RATE,
+        complaintRate: config.MAILPACKR_PAUSE_COMPLAINT_RATE,
+        windowHours: config.MAILPACKR_PAUSE_WINDOW_HOURS,
+        minMessages: config.MAILPACKR_PAUSE_MIN_MESSAGES,
+      },
+    });
+    const bouncePolicy = new BouncePolicy({
+      audience: this.audience,
+      readModels,
+      projections,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+    });
+    this.feedback = new DeliveryFeedback({
+      executor: this.commands,
+      audience: this.audience,
+      projections,
+      policy: bouncePolicy,
+      health: this.sendingHealth,
+      verpKey,
+      bounceDomain: config.MAILPACKR_BOUNCE_DOMAIN,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      maxBytes: config.MAILPACKR_INBOUND_MAX_MB * 1024 * 1024,
+      logger,
+    });
     this.delivery = new DeliveryWorker({
       executor: this.commands,
+      policy: bouncePolicy,
+      health: this.sendingHealth,
       store,
       readModels,
       projections,
       audience: this.audience,
       templates: this.templates,
       settings: deliverySettings(config),
-      verpKey: vault.deriveKey('verp-return-path'),
+      verpKey,
       bounceDomain: config.MAILPACKR_BOUNCE_DOMAIN,
       publicUrl: config.publicUrl,
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
@@ -160,6 +194,15 @@ export class MailpackrRuntime {
    * and with `SMTP_URL` unset the embedded capture server, opens on first use.
    */
   readonly delivery: DeliveryWorker;
+
+  /**
+   * Bounces, complaints and mailto unsubscribes that come back after sending (the inbound SMTP
+   * listener and the delivery-events webhook hand their reports here).
+   */
+  readonly feedback: DeliveryFeedback;
+
+  /** Tenants' bounce and complaint rates, and the automatic sending pause. */
+  readonly sendingHealth: SendingHealth;
 
   /** Campaign launch (frozen audience, one queued message per recipient), pause, resume, cancel. */
   readonly campaigns: CampaignDelivery;
