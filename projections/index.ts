@@ -51,6 +51,7 @@ export {
   type CampaignDeliveryRow,
   type MessageRow,
   type MessageRowStatus,
+  type TenantDeliveryHourlyRow,
 } from './messages/messages.projection.js';
 
 import { apiKeysProjection } from './api-keys/api-keys.projection.js';

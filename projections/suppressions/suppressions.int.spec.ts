@@ -340,6 +340,105 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
       ]);
     });
 
+    it('should add a row with the delivery policy’s reason (hard_bounce)', async () => {
+      const tenantId = anId();
+      const emailIndex = aFreshEmailIndex();
+      const suppressionId = anId();
+      await harness.append(
+        toSuppressionStreamId(suppressionId),
+        [
+          {
+            type: 'AddressSuppressed',
+            data: {
+              suppressionId,
+              tenantId,
+              emailIndex,
+              reason: 'hard_bounce',
+              messageId: anId(),
+              suppressedAt: at(1),
+            },
+          } satisfies AddressSuppressed,
+        ],
+        tenantId,
+      );
+      await harness.runner.catchUp();
+      expect(await rowsOf(tenantId)).toEqual([
+        {
+          tenant_id: tenantId,
+          email_index: emailIndex,
+          reason: 'hard_bounce',
+          reason_rank: 3,
+          recipient_id: null,
+          suppressed_at: new Date(at(1)),
+          updated_at: new Date(at(1)),
+        },
+      ]);
+    });
+
+    it.each([['hard_bounce'], ['complaint'], ['soft_bounces']] as const)(
+      'should keep the %s row when the manual suppression of the address is lifted',
+      async (reason) => {
+        const tenantId = anId();
+        const emailIndex = aFreshEmailIndex();
+        const address = manual(tenantId, emailIndex);
+        const policyId = anId();
+        await harness.append(address.stream, [address.suppressed(1)], tenantId);
+        await harness.append(
+          toSuppressionStreamId(policyId),
+          [
+            {
+              type: 'AddressSuppressed',
+              data: {
+                suppressionId: policyId,
+                tenantId,
+                emailIndex,
+                reason,
+                messageId: anId(),
+                suppressedAt: at(2),
+              },
+            } satisfies AddressSuppressed,
+          ],
+          tenantId,
+        );
+        await harness.append(address.stream, [address.lifted(3)], tenantId);
+        await harness.runner.catchUp();
+
+        expect(await rowsOf(tenantId)).toMatchObject([
+          { email_index: emailIndex, reason, suppressed_at: new Date(at(1)) },
+        ]);
+      },
+    );
+
+    it('should lift only the manual row among the tenant’s suppressions', async () => {
+      const tenantId = anId();
+      const [byHand, bounced] = [aFreshEmailIndex(), aFreshEmailIndex()];
+      const address = manual(tenantId, byHand);
+      const policyId = anId();
+      await harness.append(address.stream, [address.suppressed(1)], tenantId);
+      await harness.append(
+        toSuppressionStreamId(policyId),
+        [
+          {
+            type: 'AddressSuppressed',
+            data: {
+              suppressionId: policyId,
+              tenantId,
+              emailIndex: bounced,
+              reason: 'hard_bounce',
+              messageId: anId(),
+              suppressedAt: at(1),
+            },
+          } satisfies AddressSuppressed,
+        ],
+        tenantId,
+      );
+      await harness.append(address.stream, [address.lifted(2)], tenantId);
+      await harness.runner.catchUp();
+      expect(await rowsOf(tenantId)).toMatchObject([
+        { email_index: bounced, reason: 'hard_bounce' },
+      ]);
+    });
+
     it('should apply suppress, lift and suppress again in order inside one batch', async () => {
       const tenantId = anId();
       const emailIndex = aFreshEmailIndex();

@@ -55,7 +55,13 @@ const entryOf = (recorded: RecordedEvent): SuppressionRow | undefined => {
     }
     case 'AddressSuppressed': {
       const { data } = recorded as unknown as AddressSuppressed;
-      return row(data.tenantId, data.emailIndex, data.reason ?? 'manual', null, data.suppressedAt);
+      return row(
+        data.tenantId,
+        data.emailIndex,
+        data.reason ?? 'manual',
+        data.recipientId ?? null,
+        data.suppressedAt,
+      );
     }
     default:
       return undefined;

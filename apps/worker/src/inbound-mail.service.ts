@@ -22,6 +22,11 @@ export class InboundMailService implements OnApplicationBootstrap, OnApplication
 
   constructor(@Inject(WORKER_RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
+  /** The port it listens on, once started (undefined when the listener is off). */
+  get port(): number | undefined {
+    return this.server?.port;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     const { config } = this.runtime;
     if (config.MAILPACKR_INBOUND_SMTP_PORT === undefined) return;

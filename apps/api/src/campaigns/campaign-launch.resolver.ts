@@ -15,6 +15,7 @@ import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { commandContextOf } from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
 import {
+  BounceKind,
   type CampaignDelivery,
   type CampaignMessage,
   type CampaignMessageConnection,
@@ -35,7 +36,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Read models a launch, pause, resume or cancel is read back from. */
 const DELIVERY_READ_MODELS = ['campaigns', 'messages'];
 
-const toMessage = (row: MessageEntity): CampaignMessage => ({
+export const toMessage = (row: MessageEntity): CampaignMessage => ({
   id: row.messageId,
   campaignId: row.campaignId,
   recipientId: row.recipientId,
@@ -46,6 +47,9 @@ const toMessage = (row: MessageEntity): CampaignMessage => ({
   nextAttemptAt: row.nextAttemptAt,
   queuedAt: row.queuedAt,
   updatedAt: row.updatedAt,
+  bounceKind: row.bounceKind ? (row.bounceKind.toUpperCase() as BounceKind) : null,
+  complainedAt: row.complainedAt,
+  unsubscribedAt: row.unsubscribedAt,
 });
 
 const encodeMessageCursor = (messageId: string): string =>
@@ -121,7 +125,15 @@ export class CampaignLaunchResolver {
     const counts = Object.fromEntries(
       MESSAGE_ROW_STATUSES.map((status) => [status, row?.[status] ?? 0]),
     ) as Record<MessageRowStatus, number>;
-    return { ...counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+    return {
+      ...counts,
+      total: Object.values(counts).reduce((a, b) => a + b, 0),
+      bouncedHard: row?.bouncedHard ?? 0,
+      bouncedSoft: row?.bouncedSoft ?? 0,
+      bouncedBlocked: row?.bouncedBlocked ?? 0,
+      complained: row?.complained ?? 0,
+      unsubscribed: row?.unsubscribed ?? 0,
+    };
   }
 
   /** Keyset pagination by message id, served by the (campaign_id, [status,] message_id) indexes. */

@@ -32,6 +32,12 @@ export enum ApiKeyRole {
     VIEWER = "VIEWER"
 }
 
+export enum BounceKind {
+    HARD = "HARD",
+    SOFT = "SOFT",
+    BLOCKED = "BLOCKED"
+}
+
 export enum MessageStatus {
     QUEUED = "QUEUED",
     SENDING = "SENDING",
@@ -40,6 +46,12 @@ export enum MessageStatus {
     BOUNCED = "BOUNCED",
     FAILED = "FAILED",
     CANCELLED = "CANCELLED"
+}
+
+export enum SendingPauseReason {
+    BOUNCE_RATE = "BOUNCE_RATE",
+    COMPLAINT_RATE = "COMPLAINT_RATE",
+    MANUAL = "MANUAL"
 }
 
 export enum RecipientStatus {
@@ -389,6 +401,11 @@ export class CampaignDelivery {
     failed: number;
     cancelled: number;
     total: number;
+    bouncedHard: number;
+    bouncedSoft: number;
+    bouncedBlocked: number;
+    complained: number;
+    unsubscribed: number;
 }
 
 export class CampaignMessage {
@@ -402,6 +419,9 @@ export class CampaignMessage {
     nextAttemptAt?: Nullable<DateTime>;
     queuedAt: DateTime;
     updatedAt: DateTime;
+    bounceKind?: Nullable<BounceKind>;
+    complainedAt?: Nullable<DateTime>;
+    unsubscribedAt?: Nullable<DateTime>;
 }
 
 export class CampaignMessageEdge {
@@ -488,6 +508,23 @@ export class Tenant {
     createdAt: DateTime;
 }
 
+export class TenantSending {
+    paused: boolean;
+    reason?: Nullable<SendingPauseReason>;
+    pausedAt?: Nullable<DateTime>;
+    pauseRate?: Nullable<number>;
+    pauseThreshold?: Nullable<number>;
+    windowHours: number;
+    messages: number;
+    bounced: number;
+    complained: number;
+    bounceRate: number;
+    complaintRate: number;
+    bounceRateLimit: number;
+    complaintRateLimit: number;
+    minMessages: number;
+}
+
 export class Account {
     id: string;
     email: string;
@@ -543,6 +580,7 @@ export class Recipient {
     unsubscribedFromAll: boolean;
     memberships: Membership[];
     timeline: RecipientEventEntry[];
+    messages: CampaignMessageConnection;
     revision: number;
     createdAt: DateTime;
     updatedAt: DateTime;
@@ -731,6 +769,8 @@ export abstract class IQuery {
     abstract templates(first?: Nullable<number>, after?: Nullable<string>): TemplateConnection | Promise<TemplateConnection>;
 
     abstract previewTemplate(templateId: string, recipientId: string): TemplatePreview | Promise<TemplatePreview>;
+
+    abstract sending(): TenantSending | Promise<TenantSending>;
 }
 
 export class CampaignDeletion {
@@ -758,6 +798,10 @@ export abstract class IMutation {
     abstract pauseCampaign(input: PauseCampaignInput): Campaign | Promise<Campaign>;
 
     abstract resumeCampaign(input: ResumeCampaignInput): Campaign | Promise<Campaign>;
+
+    abstract pauseSending(): TenantSending | Promise<TenantSending>;
+
+    abstract resumeSending(): TenantSending | Promise<TenantSending>;
 
     abstract deleteCampaign(input: DeleteCampaignInput): CampaignDeletion | Promise<CampaignDeletion>;
 

@@ -648,8 +648,10 @@ export class RecipientsResolver {
         restricted: row.restricted,
         objected: row.objected,
         unsubscribedFromAll: row.unsubscribedAll,
+        // Resolved by their own fields (`messages` by RecipientMessagesResolver).
         memberships: [],
         timeline: [],
+        messages: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } },
         revision: Number(row.lastRevision),
         createdAt: row.createdAt,
         updatedAt: row.updatedAt,

@@ -32,6 +32,8 @@ export type AddressSuppressed = Event<
     reason: AddressSuppressionReason;
     /** The message whose bounce or complaint caused it (delivery policy); absent for `manual`. */
     messageId?: string | null;
+    /** The recipient that message went to (delivery policy); absent for `manual`. */
+    recipientId?: string | null;
     suppressedAt: string;
   }
 >;
@@ -59,6 +61,7 @@ export type SuppressAddress = Command<
     /** Default `manual`. */
     reason?: AddressSuppressionReason;
     messageId?: string | null;
+    recipientId?: string | null;
   }
 >;
 
@@ -146,7 +149,9 @@ export const suppressionDecider: Decider<SuppressionState, SuppressionCommand, S
               tenantId: data.tenantId,
               emailIndex: data.emailIndex,
               reason,
-              ...(reason === 'manual' ? {} : { messageId: data.messageId ?? null }),
+              ...(reason === 'manual'
+                ? {}
+                : { messageId: data.messageId ?? null, recipientId: data.recipientId ?? null }),
               suppressedAt: metadata.now.toISOString(),
             },
           },

@@ -43,6 +43,74 @@ describe('Suppression', () => {
         .thenThrows(RecipientError, (e) => e.code === 'INVALID_EMAIL'));
   });
 
+  describe('When the delivery policy suppresses it', () => {
+    const messageId = anId();
+    const recipientId = anId();
+    const byPolicy = (
+      reason: SuppressAddress['data']['reason'],
+      over: Partial<SuppressAddress['data']> = {},
+    ): SuppressAddress => ({
+      type: 'SuppressAddress',
+      data: { suppressionId, tenantId, emailIndex, reason, messageId, recipientId, ...over },
+      metadata: { now },
+    });
+
+    it.each([['hard_bounce'], ['complaint'], ['soft_bounces']] as const)(
+      'should record the reason %s and the message that caused it',
+      (reason) =>
+        given([])
+          .when(byPolicy(reason))
+          .then([
+            {
+              type: 'AddressSuppressed',
+              data: {
+                suppressionId,
+                tenantId,
+                emailIndex,
+                reason,
+                messageId,
+                recipientId,
+                suppressedAt: now.toISOString(),
+              },
+            },
+          ]),
+    );
+
+    it('should record a null message and recipient when none is given', () =>
+      given([])
+        .when(byPolicy('hard_bounce', { messageId: undefined, recipientId: undefined }))
+        .then([
+          {
+            type: 'AddressSuppressed',
+            data: {
+              suppressionId,
+              tenantId,
+              emailIndex,
+              reason: 'hard_bounce',
+              messageId: null,
+              recipientId: null,
+              suppressedAt: now.toISOString(),
+            },
+          },
+        ]));
+
+    it('should leave the message out of a manual suppression', () =>
+      given([]).when(byPolicy('manual')).then([suppressed]));
+
+    it('should suppress manually when no reason is given, without a message', () =>
+      given([]).when(byPolicy(undefined)).then([suppressed]));
+
+    it('should refuse a reason it does not know', () =>
+      given([])
+        .when(byPolicy('bored' as never))
+        .thenThrows(RecipientError, (e) => e.code === 'INVALID_REFERENCE'));
+
+    it('should record nothing when suppressed already', () =>
+      given([{ ...suppressed, data: { ...suppressed.data, reason: 'hard_bounce', messageId } }])
+        .when(byPolicy('hard_bounce', { messageId: anId() }))
+        .thenNothing());
+  });
+
   describe('When it is suppressed already', () => {
     it('should record nothing', () => given([suppressed]).when(suppress()).thenNothing());
   });

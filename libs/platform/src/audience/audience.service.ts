@@ -582,6 +582,7 @@ export class Audience {
       emailIndex: string;
       reason: Exclude<AddressSuppressionReason, 'manual'>;
       messageId: string;
+      recipientId: string;
       now: Date;
     },
   ): Promise<{ changed: boolean; position?: Position }> {
@@ -599,6 +600,7 @@ export class Audience {
           emailIndex: input.emailIndex,
           reason: input.reason,
           messageId: input.messageId,
+          recipientId: input.recipientId,
         },
         metadata: { now: input.now },
       },

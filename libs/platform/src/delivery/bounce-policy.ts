@@ -98,7 +98,13 @@ export class BouncePolicy {
     }
     const result = await audience.suppressForDelivery(
       { tenantId: message.tenantId, actor: DELIVERY_POLICY_ACTOR },
-      { emailIndex: state.emailIndex, reason, messageId: message.messageId, now },
+      {
+        emailIndex: state.emailIndex,
+        reason,
+        messageId: message.messageId,
+        recipientId: message.recipientId,
+        now,
+      },
     );
     return result.changed ? 'suppressed' : 'already_suppressed';
   }
