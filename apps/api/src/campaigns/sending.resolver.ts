@@ -71,7 +71,12 @@ export class SendingResolver {
     const limits = sendingHealth.limits;
     return {
       paused: pause !== null,
-      reason: pause ? (String(pause.reason ?? 'manual').toUpperCase() as SendingPauseReason) : null,
+      reason: pause
+        ? ((typeof pause.reason === 'string'
+            ? pause.reason
+            : 'manual'
+          ).toUpperCase() as SendingPauseReason)
+        : null,
       pausedAt: tenant.sendingPausedAt,
       pauseRate: typeof pause?.rate === 'number' ? pause.rate : null,
       pauseThreshold: typeof pause?.threshold === 'number' ? pause.threshold : null,
