@@ -130,6 +130,15 @@ export class AppConfig {
   MAILPACKR_BOUNCE_DOMAIN: string = 'bounces.mailpackr.localhost';
 
   /**
+   * How long a worker's claim on a message holds (ms): longer than any SMTP transaction. A worker
+   * that dies mid-send leaves its claims to lapse after this, then another worker sends them.
+   */
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  MAILPACKR_CLAIM_LEASE_MS: number = 120_000;
+
+  /**
    * Port of the inbound SMTP listener for bounces, complaints and mailto unsubscribes sent to the
    * bounce domain (run by the worker); unset: no listener; 0: any free port.
    */

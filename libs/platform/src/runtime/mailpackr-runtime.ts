@@ -164,6 +164,7 @@ export class MailpackrRuntime {
       policy: bouncePolicy,
       health: this.sendingHealth,
       verpKey,
+      leaseMs: config.MAILPACKR_CLAIM_LEASE_MS,
       bounceDomain: config.MAILPACKR_BOUNCE_DOMAIN,
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
       maxBytes: config.MAILPACKR_INBOUND_MAX_MB * 1024 * 1024,
