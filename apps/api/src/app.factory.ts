@@ -20,7 +20,13 @@ export const createApp = async (
   const modules = [AppModule.forRuntime(runtime, clock)];
   if (runtime.config.MAILPACKR_MODE === 'all') modules.push(WorkerModule.forRuntime(runtime));
   const root = { module: class MailpackrModule {}, imports: modules };
-  const app = await NestFactory.create<NestExpressApplication>(root, { logger, bodyParser: true });
+  // rawBody: the JSON parser keeps the bytes as read (`req.rawBody`), which the delivery-events
+  // webhook's signature is computed over.
+  const app = await NestFactory.create<NestExpressApplication>(root, {
+    logger,
+    bodyParser: true,
+    rawBody: true,
+  });
   // A campaign's MJML body may be up to 512 KiB; the default JSON limit (100 kB) would refuse it.
   app.useBodyParser('json', { limit: REQUEST_BODY_LIMIT });
   // GraphQL multipart requests (a CSV file for `importContacts`): one file, streamed, never
