@@ -80,6 +80,9 @@ export class CampaignEntity {
   @Column({ name: 'paused_at', type: 'timestamptz', nullable: true })
   pausedAt: Date | null;
 
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt: Date | null;
+
   /** Stream revision of the last applied event: the campaign's `revision` in the API. */
   @Column({ name: 'last_revision', type: 'bigint' })
   lastRevision: string;

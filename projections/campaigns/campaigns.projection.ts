@@ -34,10 +34,18 @@ export interface CampaignRow {
   queued_at: string | Date | null;
   queued_messages: number | null;
   paused_at: string | Date | null;
+  /** When every message reached its outcome (`CampaignCompleted`). */
+  completed_at: string | Date | null;
   last_revision: string | number;
 }
 
-export type CampaignRowStatus = 'DRAFT' | 'SCHEDULED' | 'SENDING' | 'PAUSED' | 'CANCELLED';
+export type CampaignRowStatus =
+  | 'DRAFT'
+  | 'SCHEDULED'
+  | 'SENDING'
+  | 'PAUSED'
+  | 'COMPLETED'
+  | 'CANCELLED';
 
 const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): CampaignRow | null => {
   const event = recorded as unknown as CampaignEvent & { revision: bigint };
@@ -69,6 +77,7 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         queued_at: null,
         queued_messages: null,
         paused_at: null,
+        completed_at: null,
         last_revision: revision,
       };
     }
@@ -145,6 +154,16 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         status: 'SENDING',
         paused_at: null,
         updated_at: event.data.resumedAt,
+        last_revision: revision,
+      };
+    case 'CampaignCompleted':
+      if (!row) return null;
+      return {
+        ...row,
+        status: 'COMPLETED',
+        paused_at: null,
+        completed_at: event.data.completedAt,
+        updated_at: event.data.completedAt,
         last_revision: revision,
       };
     case 'CampaignDeleted':

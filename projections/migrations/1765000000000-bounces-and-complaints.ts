@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Bounces and complaints (issue 4, item 5): how each message bounced, whether it drew a complaint
  * or an unsubscribe, the campaign counts of those, the tenant's hourly delivery figures the
- * automatic sending pause reads, and the tenant's pause itself. Also the two indexes delivery
+ * automatic sending pause reads, the tenant's pause itself, and when a campaign completed. Also the two indexes delivery
  * reads by: due messages (a partial index that shrinks as messages finish) and one recipient's
  * messages.
  */
@@ -41,6 +41,7 @@ export class BouncesAndComplaints1765000000000 implements MigrationInterface {
         complained integer NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant_id, hour)
       )`);
+    await runner.query(`ALTER TABLE campaigns ADD COLUMN completed_at timestamptz NULL`);
     await runner.query(`ALTER TABLE tenants ADD COLUMN sending_paused_at timestamptz NULL`);
     await runner.query(`ALTER TABLE tenants ADD COLUMN sending_pause jsonb NULL`);
   }
@@ -49,6 +50,7 @@ export class BouncesAndComplaints1765000000000 implements MigrationInterface {
     await runner.query('ALTER TABLE tenants DROP COLUMN sending_pause');
     await runner.query('ALTER TABLE tenants DROP COLUMN sending_paused_at');
     await runner.query('DROP TABLE tenant_delivery_hourly');
+    await runner.query('ALTER TABLE campaigns DROP COLUMN completed_at');
     for (const column of [
       'unsubscribed',
       'complained',

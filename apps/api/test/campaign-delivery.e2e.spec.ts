@@ -261,10 +261,26 @@ describe.each(sqlBackends())('Campaign delivery over SMTP (%s)', (backend) => {
           .recipient.memberships,
       ).toEqual([{ listId, status: 'UNSUBSCRIBED' }]);
 
-      // A second round finds nothing to send: every message was sent once.
+      // A second round finds nothing to send: every message was sent once, the campaign is over.
       const again = await api.runtime.delivery.runOnce({ now: new Date(Date.now() + 3600_000) });
-      expect(again).toMatchObject({ sent: 0, deferred: 0, cancelled: 0 });
+      expect(again).toMatchObject({ sent: 0, deferred: 0, cancelled: 0, completed: 1 });
       expect(await outbox()).toHaveLength(3);
+      await caughtUp();
+      const finished = await ok<{
+        campaign: {
+          status: string;
+          completedAt: string | null;
+          delivery: { unsubscribed: number };
+        };
+      }>(`query($id: ID!) { campaign(id: $id) { status completedAt delivery { unsubscribed } } }`, {
+        id: campaignId,
+      });
+      // The one-click unsubscribe above counts on the campaign whose link it came from.
+      expect(finished.campaign).toMatchObject({
+        status: 'COMPLETED',
+        completedAt: expect.any(String),
+        delivery: { unsubscribed: 1 },
+      });
 
       // Erasure reaches the outbox too: the erased person's mail is gone, the others' stays.
       const erased = kept[1]!;

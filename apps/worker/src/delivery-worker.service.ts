@@ -44,6 +44,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
   async runOnce(): Promise<void> {
     try {
       const run = await this.runtime.delivery.runOnce({ catchUp: false });
+      if (run.completed > 0) this.logger.log(`${run.completed} campaign(s) completed`);
       if (run.due > 0) {
         this.logger.log(
           `${run.sent} sent, ${run.deferred} deferred, ${run.bounced} bounced, ${run.failed} failed, ` +

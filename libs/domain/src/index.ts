@@ -22,6 +22,7 @@ export type {
   LaunchCampaign,
   PauseCampaign,
   ResumeCampaign,
+  CompleteCampaign,
   ReviseCampaign,
   ScheduleCampaign,
 } from './campaign/campaign.commands.js';
@@ -33,6 +34,7 @@ export {
   type CampaignPaused,
   type CampaignQueued,
   type CampaignResumed,
+  type CampaignCompleted,
   type CampaignStarted,
   type CampaignCancelled,
   type CampaignChanges,

@@ -60,6 +60,7 @@ export const toCampaign = (row: CampaignEntity): Campaign => ({
   cancelledAt: row.cancelledAt,
   startedAt: row.startedAt,
   pausedAt: row.pausedAt,
+  completedAt: row.completedAt,
   audience: row.audience && {
     listIds: [...row.audience.listIds],
     recipients: row.audience.recipients,

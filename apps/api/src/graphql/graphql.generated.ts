@@ -13,6 +13,7 @@ export enum CampaignStatus {
     SCHEDULED = "SCHEDULED",
     SENDING = "SENDING",
     PAUSED = "PAUSED",
+    COMPLETED = "COMPLETED",
     CANCELLED = "CANCELLED"
 }
 
@@ -371,6 +372,7 @@ export class Campaign {
     cancelledAt?: Nullable<DateTime>;
     startedAt?: Nullable<DateTime>;
     pausedAt?: Nullable<DateTime>;
+    completedAt?: Nullable<DateTime>;
     audience?: Nullable<CampaignAudience>;
     delivery: CampaignDelivery;
 }

@@ -237,6 +237,63 @@ describe('Campaign launch', () => {
         .thenStateMatches({ status: 'Cancelled', startedAt: now.toISOString() }));
   });
 
+  describe('When every message reached its outcome', () => {
+    const finish = (): CampaignCommand => ({
+      type: 'CompleteCampaign',
+      data: { campaignId, tenantId },
+      metadata: { now: later },
+    });
+    const completed = (): CampaignEvent => ({
+      type: 'CampaignCompleted',
+      data: { campaignId, tenantId, completedAt: later.toISOString() },
+    });
+
+    it.each<[string, () => CampaignEvent[]]>([
+      ['a sending campaign', () => [drafted(), started(), queued()]],
+      ['a paused campaign', () => [drafted(), started(), queued(), paused()]],
+    ])('should complete %s', (_, history) => given(history()).when(finish()).then([completed()]));
+
+    it('should be Completed, its launch kept, once completed', () =>
+      given([drafted(), started(), queued(), paused()]).when(finish()).thenStateMatches({
+        status: 'Completed',
+        completedAt: later.toISOString(),
+        queuedMessages: 10,
+        startedAt: now.toISOString(),
+      }));
+
+    it('should record nothing when completed again', () =>
+      given([drafted(), started(), queued(), completed()]).when(finish()).thenNothing());
+
+    it('should not complete a launch still queueing', () =>
+      given([drafted(), started()])
+        .when(finish())
+        .thenThrows(CampaignError, withCode('CAMPAIGN_STILL_QUEUEING')));
+
+    it.each<[string, () => CampaignEvent[], CampaignErrorCode]>([
+      ['a draft', () => [drafted()], 'CAMPAIGN_NOT_STARTED'],
+      [
+        'a cancelled campaign',
+        () => [drafted(), aCampaignCancelled({ campaignId, tenantId })],
+        'CAMPAIGN_CANCELLED',
+      ],
+    ])('should not complete %s', (_, history, code) =>
+      given(history()).when(finish()).thenThrows(CampaignError, withCode(code)),
+    );
+
+    it.each<[string, () => CampaignCommand]>([
+      ['paused', pause],
+      ['resumed', resume],
+      ['cancelled', () => aCancelCampaign({ campaignId, tenantId, now: later })],
+    ])('should not be %s once completed', (_, command) =>
+      given([drafted(), started(), queued(), completed()])
+        .when(command())
+        .thenThrows(CampaignError, withCode('CAMPAIGN_COMPLETED')),
+    );
+
+    it('should record nothing when launched again', () =>
+      given([drafted(), started(), queued(), completed()]).when(launch()).thenNothing());
+  });
+
   describe('When cancelled', () => {
     it.each<[string, () => CampaignCommand]>([
       ['launched', () => launch()],

@@ -68,6 +68,12 @@ export type PauseCampaign = Command<'PauseCampaign', { campaignId: string; tenan
 
 export type ResumeCampaign = Command<'ResumeCampaign', { campaignId: string; tenantId: string }>;
 
+/**
+ * Sending is over: the caller (the delivery worker) found none of the campaign's messages queued,
+ * being sent or deferred. Only a launch that queued all its messages can complete.
+ */
+export type CompleteCampaign = Command<'CompleteCampaign', { campaignId: string; tenantId: string }>;
+
 export type CampaignCommand =
   | DraftCampaign
   | ReviseCampaign
@@ -77,4 +83,5 @@ export type CampaignCommand =
   | LaunchCampaign
   | CompleteCampaignLaunch
   | PauseCampaign
-  | ResumeCampaign;
+  | ResumeCampaign
+  | CompleteCampaign;

@@ -5,6 +5,7 @@ import type {
   CampaignChangesInput,
   CampaignCommand,
   CancelCampaign,
+  CompleteCampaign,
   CompleteCampaignLaunch,
   DeleteCampaign,
   DraftCampaign,
@@ -57,6 +58,8 @@ export const decideCampaign = (command: CampaignCommand, state: Campaign): Campa
       return pause(command, state);
     case 'ResumeCampaign':
       return resume(command, state);
+    case 'CompleteCampaign':
+      return complete(command, state);
     default:
       return assertNever(command, 'Unknown campaign command');
   }
@@ -137,6 +140,9 @@ const schedule = (
 const cancel = ({ data, metadata: { now } }: CancelCampaign, state: Campaign): CampaignEvent[] => {
   const campaign = ownedBy(state, data.tenantId);
   if (campaign.status === 'Cancelled') return [];
+  if (campaign.status === 'Completed') {
+    throw new CampaignError('CAMPAIGN_COMPLETED', 'Every message was sent: nothing to cancel');
+  }
   return [
     {
       type: 'CampaignCancelled',
@@ -172,7 +178,13 @@ const launch = ({ data, metadata: { now } }: LaunchCampaign, state: Campaign): C
   const campaign = ownedBy(state, data.tenantId);
   if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
   // Started already (a second launch, or a restarted worker): the launch goes on, nothing new.
-  if (campaign.status === 'Sending' || campaign.status === 'Paused') return [];
+  if (
+    campaign.status === 'Sending' ||
+    campaign.status === 'Paused' ||
+    campaign.status === 'Completed'
+  ) {
+    return [];
+  }
   if (campaign.listIds.length === 0) {
     throw new CampaignError('CAMPAIGN_HAS_NO_LISTS', 'A campaign needs a contact list to launch');
   }
@@ -242,13 +254,39 @@ const resume = ({ data, metadata: { now } }: ResumeCampaign, state: Campaign): C
   ];
 };
 
+const complete = (
+  { data, metadata: { now } }: CompleteCampaign,
+  state: Campaign,
+): CampaignEvent[] => {
+  const owned = ownedBy(state, data.tenantId);
+  if (owned.status === 'Completed') return [];
+  const campaign = started(owned);
+  if (campaign.queuedMessages === null) {
+    throw new CampaignError('CAMPAIGN_STILL_QUEUEING', 'The launch is still queueing messages');
+  }
+  return [
+    {
+      type: 'CampaignCompleted',
+      data: {
+        campaignId: campaign.campaignId,
+        tenantId: campaign.tenantId,
+        completedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
 /** Draft or scheduled: its content and schedule may still change. */
 const notStarted = (
   campaign: Exclude<Campaign, { status: 'Empty' | 'Deleted' }>,
 ): Extract<Campaign, { status: 'Draft' | 'Scheduled' }> => {
   if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
-  if (campaign.status === 'Sending' || campaign.status === 'Paused') {
-    throw new CampaignError('CAMPAIGN_ALREADY_STARTED', 'The campaign is being sent');
+  if (
+    campaign.status === 'Sending' ||
+    campaign.status === 'Paused' ||
+    campaign.status === 'Completed'
+  ) {
+    throw new CampaignError('CAMPAIGN_ALREADY_STARTED', 'The campaign was launched');
   }
   return campaign;
 };
@@ -258,6 +296,9 @@ const started = (
   campaign: Exclude<Campaign, { status: 'Empty' | 'Deleted' }>,
 ): Extract<Campaign, { status: 'Sending' | 'Paused' }> => {
   if (campaign.status === 'Cancelled') throw new CampaignError('CAMPAIGN_CANCELLED');
+  if (campaign.status === 'Completed') {
+    throw new CampaignError('CAMPAIGN_COMPLETED', 'Every message was sent: sending is over');
+  }
   if (campaign.status === 'Draft' || campaign.status === 'Scheduled') {
     throw new CampaignError('CAMPAIGN_NOT_STARTED', 'The campaign has not been launched');
   }

@@ -88,6 +88,12 @@ export type CampaignResumed = Event<
   { campaignId: string; tenantId: string; resumedAt: string }
 >;
 
+/** Every message reached its outcome (sent, bounced, failed or cancelled): sending is over. */
+export type CampaignCompleted = Event<
+  'CampaignCompleted',
+  { campaignId: string; tenantId: string; completedAt: string }
+>;
+
 export type CampaignEvent =
   | CampaignDrafted
   | CampaignRevised
@@ -97,7 +103,8 @@ export type CampaignEvent =
   | CampaignStarted
   | CampaignQueued
   | CampaignPaused
-  | CampaignResumed;
+  | CampaignResumed
+  | CampaignCompleted;
 
 export type CampaignEventType = CampaignEvent['type'];
 
@@ -111,6 +118,7 @@ const campaignEventTypes = {
   CampaignQueued: true,
   CampaignPaused: true,
   CampaignResumed: true,
+  CampaignCompleted: true,
 } satisfies Record<CampaignEventType, true>;
 
 /** Every campaign event type, e.g. for a subscription filter. */

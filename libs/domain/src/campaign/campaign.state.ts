@@ -24,6 +24,7 @@ export type Campaign =
   | (Identity & CampaignContent & Readonly<{ status: 'Scheduled'; sendAt: string }>)
   | (Identity & CampaignContent & Launch & Readonly<{ status: 'Sending' }>)
   | (Identity & CampaignContent & Launch & Readonly<{ status: 'Paused'; pausedAt: string }>)
+  | (Identity & CampaignContent & Launch & Readonly<{ status: 'Completed'; completedAt: string }>)
   | (Identity & Readonly<{ status: 'Cancelled'; cancelledAt: string; startedAt?: string }>)
   | (Identity & Readonly<{ status: 'Deleted'; deletedAt: string }>);
 
@@ -79,6 +80,7 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
           };
         case 'Empty':
         case 'Cancelled':
+        case 'Completed':
         case 'Deleted':
           return state;
         default:
@@ -108,6 +110,13 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
       if (state.status !== 'Paused') return state;
       const { pausedAt: _pausedAt, ...rest } = state;
       return { ...rest, status: 'Sending' };
+    }
+    case 'CampaignCompleted': {
+      const { completedAt } = event.data;
+      if (state.status === 'Sending') return { ...state, status: 'Completed', completedAt };
+      if (state.status !== 'Paused') return state;
+      const { pausedAt: _pausedAt, ...rest } = state;
+      return { ...rest, status: 'Completed', completedAt };
     }
     case 'CampaignDeleted':
       return state.status === 'Empty' || state.status === 'Deleted'

@@ -712,6 +712,7 @@ describe('Campaign', () => {
     it('should list its event types', () =>
       expect([...CAMPAIGN_EVENT_TYPES].sort()).toEqual([
         'CampaignCancelled',
+        'CampaignCompleted',
         'CampaignDeleted',
         'CampaignDrafted',
         'CampaignPaused',

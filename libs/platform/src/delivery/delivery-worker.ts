@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import {
   type ActiveRecipient,
   type Campaign,
+  CampaignError,
   type Message,
   MessageError,
   type MessageTemplateRef,
@@ -120,6 +121,8 @@ export interface DeliveryRunReport {
   skipped: number;
   /** Unexpected errors (logged by message id); the run went on with the other messages. */
   errors: number;
+  /** Campaigns this run found finished (`CampaignCompleted`), from the read models it read. */
+  completed: number;
 }
 
 /** One due message, from the `messages` read model. */
@@ -268,8 +271,12 @@ export class DeliveryWorker {
       cancelled: 0,
       skipped: 0,
       errors: 0,
+      completed: 0,
     };
-    if (due.length === 0) return report;
+    if (due.length === 0) {
+      report.completed = await this.#completeFinished(clock());
+      return report;
+    }
     const run: RunContext = {
       clock,
       transport,
@@ -289,7 +296,48 @@ export class DeliveryWorker {
       }
     });
     this.#limiter.prune();
+    report.completed = await this.#completeFinished(clock());
     return report;
+  }
+
+  /**
+   * Campaigns whose launch queued every message and none of whose messages is still queued,
+   * being sent or deferred: `CompleteCampaign` (status COMPLETED). The counts must add up to the
+   * queued messages first, so a messages read model behind the campaigns one completes nothing
+   * early (a stale count only ever shows more outstanding, never less).
+   */
+  async #completeFinished(now: Date): Promise<number> {
+    const rows = await this.#deps.readModels.query<
+      Array<{ campaign_id: string; tenant_id: string }>
+    >(
+      `SELECT c.campaign_id, c.tenant_id
+         FROM campaigns c
+         LEFT JOIN campaign_delivery d ON d.campaign_id = c.campaign_id
+        WHERE c.status IN ('SENDING', 'PAUSED') AND c.deleted_at IS NULL
+          AND c.queued_messages IS NOT NULL
+          AND COALESCE(d.queued, 0) + COALESCE(d.sending, 0) + COALESCE(d.deferred, 0) = 0
+          AND COALESCE(d.sent + d.bounced + d.failed + d.cancelled, 0) = c.queued_messages
+        LIMIT 100`,
+    );
+    let completed = 0;
+    for (const row of rows) {
+      try {
+        const result = await this.#deps.executor.handle(
+          toCampaignStreamId(row.campaign_id),
+          campaignDecider,
+          {
+            type: 'CompleteCampaign',
+            data: { campaignId: row.campaign_id, tenantId: row.tenant_id },
+            metadata: { now },
+          },
+          { tenantId: row.tenant_id, actor: DELIVERY_ACTOR },
+        );
+        completed += result.events.length > 0 ? 1 : 0;
+      } catch (error) {
+        if (!(error instanceof CampaignError)) throw error;
+      }
+    }
+    return completed;
   }
 
   #transport(): Promise<MailTransport> {
