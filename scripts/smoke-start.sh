@@ -62,3 +62,11 @@ grep -q '^To: smoke.two@example.org' "$eml" && grep -q '^List-Unsubscribe-Post: 
   && grep -q '^Return-Path: <bounces+' "$eml" || { echo "smoke: the mail lacks its headers"; cat "$eml"; exit 1; }
 echo "smoke: a launched campaign was sent to the capture server ($(basename "$eml"))"
 echo "smoke: npm start on an empty data folder works"
+
+# A worker killed mid-campaign (SIGKILL) and restarted: every recipient gets the campaign, and the
+# only duplicates are the logged crash window. Two processes need PostgreSQL (not the embedded PGlite).
+if [ -n "${DATABASE_URL:-}" ]; then
+  node scripts/worker-kill.smoke.mjs || { echo "smoke: a worker killed mid-campaign lost or duplicated mail"; exit 1; }
+else
+  echo "smoke: worker kill: skipped: needs DATABASE_URL"
+fi

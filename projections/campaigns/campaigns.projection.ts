@@ -40,12 +40,7 @@ export interface CampaignRow {
 }
 
 export type CampaignRowStatus =
-  | 'DRAFT'
-  | 'SCHEDULED'
-  | 'SENDING'
-  | 'PAUSED'
-  | 'COMPLETED'
-  | 'CANCELLED';
+  'DRAFT' | 'SCHEDULED' | 'SENDING' | 'PAUSED' | 'COMPLETED' | 'CANCELLED';
 
 const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): CampaignRow | null => {
   const event = recorded as unknown as CampaignEvent & { revision: bigint };

@@ -37,6 +37,20 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
   });
   afterAll(async () => harness.stop());
 
+  /**
+   * `catchUp` until every event committed so far is applied: on a shared PostgreSQL server, an
+   * open transaction in another database hides the newest commits from a catch-up for a moment.
+   */
+  const caughtUp = async (): Promise<void> => {
+    const position = await harness.store.lastCommittedPosition();
+    for (const deadline = Date.now() + 10_000; ;) {
+      await harness.runner.catchUp();
+      if (!position || (await harness.runner.waitFor(position, undefined, 0))) return;
+      if (Date.now() > deadline) throw new Error('the projections did not catch up within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+
   const newIds = (tenantId = anId()): Ids => ({ recipientId: anId(), tenantId });
 
   const rowsOf = (tenantId: string, table = 'suppressions') =>
@@ -48,7 +62,7 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
   const given = async (ids: Ids, events: readonly RecipientEvent[]): Promise<RecordedEvent[]> => {
     const stream = toRecipientStreamId(ids.recipientId);
     await harness.append(stream, events, ids.tenantId);
-    await harness.runner.catchUp();
+    await caughtUp();
     return harness.store.readStream(stream);
   };
 
@@ -245,7 +259,7 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
         [aRecipientUnsubscribed({ ...earlier, listId: null, emailIndex, unsubscribedAt: at(2) })],
         tenantId,
       );
-      await harness.runner.catchUp();
+      await caughtUp();
 
       const merged = await rowsOf(tenantId);
       expect(merged).toEqual([
@@ -315,11 +329,11 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
       const emailIndex = aFreshEmailIndex();
       const address = manual(tenantId, emailIndex);
       await harness.append(address.stream, [address.suppressed(1)], tenantId);
-      await harness.runner.catchUp();
+      await caughtUp();
       expect(await rowsOf(tenantId)).toMatchObject([{ email_index: emailIndex, reason: 'manual' }]);
 
       await harness.append(address.stream, [address.lifted(2)], tenantId);
-      await harness.runner.catchUp();
+      await caughtUp();
       expect(await rowsOf(tenantId)).toEqual([]);
     });
 
@@ -333,7 +347,7 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
         aRecipientUnsubscribed({ ...ids, listId: null, emailIndex, unsubscribedAt: at(2) }),
       ]);
       await harness.append(address.stream, [address.lifted(3)], ids.tenantId);
-      await harness.runner.catchUp();
+      await caughtUp();
 
       expect(await rowsOf(ids.tenantId)).toMatchObject([
         { email_index: emailIndex, reason: 'unsubscribed', recipient_id: ids.recipientId },
@@ -361,7 +375,7 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
         ],
         tenantId,
       );
-      await harness.runner.catchUp();
+      await caughtUp();
       expect(await rowsOf(tenantId)).toEqual([
         {
           tenant_id: tenantId,
@@ -401,7 +415,7 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
           tenantId,
         );
         await harness.append(address.stream, [address.lifted(3)], tenantId);
-        await harness.runner.catchUp();
+        await caughtUp();
 
         expect(await rowsOf(tenantId)).toMatchObject([
           { email_index: emailIndex, reason, suppressed_at: new Date(at(1)) },
@@ -433,7 +447,7 @@ describe.each(sqlBackends())('Suppressions projection on %s', (backend) => {
         tenantId,
       );
       await harness.append(address.stream, [address.lifted(2)], tenantId);
-      await harness.runner.catchUp();
+      await caughtUp();
       expect(await rowsOf(tenantId)).toMatchObject([
         { email_index: bounced, reason: 'hard_bounce' },
       ]);

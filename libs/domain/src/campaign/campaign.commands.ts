@@ -72,7 +72,10 @@ export type ResumeCampaign = Command<'ResumeCampaign', { campaignId: string; ten
  * Sending is over: the caller (the delivery worker) found none of the campaign's messages queued,
  * being sent or deferred. Only a launch that queued all its messages can complete.
  */
-export type CompleteCampaign = Command<'CompleteCampaign', { campaignId: string; tenantId: string }>;
+export type CompleteCampaign = Command<
+  'CompleteCampaign',
+  { campaignId: string; tenantId: string }
+>;
 
 export type CampaignCommand =
   | DraftCampaign

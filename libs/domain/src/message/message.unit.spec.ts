@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   MESSAGE_EVENT_TYPES,
   MessageError,
+  bounceKindOf,
   evolveAll,
   messageDecider,
   toMessageStreamId,
@@ -13,7 +14,14 @@ import {
 
 import { defaultCampaignTenantId } from '../../../testing/src/builders/campaign.builders.js';
 import { aNow, anId, minutesAfter } from '../../../testing/src/builders/common.builders.js';
-import { aMessageClaimed, aMessageQueued } from '../../../testing/src/builders/message.builders.js';
+import {
+  aMessageBounced,
+  aMessageClaimed,
+  aMessageComplained,
+  aMessageQueued,
+  aRecordBounce,
+  aRecordComplaint,
+} from '../../../testing/src/builders/message.builders.js';
 import { DeciderSpecification } from '../../../testing/src/decider-specification.js';
 
 const given = DeciderSpecification.for(messageDecider);
@@ -375,6 +383,228 @@ describe('Message', () => {
       expect(evolveAll(messageDecider, [queued(), cancelledEvent(), sentEvent()])).toMatchObject({
         status: 'Cancelled',
       }));
+  });
+
+  describe('When its bounce status comes without a kind (SMTP time)', () => {
+    it.each<[string | null, string]>([
+      ['5.1.1', 'hard'],
+      ['5.7.1', 'blocked'],
+      ['5.1.7', 'blocked'],
+      ['5.2.2', 'soft'],
+      [null, 'soft'],
+    ])('should derive the kind of %p as %s', (status, kind) =>
+      given([queued(), claimed()])
+        .when(bounce(status, '550 Refused'))
+        .then([
+          {
+            type: 'MessageBounced',
+            data: {
+              ...ids(),
+              smtpReply: '550 Refused',
+              status,
+              kind: kind as 'hard',
+              source: 'smtp',
+              at: now.toISOString(),
+            },
+          },
+        ]),
+    );
+
+    it('should keep the kind the delivery worker gives', () =>
+      given([queued(), claimed()])
+        .when({ ...bounce('5.1.1'), data: { ...bounce('5.1.1').data, kind: 'soft' } })
+        .thenStateMatches({ status: 'Bounced', kind: 'soft', source: 'smtp' }));
+
+    it('should refuse a kind it does not know', () =>
+      given([queued(), claimed()])
+        .when({ ...bounce(), data: { ...bounce().data, kind: 'bouncy' as never } })
+        .thenThrows(MessageError, withCode('INVALID_BOUNCE')));
+  });
+
+  describe('When sent and a bounce is reported later', () => {
+    const sent = () => [queued(), claimed(), sentEvent()];
+    const report = (
+      over: Partial<Extract<MessageCommand, { type: 'RecordBounce' }>['data']> = {},
+    ) => aRecordBounce({ messageId, tenantId, now, ...over });
+    const dsnBounced = (): MessageEvent =>
+      aMessageBounced({
+        ...ids(),
+        smtpReply: 'smtp; 550 5.1.1 <[address]>: Recipient address rejected',
+        status: '5.1.1',
+        kind: 'hard',
+        source: 'dsn',
+        at: now.toISOString(),
+      });
+
+    it('should record it with its kind, source and status, the diagnostic blanked of addresses', () =>
+      given(sent())
+        .when(
+          report({ diagnostic: 'smtp; 550 5.1.1 <ada@example.org>: Recipient address rejected' }),
+        )
+        .then([dsnBounced()]));
+
+    it('should record a webhook bounce without a diagnostic with a reply of its own', () =>
+      given(sent())
+        .when(report({ kind: 'soft', status: '5.2.2', diagnostic: null, source: 'webhook' }))
+        .then([
+          aMessageBounced({
+            ...ids(),
+            smtpReply: 'webhook: 5.2.2',
+            status: '5.2.2',
+            kind: 'soft',
+            source: 'webhook',
+            at: now.toISOString(),
+          }),
+        ]));
+
+    it('should be Bounced afterwards, with the kind and source of the report', () =>
+      given(sent())
+        .when(report({ kind: 'blocked', status: '5.7.1' }))
+        .thenStateMatches({ status: 'Bounced', kind: 'blocked', source: 'dsn' }));
+
+    it('should record nothing when the same report comes again', () =>
+      given([...sent(), dsnBounced()])
+        .when(report())
+        .thenNothing());
+
+    it('should record nothing for a report about a message that bounced at SMTP time', () =>
+      given([queued(), claimed(), bouncedEvent()]).when(report()).thenNothing());
+
+    it.each<[string, () => MessageEvent[]]>([
+      ['queued', () => [queued()]],
+      ['claimed', () => [queued(), claimed()]],
+      ['deferred', () => [queued(), claimed(), deferred(minutesAfter(now, 5))]],
+      ['failed', () => [queued(), claimed(), failedEvent()]],
+      ['cancelled', () => [queued(), cancelledEvent()]],
+    ])('should refuse a report about a %s message', (_, history) =>
+      given(history()).when(report()).thenThrows(MessageError, withCode('MESSAGE_NOT_SENT')),
+    );
+
+    it.each<
+      [string, Partial<Extract<MessageCommand, { type: 'RecordBounce' }>['data']>, MessageErrorCode]
+    >([
+      ['an unknown kind', { kind: 'bouncy' as never }, 'INVALID_BOUNCE'],
+      ['the smtp source', { source: 'smtp' as never }, 'INVALID_BOUNCE'],
+      ['an unknown source', { source: 'pigeon' as never }, 'INVALID_BOUNCE'],
+      ['a diagnostic that is not text', { diagnostic: 42 as never }, 'INVALID_BOUNCE'],
+      ['a status that is not RFC 3463', { status: '550' }, 'INVALID_BOUNCE_STATUS'],
+    ])('should refuse a report with %s', (_, over, code) =>
+      given(sent()).when(report(over)).thenThrows(MessageError, withCode(code)),
+    );
+
+    it('should not know a message that was never queued', () =>
+      given([]).when(report()).thenThrows(MessageError, withCode('MESSAGE_NOT_FOUND')));
+
+    it('should not let another tenant report on it', () =>
+      given(sent())
+        .when(report({ tenantId: anId() }))
+        .thenThrows(MessageError, withCode('MESSAGE_NOT_FOUND')));
+  });
+
+  describe('When sent and the recipient complains', () => {
+    const sent = () => [queued(), claimed(), sentEvent()];
+    const complaint = (
+      over: Partial<Extract<MessageCommand, { type: 'RecordComplaint' }>['data']> = {},
+    ) => aRecordComplaint({ messageId, tenantId, now, ...over });
+    const complained = (): MessageEvent =>
+      aMessageComplained({ ...ids(), feedbackType: 'abuse', source: 'dsn', at: now.toISOString() });
+
+    it('should record the complaint with its feedback type in lower case', () =>
+      given(sent())
+        .when(complaint({ feedbackType: ' Abuse ' }))
+        .then([complained()]));
+
+    it('should stay Sent, with the time of the complaint', () =>
+      given(sent()).when(complaint()).thenStateMatches({
+        status: 'Sent',
+        sentAt: now.toISOString(),
+        complainedAt: now.toISOString(),
+      }));
+
+    it('should record nothing when the same complaint comes again', () =>
+      given([...sent(), complained()])
+        .when(complaint({ source: 'webhook' }))
+        .thenNothing());
+
+    it('should keep the first complaint time when a second one is folded', () =>
+      expect(
+        evolveAll(messageDecider, [
+          ...sent(),
+          complained(),
+          aMessageComplained({ ...ids(), at: minutesAfter(now, 5).toISOString() }),
+        ]),
+      ).toMatchObject({ status: 'Sent', complainedAt: now.toISOString() }));
+
+    it('should refuse a complaint about a bounced message', () =>
+      given([queued(), claimed(), bouncedEvent()])
+        .when(complaint())
+        .thenThrows(MessageError, withCode('MESSAGE_NOT_SENT')));
+
+    it('should refuse a complaint about a queued message', () =>
+      given([queued()]).when(complaint()).thenThrows(MessageError, withCode('MESSAGE_NOT_SENT')));
+
+    it.each([[''], ['   '], ['abuse report'], ['x'.repeat(41)], [42]])(
+      'should refuse the feedback type %p',
+      (feedbackType) =>
+        given(sent())
+          .when(complaint({ feedbackType: feedbackType as string }))
+          .thenThrows(MessageError, withCode('INVALID_COMPLAINT')),
+    );
+
+    it('should refuse the smtp source', () =>
+      given(sent())
+        .when(complaint({ source: 'smtp' as never }))
+        .thenThrows(MessageError, withCode('INVALID_COMPLAINT')));
+
+    it('should not let another tenant complain about it', () =>
+      given(sent())
+        .when(complaint({ tenantId: anId() }))
+        .thenThrows(MessageError, withCode('MESSAGE_NOT_FOUND')));
+  });
+
+  describe('When bounces are folded', () => {
+    it('should make a sent message Bounced on a later DSN bounce', () =>
+      expect(
+        evolveAll(messageDecider, [
+          queued(),
+          claimed(),
+          sentEvent(),
+          aMessageBounced({ ...ids(), kind: 'soft', status: '4.4.7', source: 'dsn' }),
+        ]),
+      ).toMatchObject({ status: 'Bounced', kind: 'soft', source: 'dsn', at: now.toISOString() }));
+
+    it.each<[string | null, string]>([
+      ['5.1.1', 'hard'],
+      ['5.2.1', 'hard'],
+      ['5.7.1', 'blocked'],
+      ['5.1.8', 'blocked'],
+      ['5.4.4', 'soft'],
+      [null, 'soft'],
+    ])(
+      'should read a MessageBounced written before kinds (status %p) as %s, from SMTP',
+      (status, kind) => {
+        const legacy: MessageEvent = {
+          type: 'MessageBounced',
+          data: { ...ids(), smtpReply: '550 No', status, at: now.toISOString() },
+        };
+        expect(bounceKindOf(legacy.data)).toBe(kind);
+        expect(evolveAll(messageDecider, [queued(), claimed(), legacy])).toMatchObject({
+          status: 'Bounced',
+          kind,
+          source: 'smtp',
+        });
+      },
+    );
+
+    it('should ignore a later bounce once bounced', () =>
+      expect(
+        evolveAll(messageDecider, [
+          queued(),
+          claimed(),
+          bouncedEvent(),
+          aMessageBounced({ ...ids(), kind: 'soft', source: 'dsn' }),
+        ]),
+      ).toMatchObject({ status: 'Bounced', kind: 'hard', source: 'smtp' }));
   });
 
   describe('When its events are read back from the store', () => {

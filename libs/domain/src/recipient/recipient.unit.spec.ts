@@ -1328,6 +1328,62 @@ describe('Recipient', () => {
           },
         ]));
 
+    it('should name the message whose link or reply carried the unsubscribe', () => {
+      const messageId = anId();
+      given(history())
+        .when(
+          anUnsubscribeRecipient({
+            recipientId,
+            tenantId,
+            listId,
+            channel: 'mailto',
+            messageId,
+            now,
+          }),
+        )
+        .then([
+          {
+            type: 'RecipientUnsubscribed',
+            data: {
+              recipientId,
+              tenantId,
+              listId,
+              channel: 'mailto',
+              messageId,
+              emailIndex,
+              unsubscribedAt: at,
+            },
+          },
+        ]);
+    });
+
+    it.each([['not-a-uuid'], [''], [null]])('should leave out a message id of %p', (messageId) =>
+      given(history())
+        .when(
+          anUnsubscribeRecipient({
+            recipientId,
+            tenantId,
+            listId,
+            channel: 'one_click',
+            messageId,
+            now,
+          }),
+        )
+        .then([
+          {
+            type: 'RecipientUnsubscribed',
+            data: {
+              recipientId,
+              tenantId,
+              listId,
+              channel: 'one_click',
+              emailIndex,
+              unsubscribedAt: at,
+            },
+          },
+        ]),
+    );
+
     it('should leave the other list alone when unsubscribed from one', () => {
       const later = daysAfter(now, 1);
       given(history())

@@ -23,8 +23,12 @@ import {
 import { aNow, anId } from '../../../testing/src/builders/common.builders.js';
 import {
   aCreateTenant,
+  aPauseTenantSending,
+  aResumeTenantSending,
   aRevokeApiKey,
   aTenantCreated,
+  aTenantSendingPaused,
+  aTenantSendingResumed,
   anApiKeyHash,
   anApiKeyIssued,
   anApiKeyRevoked,
@@ -448,6 +452,133 @@ describe('Tenant', () => {
       given([created()])
         .when(erase('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'))
         .thenThrows(TenantError, (e) => e.code === 'ACCOUNT_NOT_FOUND'));
+  });
+
+  describe('When its sending is paused', () => {
+    const later = new Date(now.getTime() + 60 * 60 * 1000);
+    const measured = { rate: 0.12, threshold: 0.1, windowHours: 24, messages: 200 };
+    const pause = (over: Partial<Parameters<typeof aPauseTenantSending>[0]> = {}) =>
+      aPauseTenantSending({ tenantId, now, ...over });
+    const paused = () => aTenantSendingPaused({ tenantId, pausedAt: now.toISOString() });
+    const resumed = () => aTenantSendingResumed({ tenantId, resumedAt: later.toISOString() });
+
+    it('should pause it automatically with the rate it measured', () =>
+      given([created()])
+        .when(pause({ reason: 'bounce_rate', measured }))
+        .then([
+          {
+            type: 'TenantSendingPaused',
+            data: { tenantId, reason: 'bounce_rate', ...measured, pausedAt: now.toISOString() },
+          },
+        ]));
+
+    it('should pause it by hand with no figures', () =>
+      given([created()])
+        .when(pause({ reason: 'manual' }))
+        .then([
+          {
+            type: 'TenantSendingPaused',
+            data: {
+              tenantId,
+              reason: 'manual',
+              rate: null,
+              threshold: null,
+              windowHours: null,
+              messages: null,
+              pausedAt: now.toISOString(),
+            },
+          },
+        ]));
+
+    it('should be paused afterwards, with its reason', () =>
+      given([created()])
+        .when(
+          pause({
+            reason: 'complaint_rate',
+            measured: { ...measured, rate: 0.01, threshold: 0.005 },
+          }),
+        )
+        .thenStateMatches({
+          status: 'Active',
+          sendingPaused: { reason: 'complaint_rate', pausedAt: now.toISOString() },
+        }));
+
+    it('should record nothing when paused already, keeping the first reason', () =>
+      given([created(), paused()])
+        .when(pause({ reason: 'complaint_rate', now: later }))
+        .thenNothing());
+
+    it.each<[string, Partial<Parameters<typeof aPauseTenantSending>[0]>]>([
+      ['an unknown reason', { reason: 'tired' as never }],
+      ['a rate above 1', { reason: 'bounce_rate', measured: { ...measured, rate: 1.5 } }],
+      ['a negative rate', { reason: 'bounce_rate', measured: { ...measured, rate: -0.1 } }],
+      [
+        'a rate that is not a number',
+        { reason: 'bounce_rate', measured: { ...measured, rate: NaN } },
+      ],
+      ['a threshold above 1', { reason: 'bounce_rate', measured: { ...measured, threshold: 2 } }],
+      ['a window of no hour', { reason: 'bounce_rate', measured: { ...measured, windowHours: 0 } }],
+      [
+        'a window of part hours',
+        { reason: 'bounce_rate', measured: { ...measured, windowHours: 1.5 } },
+      ],
+      [
+        'a negative message count',
+        { reason: 'bounce_rate', measured: { ...measured, messages: -1 } },
+      ],
+      [
+        'a message count not whole',
+        { reason: 'bounce_rate', measured: { ...measured, messages: 2.5 } },
+      ],
+    ])('should reject a pause with %s', (_, over) =>
+      given([created()])
+        .when(pause(over))
+        .thenThrows(TenantError, withCode('INVALID_SENDING_PAUSE')),
+    );
+
+    it('should resume it', () =>
+      given([created(), paused()])
+        .when(aResumeTenantSending({ tenantId, now: later }))
+        .then([resumed()]));
+
+    it('should not be paused once resumed, and may be paused again', () => {
+      given([created(), paused()])
+        .when(aResumeTenantSending({ tenantId, now: later }))
+        .thenStateMatches({ status: 'Active', sendingPaused: null });
+      given([created(), paused(), resumed()])
+        .when(pause({ reason: 'manual', now: later }))
+        .thenStateMatches({
+          status: 'Active',
+          sendingPaused: { reason: 'manual', pausedAt: later.toISOString() },
+        });
+    });
+
+    it('should record nothing when resumed while not paused', () =>
+      given([created()]).when(aResumeTenantSending({ tenantId })).thenNothing());
+
+    it('should record nothing when resumed twice', () =>
+      given([created(), paused(), resumed()])
+        .when(aResumeTenantSending({ tenantId, now: later }))
+        .thenNothing());
+
+    it.each<[string, () => TenantCommand]>([
+      ['paused', () => pause({ reason: 'manual' })],
+      ['resumed', () => aResumeTenantSending({ tenantId })],
+    ])('should not be %s when it does not exist: TENANT_NOT_FOUND', (_, command) =>
+      given([]).when(command()).thenThrows(TenantError, withCode('TENANT_NOT_FOUND')),
+    );
+
+    it.each<[string, () => TenantCommand]>([
+      ['paused', () => pause({ reason: 'manual', tenantId: anId() })],
+      ['resumed', () => aResumeTenantSending({ tenantId: anId() })],
+    ])('should not be %s under another tenant id: TENANT_NOT_FOUND', (_, command) =>
+      given([created(), paused()])
+        .when(command())
+        .thenThrows(TenantError, withCode('TENANT_NOT_FOUND')),
+    );
+
+    it('should map INVALID_SENDING_PAUSE to BAD_USER_INPUT', () =>
+      expect(tenantErrorKinds.INVALID_SENDING_PAUSE).toBe('BAD_USER_INPUT'));
   });
 
   describe('Streams', () => {

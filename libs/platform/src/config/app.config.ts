@@ -198,6 +198,18 @@ export class AppConfig {
   @Max(100)
   MAILPACKR_SMTP_MAX_CONNECTIONS: number = 5;
 
+  /**
+   * How long the SMTP client waits for the server, in milliseconds: to connect, for its greeting,
+   * and for each reply (DATA's included). Unset: 30 s, 30 s and 60 s. Keep it well under
+   * `MAILPACKR_CLAIM_LEASE_MS`. A message whose reply to DATA times out may have arrived: it is
+   * deferred, and its retry is the logged duplicate window.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  MAILPACKR_SMTP_TIMEOUT_MS?: number;
+
   /** Messages sent over one SMTP connection before it is replaced. */
   @IsInt()
   @Min(1)
@@ -288,6 +300,7 @@ const KNOWN = new Set(
     'MAILPACKR_BOOTSTRAP_API_KEY',
     'SMTP_URL',
     'MAILPACKR_INBOUND_SMTP_PORT',
+    'MAILPACKR_SMTP_TIMEOUT_MS',
     'MAILPACKR_WEBHOOK_SECRET',
   ]),
 );

@@ -20,6 +20,13 @@ export const deliverySettings = (config: AppConfig): DeliverySettings => ({
     url: config.smtpUrl,
     maxConnections: config.MAILPACKR_SMTP_MAX_CONNECTIONS,
     maxMessages: config.MAILPACKR_SMTP_MAX_MESSAGES,
+    ...(config.MAILPACKR_SMTP_TIMEOUT_MS === undefined
+      ? {}
+      : {
+          connectionTimeoutMs: config.MAILPACKR_SMTP_TIMEOUT_MS,
+          greetingTimeoutMs: config.MAILPACKR_SMTP_TIMEOUT_MS,
+          socketTimeoutMs: config.MAILPACKR_SMTP_TIMEOUT_MS,
+        }),
   },
   capture: config.embeddedSmtp
     ? {

@@ -86,7 +86,7 @@ export class SendingHealth {
             WHERE h.tenant_id = t.tenant_id
               AND h.hour >= GREATEST(
                     $2::timestamptz,
-                    COALESCE(date_trunc('hour', (t.sending_pause ->> 'resumedAt')::timestamptz)
+                    COALESCE(date_trunc('hour', (t.sending_pause ->> 'resumedAt')::timestamptz, 'UTC')
                              + interval '1 hour', $2::timestamptz))
          ) s ON true
         WHERE t.tenant_id = ANY($1::uuid[])`,

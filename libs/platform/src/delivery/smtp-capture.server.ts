@@ -19,14 +19,32 @@ export interface ScriptedReply {
   times?: number;
 }
 
+/** After DATA: store the message, then cut the connection without a reply. */
+export interface DropAfterData {
+  drop: true;
+  /** Drop the first `times` attempts for the address only, then accept. Default: always. */
+  times?: number;
+}
+
+/** After DATA: store the message, then wait `delayMs` before the `250` reply. */
+export interface DelayAfterData {
+  delayMs: number;
+  /** Delay the first `times` attempts for the address only, then reply at once. Default: always. */
+  times?: number;
+}
+
+type DataScript = ScriptedReply | DropAfterData | DelayAfterData;
+
 /**
- * What the server does for one recipient address: a reply at RCPT TO, a reply after DATA, or
+ * What the server does for one recipient address: a reply at RCPT TO, a reply after DATA,
  * `drop` after DATA (the message is stored, then the connection is cut before the reply: the
- * one window where a sender cannot know whether the message arrived).
+ * one window where a sender cannot know whether the message arrived), or `delayMs` after DATA
+ * (the message is stored, then the reply waits: a slow server, or, past the client's socket
+ * timeout, the same window as a drop).
  */
 export interface RecipientScript {
   rcpt?: ScriptedReply;
-  data?: ScriptedReply | { drop: true; times?: number };
+  data?: DataScript;
 }
 
 export interface SmtpCaptureServerOptions {
@@ -108,7 +126,7 @@ const replyError = (reply: ScriptedReply): Error & { responseCode: number } => {
  * with a `Return-Path` line for the envelope sender in front, as a delivering MTA writes it. With
  * `npm start` it is where mail goes when `SMTP_URL` is unset. Tests use it as a real SMTP peer:
  * a script per recipient answers RCPT TO or DATA with chosen replies (deferrals, bounces,
- * 421 closes) or drops the connection after DATA.
+ * 421 closes), drops the connection after DATA, or delays the reply to DATA.
  *
  * Replies are written verbatim (`450 4.2.0 Mailbox busy`): the server's automatic enhanced status
  * codes are off, and a scripted reply brings its own.
@@ -214,10 +232,7 @@ export class SmtpCaptureServer {
   }
 
   /** The scripted reply for this stage and recipient, counting attempts for `times`. */
-  #scripted(
-    address: string,
-    stage: 'rcpt' | 'data',
-  ): ScriptedReply | { drop: true; times?: number } | undefined {
+  #scripted(address: string, stage: 'rcpt' | 'data'): DataScript | undefined {
     const key = address.toLowerCase();
     const reply = this.#script.get(key)?.[stage];
     if (!reply) return undefined;
@@ -254,7 +269,7 @@ export class SmtpCaptureServer {
         return;
       }
       const rcptTo = session.envelope.rcptTo.map((r) => r.address);
-      let reply: ScriptedReply | { drop: true; times?: number } | undefined;
+      let reply: DataScript | undefined;
       for (const address of rcptTo) reply ??= this.#scripted(address, 'data');
       if (reply && 'code' in reply) {
         callback(replyError(reply));
@@ -268,7 +283,13 @@ export class SmtpCaptureServer {
             callback(null, 'dropped'); // nothing is written to a destroyed socket
             return;
           }
-          callback(null, `2.0.0 Ok: queued as ${file ?? 'memory'}`);
+          const accepted = `2.0.0 Ok: queued as ${file ?? 'memory'}`;
+          if (reply && 'delayMs' in reply) {
+            // A client that gave up meanwhile is gone: nothing is written to a closed socket.
+            setTimeout(() => callback(null, accepted), reply.delayMs).unref();
+            return;
+          }
+          callback(null, accepted);
         },
         (error: unknown) => {
           this.options.onError?.(error instanceof Error ? error : new Error(String(error)));

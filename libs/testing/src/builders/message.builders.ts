@@ -2,8 +2,13 @@ import type {
   CampaignPaused,
   CampaignQueued,
   CampaignStarted,
+  MessageBounced,
   MessageClaimed,
+  MessageComplained,
   MessageQueued,
+  MessageSent,
+  RecordBounce,
+  RecordComplaint,
 } from '#domain';
 
 import { defaultCampaignTenantId } from './campaign.builders.js';
@@ -88,4 +93,87 @@ export const aMessageClaimed = (
     expiredClaim: null,
     ...overrides,
   },
+});
+
+export const aMessageSent = (overrides: Partial<MessageSent['data']> = {}): MessageSent => ({
+  type: 'MessageSent',
+  data: {
+    messageId: anId(),
+    campaignId: anId(),
+    tenantId: defaultCampaignTenantId,
+    smtpReply: '250 2.0.0 OK',
+    sentAt: aNow().toISOString(),
+    ...overrides,
+  },
+});
+
+/** A bounce learnt at SMTP time by default; `source: 'dsn'` for a later report. */
+export const aMessageBounced = (
+  overrides: Partial<MessageBounced['data']> = {},
+): MessageBounced => ({
+  type: 'MessageBounced',
+  data: {
+    messageId: anId(),
+    campaignId: anId(),
+    tenantId: defaultCampaignTenantId,
+    smtpReply: '550 5.1.1 No such user',
+    status: '5.1.1',
+    kind: 'hard',
+    source: 'smtp',
+    at: aNow().toISOString(),
+    ...overrides,
+  },
+});
+
+export const aMessageComplained = (
+  overrides: Partial<MessageComplained['data']> = {},
+): MessageComplained => ({
+  type: 'MessageComplained',
+  data: {
+    messageId: anId(),
+    campaignId: anId(),
+    tenantId: defaultCampaignTenantId,
+    feedbackType: 'abuse',
+    source: 'dsn',
+    at: aNow().toISOString(),
+    ...overrides,
+  },
+});
+
+// ── Commands ───────────────────────────────────────────────────────────────────────────────────
+
+type WithNow = { now?: Date };
+
+/** A DSN reporting a hard bounce of a sent message. */
+export const aRecordBounce = ({
+  now = aNow(),
+  ...overrides
+}: Partial<RecordBounce['data']> & WithNow = {}): RecordBounce => ({
+  type: 'RecordBounce',
+  data: {
+    messageId: anId(),
+    tenantId: defaultCampaignTenantId,
+    kind: 'hard',
+    status: '5.1.1',
+    diagnostic: 'smtp; 550 5.1.1 No such user',
+    source: 'dsn',
+    ...overrides,
+  },
+  metadata: { now },
+});
+
+/** An ARF abuse report about a sent message. */
+export const aRecordComplaint = ({
+  now = aNow(),
+  ...overrides
+}: Partial<RecordComplaint['data']> & WithNow = {}): RecordComplaint => ({
+  type: 'RecordComplaint',
+  data: {
+    messageId: anId(),
+    tenantId: defaultCampaignTenantId,
+    feedbackType: 'abuse',
+    source: 'dsn',
+    ...overrides,
+  },
+  metadata: { now },
 });

@@ -5,8 +5,12 @@ import type {
   ApiKeyRevoked,
   CreateTenant,
   IssueApiKey,
+  PauseTenantSending,
+  ResumeTenantSending,
   RevokeApiKey,
   TenantCreated,
+  TenantSendingPaused,
+  TenantSendingResumed,
 } from '#domain';
 
 import { aNow, anId } from './common.builders.js';
@@ -83,4 +87,46 @@ export const anApiKeyIssued = (overrides: Partial<ApiKeyIssued['data']> = {}): A
 export const anApiKeyRevoked = (overrides: Partial<ApiKeyRevoked['data']> = {}): ApiKeyRevoked => ({
   type: 'ApiKeyRevoked',
   data: { tenantId: anId(), keyId: anId(), revokedAt: aNow().toISOString(), ...overrides },
+});
+
+export const aPauseTenantSending = ({
+  now = aNow(),
+  ...overrides
+}: Partial<PauseTenantSending['data']> & WithNow = {}): PauseTenantSending => ({
+  type: 'PauseTenantSending',
+  data: { tenantId: anId(), reason: 'manual', ...overrides },
+  metadata: { now },
+});
+
+export const aResumeTenantSending = ({
+  now = aNow(),
+  ...overrides
+}: Partial<ResumeTenantSending['data']> & WithNow = {}): ResumeTenantSending => ({
+  type: 'ResumeTenantSending',
+  data: { tenantId: anId(), ...overrides },
+  metadata: { now },
+});
+
+/** An automatic pause: a bounce rate of 12 % over 24 hours and 200 messages. */
+export const aTenantSendingPaused = (
+  overrides: Partial<TenantSendingPaused['data']> = {},
+): TenantSendingPaused => ({
+  type: 'TenantSendingPaused',
+  data: {
+    tenantId: anId(),
+    reason: 'bounce_rate',
+    rate: 0.12,
+    threshold: 0.1,
+    windowHours: 24,
+    messages: 200,
+    pausedAt: aNow().toISOString(),
+    ...overrides,
+  },
+});
+
+export const aTenantSendingResumed = (
+  overrides: Partial<TenantSendingResumed['data']> = {},
+): TenantSendingResumed => ({
+  type: 'TenantSendingResumed',
+  data: { tenantId: anId(), resumedAt: aNow().toISOString(), ...overrides },
 });
