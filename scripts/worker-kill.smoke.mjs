@@ -100,6 +100,8 @@ const startWorker = (name, sinkUrl) => {
       MAILPACKR_DATA_DIR: join(work, name),
       SMTP_URL: sinkUrl,
       MAILPACKR_CLAIM_LEASE_MS: String(LEASE_MS),
+      // The lease must outlive an SMTP transaction (3 timeouts): a short lease needs short timeouts.
+      MAILPACKR_SMTP_TIMEOUT_MS: String(Math.floor(LEASE_MS / 3)),
       MAILPACKR_DELIVERY_INTERVAL_MS: '100',
       MAILPACKR_SEND_RATE: '10000',
       MAILPACKR_SEND_BURST: '10000',

@@ -320,10 +320,32 @@ export const loadConfig = (
     exposeDefaultValues: true,
   });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`)),
+  const problems = errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`),
+  );
+  if (problems.length === 0) problems.push(...crossChecks(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+};
+
+/** nodemailer's own timeouts: connection 30 s, greeting 30 s, each reply 60 s. */
+const DEFAULT_SMTP_TRANSACTION_MS = 120_000;
+
+/** Settings that are each valid but do not fit together. */
+const crossChecks = (config: AppConfig): string[] => {
+  const problems: string[] = [];
+  // A claim must outlive the longest SMTP transaction (connect, greeting, reply), or another
+  // worker takes the message over while it is still being sent: a duplicate.
+  const transaction =
+    config.MAILPACKR_SMTP_TIMEOUT_MS === undefined
+      ? DEFAULT_SMTP_TRANSACTION_MS
+      : 3 * config.MAILPACKR_SMTP_TIMEOUT_MS;
+  if (config.MAILPACKR_CLAIM_LEASE_MS < transaction) {
+    problems.push(
+      `MAILPACKR_CLAIM_LEASE_MS: must be at least ${transaction} ms, the longest an SMTP transaction ` +
+        'can take (3 × MAILPACKR_SMTP_TIMEOUT_MS, or 120000 with the default timeouts); ' +
+        'lower MAILPACKR_SMTP_TIMEOUT_MS or raise the lease',
     );
   }
-  return config;
+  return problems;
 };

@@ -82,3 +82,30 @@ describe('Delivery settings', () => {
     });
   });
 });
+
+describe('Delivery settings that must fit together', () => {
+  describe('When the claim lease is shorter than an SMTP transaction can take', () => {
+    it.each([
+      ['the default timeouts (120 s)', { MAILPACKR_CLAIM_LEASE_MS: '60000' }],
+      [
+        '3 × MAILPACKR_SMTP_TIMEOUT_MS',
+        { MAILPACKR_CLAIM_LEASE_MS: '5000', MAILPACKR_SMTP_TIMEOUT_MS: '2000' },
+      ],
+    ])('should refuse to start, naming both settings (%s)', (_, env) => {
+      expect(() => loadConfig({}, env)).toThrow(ConfigError);
+      expect(() => loadConfig({}, env)).toThrow(
+        /MAILPACKR_CLAIM_LEASE_MS.*MAILPACKR_SMTP_TIMEOUT_MS/s,
+      );
+    });
+  });
+
+  describe('When the lease outlives the transaction', () => {
+    it('should start with a short lease and short timeouts', () => {
+      const config = loadConfig(
+        {},
+        { MAILPACKR_CLAIM_LEASE_MS: '3000', MAILPACKR_SMTP_TIMEOUT_MS: '1000' },
+      );
+      expect(config.MAILPACKR_CLAIM_LEASE_MS).toBe(3000);
+    });
+  });
+});
