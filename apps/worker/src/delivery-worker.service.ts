@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 
-import type { MailpackrRuntime } from '#platform';
+import type { DeliveryRunReport, MailpackrRuntime } from '#platform';
 
 import { PeriodicTask } from './periodic-task.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
@@ -21,6 +21,7 @@ import { WORKER_RUNTIME } from './worker.tokens.js';
 export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Delivery');
   private readonly periodic = new PeriodicTask(() => this.runOnce());
+  private stopping = false;
 
   constructor(@Inject(WORKER_RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
@@ -38,12 +39,27 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.periodic.stop();
   }
 
+  /**
+   * Runs rounds back to back while each finds a full batch (a big campaign drains at the speed
+   * of the pipeline, not one batch per interval), then waits for the next interval. Each round
+   * first waits, bounded, for the read models it reads, so it never picks messages this worker
+   * has just sent.
+   */
   async runOnce(): Promise<void> {
+    const { delivery } = this.runtime;
+    for (;;) {
+      const run = await this.round();
+      if (!run || run.due < delivery.batchSize || this.stopping) return;
+    }
+  }
+
+  private async round(): Promise<DeliveryRunReport | undefined> {
     try {
-      const run = await this.runtime.delivery.runOnce({ catchUp: false });
+      const run = await this.runtime.delivery.runOnce();
       if (run.completed > 0) this.logger.log(`${run.completed} campaign(s) completed`);
       if (run.due > 0) {
         this.logger.log(
@@ -51,10 +67,12 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
             `${run.cancelled} excluded, ${run.skipped} skipped, ${run.errors} errors (of ${run.due} due)`,
         );
       }
+      return run;
     } catch (error) {
       this.logger.error(
         `Delivery run failed: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
+      return undefined;
     }
   }
 }

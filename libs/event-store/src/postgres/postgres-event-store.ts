@@ -315,6 +315,12 @@ export class PostgresEventStore implements EventStore {
     let quickRetries = 0;
     while (!signal?.aborted) {
       const seen = this.wake.current;
+      // A filtered subscription (a projection) sees only some events: when it finds none, it
+      // moves on to the head read before, or every wake-up would walk again, from its last
+      // matching event, everything appended since (a campaign's messages, for the tenants
+      // projection). Nothing it handles is skipped: the head counts only transactions settled
+      // before the read, and the read found no matching event up to it.
+      const head = options.filter ? await this.headPosition() : undefined;
       const rows = await this.readAllRows(from, options.filter, batchSize);
       if (rows.length > 0) {
         const batch = rows.map(toRecorded);
@@ -323,6 +329,7 @@ export class PostgresEventStore implements EventStore {
         yield batch;
         continue;
       }
+      if (head && (!from || comparePositions(head, from) > 0)) from = head;
       // Caught up. A signal that arrived since the read started may stand for a commit that an
       // older running transaction still hides: retry soon a few times, then rest until woken.
       if (seen !== this.wake.current && quickRetries < 20) {

@@ -193,6 +193,11 @@ export class DeliveryWorker {
     this.#domains = new DomainThrottle(deps.settings.domains);
   }
 
+  /** Messages looked at per run (`runOnce` without a `limit`). */
+  get batchSize(): number {
+    return this.#deps.batchSize ?? DEFAULT_DELIVERY_BATCH;
+  }
+
   /** The embedded capture server, once open (undefined with `SMTP_URL` set). */
   get capture(): SmtpCaptureServer | undefined {
     return this.#capture;
@@ -494,6 +499,14 @@ export class DeliveryWorker {
       return;
     }
     let result: DomainResult = 'failed';
+    // The domain's slot is held for the SMTP transaction (and the claim and render before it),
+    // not while the outcome is recorded: that is our database, not the destination's.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      release();
+    };
     try {
       if (this.#closed) {
         report.skipped++;
@@ -549,6 +562,7 @@ export class DeliveryWorker {
         headers: built.headers,
       });
       result = domainResultOf(outcome);
+      release();
       if (outcome.kind === 'failed') {
         this.#deps.logger?.warn(
           `Message ${due.messageId}: no reply from the SMTP server (${redactAddresses(outcome.reason)}); ` +
