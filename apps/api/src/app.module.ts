@@ -24,6 +24,7 @@ import { CLOCK, RUNTIME } from './runtime/runtime.tokens.js';
 import { HealthController } from './system/health.controller.js';
 import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
 import { SystemResolver } from './system/system.resolver.js';
+import { WebViewController } from './web-view/web-view.controller.js';
 import { DeliveryEventsController } from './webhooks/delivery-events.controller.js';
 
 const describeValidation = (errors: ValidationError[], prefix = ''): string[] =>
@@ -62,7 +63,12 @@ export class AppModule {
         PrivacyModule,
         TemplatesModule,
       ],
-      controllers: [HealthController, UnsubscribeController, DeliveryEventsController],
+      controllers: [
+        HealthController,
+        UnsubscribeController,
+        WebViewController,
+        DeliveryEventsController,
+      ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: CLOCK, useValue: clock },

@@ -223,3 +223,11 @@ export {
   type ParseInboundReportOptions,
   parseInboundReport,
 } from './bounces/inbound-report.js';
+export { MessageRenderer, type LaunchedCampaign } from './delivery/message-renderer.js';
+export { GroupCommitWriter } from './delivery/group-commit.js';
+export {
+  WEB_VIEW_LINK_VALIDITY_DAYS,
+  WebViewLinks,
+  type WebViewClaims,
+} from './web-view/web-view-links.js';
+export { WebView, type WebViewPage } from './web-view/web-view.service.js';

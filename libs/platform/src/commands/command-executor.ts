@@ -33,6 +33,15 @@ export interface CommandResult<S, E> {
   position?: Position;
 }
 
+/** A stream as `readMany` gives it: the folded state and the revision to append after. */
+export interface StreamState<S> {
+  state: S;
+  /** Revision of the stream's last event (-1n: the stream does not exist). */
+  revision: bigint;
+  /** The recorded events (personal fields as stored), e.g. to find an earlier command id. */
+  recorded: RecordedEvent[];
+}
+
 const MAX_ATTEMPTS = 5;
 
 /** A UUID derived from a name (SHA-256 based, version nibble 5): the same name, the same id. */
@@ -107,6 +116,43 @@ export class CommandExecutor {
     decider: Decider<S, C, E>,
   ): Promise<S> {
     return fold(decider, await this.history(streamId));
+  }
+
+  /**
+   * Many streams' current states with one store read (`readStreams`) and one decryption, keyed
+   * by stream id (a stream that does not exist: the initial state, revision -1n). For bulk
+   * writers that decide for many streams and append them with one `appendMany`.
+   */
+  async readMany<S, C extends Command<string, object>, E extends Event<string, object>>(
+    streamIds: readonly string[],
+    decider: Decider<S, C, E>,
+  ): Promise<Map<string, StreamState<S>>> {
+    const ids = [...new Set(streamIds)];
+    const streams = await this.store.readStreams(ids);
+    const all = ids.flatMap((id) => streams.get(id) ?? []);
+    const data = await this.codec.decryptEvents(all.map((e) => ({ type: e.type, data: e.data })));
+    const states = new Map<string, StreamState<S>>();
+    let offset = 0;
+    for (const id of ids) {
+      const recorded = streams.get(id) ?? [];
+      const history = recorded.map((e, i) => ({ recorded: e, data: data[offset + i] }));
+      offset += recorded.length;
+      states.set(id, {
+        state: fold(decider, history),
+        revision: recorded.at(-1)?.revision ?? -1n,
+        recorded,
+      });
+    }
+    return states;
+  }
+
+  /** `encodeEvents` with this executor's codec: events ready for `append` / `appendMany`. */
+  encode(
+    events: ReadonlyArray<Event<string, object>>,
+    context: CommandContext,
+    commandId: string,
+  ): Promise<EventToAppend[]> {
+    return encodeEvents(this.codec, events, context, commandId);
   }
 
   async handle<S, C extends Command<string, object>, E extends Event<string, object>>(

@@ -37,6 +37,9 @@ import { DeliveryWorker } from '../delivery/delivery-worker.js';
 import { BouncePolicy } from '../delivery/bounce-policy.js';
 import { SendingHealth } from '../delivery/sending-health.js';
 import { DeliveryFeedback } from '../bounces/delivery-feedback.js';
+import { MessageRenderer } from '../delivery/message-renderer.js';
+import { WebViewLinks } from '../web-view/web-view-links.js';
+import { WebView } from '../web-view/web-view.service.js';
 
 const EMBEDDED_LOCK = 'embedded-server.json';
 
@@ -141,6 +144,14 @@ export class MailpackrRuntime {
       this.delivery.forgetRecipient(tenantId, recipientId),
     );
     const verpKey = vault.deriveKey('verp-return-path');
+    const messageRenderer = new MessageRenderer(this.templates);
+    const webViewLinks = new WebViewLinks(vault.deriveKey('web-view-link'), config.publicUrl);
+    this.webView = new WebView({
+      executor: this.commands,
+      audience: this.audience,
+      renderer: messageRenderer,
+      links: webViewLinks,
+    });
     this.sendingHealth = new SendingHealth({
       executor: this.commands,
       readModels,
@@ -177,12 +188,12 @@ export class MailpackrRuntime {
       readModels,
       projections,
       audience: this.audience,
-      templates: this.templates,
+      renderer: messageRenderer,
+      webViewLinks,
       settings: deliverySettings(config),
       verpKey,
       leaseMs: config.MAILPACKR_CLAIM_LEASE_MS,
       bounceDomain: config.MAILPACKR_BOUNCE_DOMAIN,
-      publicUrl: config.publicUrl,
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
       logger,
     });
@@ -201,6 +212,9 @@ export class MailpackrRuntime {
    * listener and the delivery-events webhook hand their reports here).
    */
   readonly feedback: DeliveryFeedback;
+
+  /** "View in your browser": a campaign message for the holder of its signed link. */
+  readonly webView: WebView;
 
   /** Tenants' bounce and complaint rates, and the automatic sending pause. */
   readonly sendingHealth: SendingHealth;
