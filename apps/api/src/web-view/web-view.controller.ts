@@ -3,6 +3,7 @@ import type { Response } from 'express';
 
 import type { MailpackrRuntime } from '#platform';
 
+import { publicPage, sendPublicHtml } from '../http/public-page.js';
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 
 /**
@@ -25,46 +26,28 @@ export class WebViewController {
     try {
       const page = await this.runtime.webView.page(token, this.clock());
       if (page.kind === 'message') {
-        send(res, 200, page.html);
+        sendPublicHtml(res, 200, page.html, { csp: MESSAGE_CSP });
       } else if (page.kind === 'gone') {
-        send(res, 410, notice('This message is no longer available', 'It was removed.'));
+        sendPublicHtml(res, 410, notice('This message is no longer available', 'It was removed.'));
       } else {
-        send(res, 404, notice('This link does not work', 'Use the link from the email itself.'));
+        sendPublicHtml(
+          res,
+          404,
+          notice('This link does not work', 'Use the link from the email itself.'),
+        );
       }
     } catch (error) {
       // Never the token in the log (it is a capability).
       this.logger.error(`Web view failed: ${(error as Error).message}`);
-      send(res, 503, notice('Please try again', 'Something went wrong on our side.'), {
-        'retry-after': '60',
+      sendPublicHtml(res, 503, notice('Please try again', 'Something went wrong on our side.'), {
+        headers: { 'retry-after': '60' },
       });
     }
   }
 }
 
-const notice = (title: string, text: string): string => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${title}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style>
-</head><body><h1>${title}</h1><p>${text}</p></body></html>
-`;
+const notice = (title: string, text: string): string => publicPage(title, `<p>${text}</p>`);
 
-const send = (
-  res: Response,
-  status: number,
-  html: string,
-  headers: Record<string, string> = {},
-): void => {
-  res
-    .status(status)
-    .set({
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'x-robots-tag': 'noindex',
-      // The message's own styles and images, nothing that runs.
-      'content-security-policy':
-        "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'",
-      ...headers,
-    })
-    .send(html);
-};
+/** The message's own styles, images and fonts; nothing that runs, no form. */
+const MESSAGE_CSP =
+  "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https:; frame-ancestors 'none'";

@@ -5,6 +5,7 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 
+import { collectMessageData } from '../delivery/smtp-data.js';
 import type { DeliveryFeedback, InboundResult } from './delivery-feedback.js';
 
 export interface InboundMailServerOptions {
@@ -128,20 +129,9 @@ export class InboundMailServer {
     session: SMTPServerSession,
     callback: (error?: Error | null, message?: string) => void,
   ): void {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (!stream.sizeExceeded) chunks.push(chunk);
-    });
-    stream.once('error', (error) => callback(error));
-    stream.once('end', () => {
-      if (stream.sizeExceeded) {
-        callback(); // rejectOversized: the server answers 552 itself
-        return;
-      }
+    collectMessageData(stream, callback, (raw) => {
       const recipients = session.envelope.rcptTo.map((r) => r.address);
-      this.options.feedback.receive(Buffer.concat(chunks, bytes), recipients, new Date()).then(
+      this.options.feedback.receive(raw, recipients, new Date()).then(
         (result) => {
           this.options.onResult?.(result);
           callback(null, '2.0.0 Ok: processed');

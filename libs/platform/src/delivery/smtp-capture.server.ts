@@ -9,6 +9,8 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 
+import { collectMessageData } from './smtp-data.js';
+
 /** A reply the capture server gives instead of accepting, e.g. `{ code: 550, enhanced: '5.1.1' }`. */
 export interface ScriptedReply {
   code: number;
@@ -256,18 +258,7 @@ export class SmtpCaptureServer {
     session: SMTPServerSession,
     callback: (error?: Error | null, message?: string) => void,
   ): void {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (!stream.sizeExceeded) chunks.push(chunk);
-    });
-    stream.once('error', (error) => callback(error));
-    stream.once('end', () => {
-      if (stream.sizeExceeded) {
-        callback(); // rejectOversized: the server answers 552 itself
-        return;
-      }
+    collectMessageData(stream, callback, (raw) => {
       const rcptTo = session.envelope.rcptTo.map((r) => r.address);
       let reply: DataScript | undefined;
       for (const address of rcptTo) reply ??= this.#scripted(address, 'data');
@@ -276,7 +267,7 @@ export class SmtpCaptureServer {
         return;
       }
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      this.#store(Buffer.concat(chunks, bytes), mailFrom, rcptTo).then(
+      this.#store(raw, mailFrom, rcptTo).then(
         (file) => {
           if (reply && 'drop' in reply) {
             this.#drop(session);
