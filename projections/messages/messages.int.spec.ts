@@ -271,6 +271,40 @@ describe.each(sqlBackends())('Messages projection on %s', (backend) => {
     });
   });
 
+  describe('When a hard bounce is reported after a soft one', () => {
+    it('should move the message from soft to hard, and count one bounce in its hour', async () => {
+      const m = await aSentMessage();
+      await harness.append(m.stream, [
+        aMessageBounced({
+          ...m,
+          kind: 'soft',
+          status: '4.2.2',
+          source: 'dsn',
+          at: '2025-01-01T11:00:00.000Z',
+        }),
+        aMessageBounced({
+          ...m,
+          kind: 'hard',
+          status: '5.1.1',
+          source: 'dsn',
+          at: '2025-01-01T11:30:00.000Z',
+        }),
+      ]);
+      await caughtUp();
+      expect(await message(m.messageId)).toMatchObject({ status: 'bounced', bounce_kind: 'hard' });
+      expect(await counts(m.campaignId)).toMatchObject({
+        sent: 0,
+        bounced: 1,
+        bounced_hard: 1,
+        bounced_soft: 0,
+      });
+      const hours = await hourly(m.tenantId);
+      expect(hours.find((h) => h.hour === '2025-01-01T11:00:00.000Z')).toMatchObject({
+        bounced: 1,
+      });
+    });
+  });
+
   describe('When a bounce was recorded before bounces had kinds', () => {
     it('should read its kind from its status: 5.1.1 is hard', async () => {
       const campaignId = anId();

@@ -244,8 +244,13 @@ export const messagesProjection: Projection = {
         if (row && BigInt(row.last_revision) >= recorded.revision) continue; // already applied
         next = evolve(row, event, recorded.revision);
         if (!next) continue;
-        const figures = hourlyDelta(event);
-        if (figures && !(event.type === 'MessageComplained' && row?.complained_at)) {
+        // Counted once per message: a second complaint, or a hard bounce reported after a softer
+        // one (the kind changes, not the number of bounces), adds nothing to the hour.
+        const counted =
+          (event.type === 'MessageComplained' && row?.complained_at) ||
+          (event.type === 'MessageBounced' && row?.status === 'bounced');
+        const figures = counted ? undefined : hourlyDelta(event);
+        if (figures) {
           const hour = hourOf(figures.at);
           const key = `${next.tenant_id}/${hour}`;
           const sum = hourly.get(key) ?? {

@@ -1,4 +1,4 @@
-import { type BounceKind, isUuid } from '#domain';
+import { BOUNCE_KINDS, type BounceKind, isUuid } from '#domain';
 import { classifyBounce } from '#platform';
 
 /** Events in one webhook call, at most. */
@@ -36,7 +36,6 @@ class InvalidPayload extends Error {
   }
 }
 
-const BOUNCE_KINDS: readonly BounceKind[] = ['hard', 'soft', 'blocked'];
 /** RFC 3463 enhanced status of a failure: class 4 (persistent transient) or 5 (permanent). */
 const FAILURE_STATUS = /^[45]\.\d{1,3}\.\d{1,3}$/;
 const FEEDBACK_TYPE = /^[a-z0-9][a-z0-9._-]*$/i;

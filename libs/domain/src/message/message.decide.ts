@@ -193,7 +193,9 @@ const bounce = ({ data, metadata: { now } }: BounceMessage, state: Message): Mes
 
 /**
  * A later report that a sent message did not arrive. The same report again (a second DSN, a
- * webhook retry) changes nothing; a report about a message not sent is refused (`MESSAGE_NOT_SENT`).
+ * webhook retry) changes nothing, nor does a softer one after a bounce; a hard one after a soft
+ * or blocked bounce is recorded (the address is gone after all). A report about a message not
+ * sent is refused (`MESSAGE_NOT_SENT`).
  */
 const recordBounce = (
   { data, metadata: { now } }: RecordBounce,
@@ -209,8 +211,10 @@ const recordBounce = (
       : typeof data.diagnostic === 'string'
         ? data.diagnostic
         : invalid('INVALID_BOUNCE', 'diagnostic must be a string');
-  if (message.status === 'Bounced') return [];
-  if (message.status !== 'Sent') {
+  // Bounced already: the same report again changes nothing, but a later report that the address
+  // is gone (hard) after a soft or blocked one is recorded, so the policy suppresses the address.
+  if (message.status === 'Bounced' && (message.kind === 'hard' || kind !== 'hard')) return [];
+  if (message.status !== 'Sent' && message.status !== 'Bounced') {
     throw new MessageError('MESSAGE_NOT_SENT', `The message is ${message.status}, not sent`);
   }
   const smtpReply = diagnostic?.trim()

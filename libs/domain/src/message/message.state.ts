@@ -70,6 +70,10 @@ export const evolveMessage = (state: Message, event: MessageEvent): Message => {
     };
   }
   if (state.status === 'Sent') return afterSent(state, event);
+  if (state.status === 'Bounced' && event.type === 'MessageBounced') {
+    // A hard bounce reported after a softer one: the address is gone after all.
+    return bounceKindOf(event.data) === 'hard' ? bounced(identity(state), event.data) : state;
+  }
   if (state.status === 'Empty' || FINAL_MESSAGE_STATUSES.includes(state.status)) return state;
   const ids = identity(state);
   switch (event.type) {

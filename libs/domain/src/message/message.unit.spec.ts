@@ -470,6 +470,42 @@ describe('Message', () => {
     it('should record nothing for a report about a message that bounced at SMTP time', () =>
       given([queued(), claimed(), bouncedEvent()]).when(report()).thenNothing());
 
+    describe('When a hard bounce follows a softer one', () => {
+      const softly = (): MessageEvent =>
+        aMessageBounced({
+          ...ids(),
+          smtpReply: 'smtp; 452 4.2.2 Over quota',
+          status: '4.2.2',
+          kind: 'soft',
+          source: 'dsn',
+          at: now.toISOString(),
+        });
+
+      it('should record the hard one: the address is gone after all', () =>
+        given([...sent(), softly()])
+          .when(
+            report({
+              diagnostic: 'smtp; 550 5.1.1 <ada@example.org>: Recipient address rejected',
+            }),
+          )
+          .then([dsnBounced()]));
+
+      it('should be Bounced hard afterwards', () =>
+        given([...sent(), softly(), dsnBounced()])
+          .when(report())
+          .thenNothing());
+
+      it('should fold to the hard kind', () =>
+        given([...sent(), softly()])
+          .when(report())
+          .thenStateMatches({ status: 'Bounced', kind: 'hard' }));
+
+      it('should record nothing for a softer report after a hard one', () =>
+        given([...sent(), dsnBounced()])
+          .when(report({ kind: 'soft', status: '4.2.2' }))
+          .thenNothing());
+    });
+
     it.each<[string, () => MessageEvent[]]>([
       ['queued', () => [queued()]],
       ['claimed', () => [queued(), claimed()]],
