@@ -79,6 +79,7 @@ export {
   BOUNCE_KINDS,
   BOUNCE_SOURCES,
   bounceKindOf,
+  bounceKindOfStatus,
   type BounceKind,
   type BounceSource,
   type MessageComplained,

@@ -21,7 +21,7 @@ import {
   MESSAGE_CANCEL_REASONS,
   type MessageEvent,
   type MessageTemplateRef,
-  bounceKindOf,
+  bounceKindOfStatus,
 } from './message.events.js';
 import { FINAL_MESSAGE_STATUSES, type Message } from './message.state.js';
 
@@ -182,7 +182,9 @@ const bounce = ({ data, metadata: { now } }: BounceMessage, state: Message): Mes
   const message = heldBy(state, data.tenantId, data.workerId);
   const smtpReply = validReply(data.smtpReply);
   const status = validStatus(data.status);
-  const kind = data.kind === undefined ? kindOfStatus(status) : validKind(data.kind);
+  // Without a kind, by the code alone; the delivery worker passes `classifyBounce`'s, which
+  // reads the reply text too.
+  const kind = data.kind === undefined ? bounceKindOfStatus(status) : validKind(data.kind);
   return [
     {
       type: 'MessageBounced',
@@ -389,13 +391,6 @@ const validSource = (
   }
   return source;
 };
-
-/**
- * RFC 3463 by the code alone (`bounceKindOf`). The delivery worker classifies with the reply text
- * too (`classifyBounce`) and passes the kind.
- */
-const kindOfStatus = (status: string | null): BounceKind =>
-  bounceKindOf({ messageId: '', campaignId: '', tenantId: '', smtpReply: '', status, at: '' });
 
 const invalid = (code: 'INVALID_BOUNCE', message: string): never => {
   throw new MessageError(code, message);

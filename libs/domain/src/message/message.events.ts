@@ -138,9 +138,11 @@ export const isMessageEventType = (type: string): type is MessageEventType =>
  * code: 5.7.x and 5.1.7 / 5.1.8 (a bad sender address) blocked, the rest of 5.1.x and 5.2.1 hard,
  * anything else soft.
  */
-export const bounceKindOf = (data: MessageBounced['data']): BounceKind => {
-  if (data.kind) return data.kind;
-  const status = data.status;
+export const bounceKindOf = (data: MessageBounced['data']): BounceKind =>
+  data.kind ?? bounceKindOfStatus(data.status);
+
+/** RFC 3463 by the code alone (no diagnostic text): see `bounceKindOf`. */
+export const bounceKindOfStatus = (status: string | null): BounceKind => {
   if (status === null) return 'soft';
   if (status.startsWith('5.7.') || status === '5.1.7' || status === '5.1.8') return 'blocked';
   if (status.startsWith('5.1.') || status === '5.2.1') return 'hard';

@@ -13,7 +13,6 @@ import type { ProjectionRunner } from '#projections';
 import type { Audience } from '../audience/audience.service.js';
 import type { CommandExecutor } from '../commands/command-executor.js';
 import type { BouncePolicy, PolicyOutcome } from '../delivery/bounce-policy.js';
-import { redactAddresses } from '../delivery/delivery-outcome.js';
 import { VERP_PREFIX, parseVerpAddress, parseVerpToken } from '../delivery/message-headers.js';
 import type { SendingHealth } from '../delivery/sending-health.js';
 import { type InboundReport, parseInboundReport } from './inbound-report.js';
@@ -127,7 +126,7 @@ export class DeliveryFeedback {
   }
 
   /** A bounce learnt after sending (DSN or webhook). */
-  async bounce(input: {
+  bounce(input: {
     messageId: string;
     kind: BounceKind;
     status: string | null;
@@ -135,54 +134,74 @@ export class DeliveryFeedback {
     source: 'dsn' | 'webhook';
     now: Date;
   }): Promise<FeedbackResult> {
-    const message = await this.#message(input.messageId);
-    if (!message) return { outcome: 'unknown_message', messageId: input.messageId };
-    const recorded = await this.#record(message, {
-      type: 'RecordBounce',
-      data: {
-        messageId: message.messageId,
-        tenantId: message.tenantId,
-        kind: input.kind,
-        status: input.status,
-        diagnostic: input.diagnostic === null ? null : redactAddresses(input.diagnostic),
-        source: input.source,
-      },
-      metadata: { now: input.now },
-    });
-    if (recorded.outcome !== 'recorded') return recorded;
-    const policy = await this.deps.policy.afterBounce(
-      message,
-      input.kind,
+    return this.#feedback(
+      input.messageId,
       input.now,
-      recorded.position,
+      (message) => ({
+        type: 'RecordBounce',
+        data: {
+          messageId: message.messageId,
+          tenantId: message.tenantId,
+          kind: input.kind,
+          status: input.status,
+          // The decider keeps one line of it, addresses blanked.
+          diagnostic: input.diagnostic,
+          source: input.source,
+        },
+        metadata: { now: input.now },
+      }),
+      (message, position) => this.deps.policy.afterBounce(message, input.kind, input.now, position),
     );
-    await this.#checkHealth(message, input.now, recorded.position);
-    return { outcome: 'recorded', messageId: message.messageId, policy };
   }
 
   /** A complaint about a sent message (ARF report or webhook). */
-  async complaint(input: {
+  complaint(input: {
     messageId: string;
     feedbackType: string;
     source: 'dsn' | 'webhook';
     now: Date;
   }): Promise<FeedbackResult> {
-    const message = await this.#message(input.messageId);
-    if (!message) return { outcome: 'unknown_message', messageId: input.messageId };
-    const recorded = await this.#record(message, {
-      type: 'RecordComplaint',
-      data: {
-        messageId: message.messageId,
-        tenantId: message.tenantId,
-        feedbackType: input.feedbackType,
-        source: input.source,
-      },
-      metadata: { now: input.now },
-    });
+    return this.#feedback(
+      input.messageId,
+      input.now,
+      (message) => ({
+        type: 'RecordComplaint',
+        data: {
+          messageId: message.messageId,
+          tenantId: message.tenantId,
+          feedbackType: input.feedbackType,
+          source: input.source,
+        },
+        metadata: { now: input.now },
+      }),
+      (message) => this.deps.policy.afterComplaint(message, input.now),
+    );
+  }
+
+  /**
+   * Records a report on its message's stream, then runs the suppression policy and checks the
+   * tenant's rates (once the messages projection has the report).
+   */
+  async #feedback(
+    messageId: string,
+    now: Date,
+    command: (message: Known) => RecordBounce | RecordComplaint,
+    policy: (message: Known, position?: Position) => Promise<PolicyOutcome>,
+  ): Promise<FeedbackResult> {
+    const message = await this.#message(messageId);
+    if (!message) return { outcome: 'unknown_message', messageId };
+    const recorded = await this.#record(message, command(message));
     if (recorded.outcome !== 'recorded') return recorded;
-    const policy = await this.deps.policy.afterComplaint(message, input.now);
-    await this.#checkHealth(message, input.now, recorded.position);
-    return { outcome: 'recorded', messageId: message.messageId, policy };
+    const outcome = await policy(message, recorded.position);
+    if (recorded.position) {
+      await this.deps.projections.waitFor(
+        recorded.position,
+        ['messages'],
+        this.deps.readYourWritesTimeoutMs,
+      );
+    }
+    await this.deps.health.check([message.tenantId], now);
+    return { outcome: 'recorded', messageId: message.messageId, policy: outcome };
   }
 
   async #report(
@@ -270,24 +289,6 @@ export class DeliveryFeedback {
         return { outcome: 'not_sent', messageId: message.messageId };
       }
       throw error;
-    }
-  }
-
-  /** The tenant's rates with this report counted (the projection first takes it in). */
-  async #checkHealth(message: Known, now: Date, position?: Position): Promise<void> {
-    if (position) {
-      await this.deps.projections.waitFor(
-        position,
-        ['messages'],
-        this.deps.readYourWritesTimeoutMs,
-      );
-    }
-    const [health] = await this.deps.health.check([message.tenantId], now);
-    if (health?.paused) {
-      this.deps.logger?.warn(
-        `Tenant ${message.tenantId}: sending paused (${health.paused}: ${health.bounced} bounces, ` +
-          `${health.complained} complaints in ${health.messages} messages)`,
-      );
     }
   }
 }

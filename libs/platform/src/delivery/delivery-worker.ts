@@ -466,14 +466,7 @@ export class DeliveryWorker {
     if (this.#unchecked.size === 0) return;
     const tenants = [...this.#unchecked];
     this.#unchecked.clear();
-    for (const health of await this.#deps.health.check(tenants, now)) {
-      if (health.paused) {
-        this.#deps.logger?.warn(
-          `Tenant ${health.tenantId}: sending paused (${health.paused}: ${health.bounced} bounces, ` +
-            `${health.complained} complaints in ${health.messages} messages)`,
-        );
-      }
-    }
+    await this.#deps.health.check(tenants, now);
   }
 
   /**

@@ -51,6 +51,7 @@ export class SendingHealth {
       executor: CommandExecutor;
       readModels: DataSource;
       limits: SendingHealthLimits;
+      logger?: { warn(message: string): void };
     },
   ) {}
 
@@ -120,7 +121,7 @@ export class SendingHealth {
       const { limits } = this.deps;
       const complaint = health.paused === 'complaint_rate';
       try {
-        await this.deps.executor.handle(
+        const result = await this.deps.executor.handle(
           toTenantStreamId(health.tenantId),
           tenantDecider,
           {
@@ -139,6 +140,12 @@ export class SendingHealth {
           },
           { tenantId: health.tenantId, actor: DELIVERY_HEALTH_ACTOR },
         );
+        if (result.events.length > 0) {
+          this.deps.logger?.warn(
+            `Tenant ${health.tenantId}: sending paused (${health.paused}: ${health.bounced} bounces, ` +
+              `${health.complained} complaints in ${health.messages} messages)`,
+          );
+        }
       } catch (error) {
         if (!(error instanceof TenantError)) throw error;
       }

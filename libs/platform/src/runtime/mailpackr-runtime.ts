@@ -161,6 +161,7 @@ export class MailpackrRuntime {
         windowHours: config.MAILPACKR_PAUSE_WINDOW_HOURS,
         minMessages: config.MAILPACKR_PAUSE_MIN_MESSAGES,
       },
+      logger,
     });
     const bouncePolicy = new BouncePolicy({
       audience: this.audience,
