@@ -22,13 +22,11 @@
  */
 import 'reflect-metadata';
 
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import nodemailer from 'nodemailer';
@@ -36,7 +34,6 @@ import nodemailer from 'nodemailer';
 import {
   MailTransport,
   type OutgoingMessage,
-  SmtpCaptureServer,
   buildMessageHeaders,
   smtpPoolOptions,
 } from '#platform';
@@ -52,6 +49,7 @@ import {
   round,
   table,
 } from '../common/bench-cli.js';
+import { startSink } from '../common/smtp-sink.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -173,71 +171,6 @@ const headerOptions = (messageId: string) => ({
   feedbackSenderId: 'mp1',
 });
 
-// ── The server, in its own process ──────────────────────────────────────────────────────────────
-
-type ServerReply = { port: number } | { count: number; bytes: number };
-
-/**
- * Child mode (`--serve <dir> store|discard`): runs the capture server, says its port, answers
- * `count` with how many messages it has stored (and their average size), exits on `close`.
- */
-const serve = async (): Promise<void> => {
-  const at = process.argv.indexOf('--serve');
-  const dir = process.argv[at + 1]!;
-  const server = await SmtpCaptureServer.start({
-    dir,
-    store: process.argv[at + 2] !== 'discard',
-    closeTimeoutMs: 1000,
-  });
-  process.send!({ port: server.port } satisfies ServerReply);
-  process.on('message', (message) => {
-    if (message === 'count') {
-      const all = server.messages;
-      const last = all.slice(-200);
-      const bytes = last.length ? last.reduce((sum, m) => sum + m.bytes, 0) / last.length : 0;
-      process.send!({ count: all.length, bytes: Math.round(bytes) } satisfies ServerReply);
-    } else if (message === 'close') {
-      void server.close().then(() => process.exit(0));
-    }
-  });
-};
-
-/** Starts the server process; resolves with its URL and a way to ask it for its count. */
-const startServer = async (dir: string, discard: boolean) => {
-  const child: ChildProcess = fork(
-    fileURLToPath(import.meta.url),
-    ['--serve', dir, discard ? 'discard' : 'store'],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const next = () =>
-    new Promise<ServerReply>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`server process exited (${code})`));
-      child.once('exit', onExit);
-      child.once('message', (message) => {
-        child.off('exit', onExit);
-        resolve(message as ServerReply);
-      });
-    });
-  const hello = await next();
-  if (!('port' in hello)) throw new Error('server process did not say its port');
-  return {
-    url: `smtp://127.0.0.1:${hello.port}`,
-    count: async (): Promise<{ count: number; bytes: number }> => {
-      const reply = next();
-      child.send('count');
-      const answer = await reply;
-      if (!('count' in answer)) throw new Error('unexpected reply from the server process');
-      return answer;
-    },
-    close: async (): Promise<void> => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send('close');
-      await exited;
-    },
-  };
-};
-
 // ── Measurements ────────────────────────────────────────────────────────────────────────────────
 
 interface Run {
@@ -352,7 +285,7 @@ const main = async (): Promise<void> => {
   );
 
   const outbox = mkdtempSync(path.join(os.tmpdir(), 'mp-bench-delivery-'));
-  const server = await startServer(outbox, options.discard);
+  const server = await startSink(outbox, options.discard);
   const empty = () => {
     rmSync(outbox, { recursive: true, force: true });
     mkdirSync(outbox, { recursive: true, mode: 0o700 });
@@ -473,7 +406,7 @@ const main = async (): Promise<void> => {
   process.stdout.write(`${out.join('\n')}\n${json}\n`);
 };
 
-(process.argv.includes('--serve') ? serve() : main()).catch((error: unknown) => {
+main().catch((error: unknown) => {
   log(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exitCode = 1;
 });

@@ -44,7 +44,6 @@
  */
 import 'reflect-metadata';
 
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
@@ -70,7 +69,6 @@ import {
   MailTransport,
   MailpackrRuntime,
   SendRateLimiter,
-  SmtpCaptureServer,
   buildMessageHeaders,
   loadConfig,
   smtpPoolOptions,
@@ -88,6 +86,7 @@ import {
   round,
 } from '../common/bench-cli.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
+import { startSink } from '../common/smtp-sink.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
 
@@ -177,94 +176,6 @@ const parseCommandLine = () => {
 };
 
 type Options = ReturnType<typeof parseCommandLine>;
-
-// ── The sink, in its own process ────────────────────────────────────────────────────────────────
-
-type SinkReply =
-  | { port: number }
-  | { count: number; distinct: number; bytes: number; total: number }
-  | { marked: number };
-
-/**
- * Child mode (`--serve <dir> store|discard`): runs the capture server, says its port; `mark`
- * starts a new phase, `count` answers how many messages arrived since the mark, how many distinct
- * Message-IDs they carry and their average size; `close` stops it.
- */
-const serve = async (): Promise<void> => {
-  const at = process.argv.indexOf('--serve');
-  const dir = process.argv[at + 1]!;
-  const server = await SmtpCaptureServer.start({
-    dir,
-    store: process.argv[at + 2] !== 'discard',
-    closeTimeoutMs: 1000,
-  });
-  let mark = 0;
-  process.send!({ port: server.port } satisfies SinkReply);
-  process.on('message', (message) => {
-    if (message === 'mark') {
-      mark = server.messages.length;
-      process.send!({ marked: mark } satisfies SinkReply);
-    } else if (message === 'count') {
-      const all = server.messages;
-      const ids = new Set<string | null>();
-      let bytes = 0;
-      for (let i = mark; i < all.length; i++) {
-        ids.add(all[i]!.messageId);
-        bytes += all[i]!.bytes;
-      }
-      const count = all.length - mark;
-      process.send!({
-        count,
-        distinct: ids.size,
-        bytes: count ? Math.round(bytes / count) : 0,
-        total: all.length,
-      } satisfies SinkReply);
-    } else if (message === 'close') {
-      void server.close().then(() => process.exit(0));
-    }
-  });
-};
-
-const startSink = async (dir: string, discard: boolean) => {
-  const child: ChildProcess = fork(
-    fileURLToPath(import.meta.url),
-    ['--serve', dir, discard ? 'discard' : 'store'],
-    // No --cpu-prof or inspector flags for the child even when this process has them.
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] },
-  );
-  const next = () =>
-    new Promise<SinkReply>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`sink process exited (${code})`));
-      child.once('exit', onExit);
-      child.once('message', (message) => {
-        child.off('exit', onExit);
-        resolve(message as SinkReply);
-      });
-    });
-  const hello = await next();
-  if (!('port' in hello)) throw new Error('sink process did not say its port');
-  const ask = async (what: 'mark' | 'count') => {
-    const reply = next();
-    child.send(what);
-    return reply;
-  };
-  return {
-    url: `smtp://127.0.0.1:${hello.port}`,
-    pid: child.pid!,
-    mark: async () => void (await ask('mark')),
-    count: async () => {
-      const answer = await ask('count');
-      if (!('count' in answer)) throw new Error('unexpected reply from the sink process');
-      return answer;
-    },
-    close: async (): Promise<void> => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send('close');
-      await exited;
-    },
-  };
-};
 
 // ── Measuring helpers ───────────────────────────────────────────────────────────────────────────
 
@@ -1440,7 +1351,7 @@ const main = async (): Promise<void> => {
   if (errors.some((e) => !e.startsWith('warn:'))) process.exitCode = 1;
 };
 
-(process.argv.includes('--serve') ? serve() : main()).catch((error: unknown) => {
+main().catch((error: unknown) => {
   log(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exitCode = 1;
 });
