@@ -1,4 +1,9 @@
-import { type ApiKeyIssued, type ApiKeyRevoked, TENANT_STREAM_CATEGORY } from '#domain';
+import {
+  type ApiKeyIssued,
+  type ApiKeyRevoked,
+  type ApiKeyRoleChanged,
+  TENANT_STREAM_CATEGORY,
+} from '#domain';
 
 import { defineRowProjection } from '../core/projection.js';
 
@@ -18,10 +23,13 @@ export const apiKeysProjection = defineRowProjection<ApiKeyRow>({
   name: 'api-keys',
   table: 'api_keys',
   keyColumn: 'key_id',
-  filter: { categories: [TENANT_STREAM_CATEGORY], eventTypes: ['ApiKeyIssued', 'ApiKeyRevoked'] },
+  filter: {
+    categories: [TENANT_STREAM_CATEGORY],
+    eventTypes: ['ApiKeyIssued', 'ApiKeyRevoked', 'ApiKeyRoleChanged'],
+  },
   keyOf: (event) => (event.data as { keyId?: string }).keyId,
   evolve: (row, recorded) => {
-    const event = recorded as unknown as ApiKeyIssued | ApiKeyRevoked;
+    const event = recorded as unknown as ApiKeyIssued | ApiKeyRevoked | ApiKeyRoleChanged;
     const last_revision = recorded.revision.toString();
     if (event.type === 'ApiKeyIssued') {
       const d = event.data;
@@ -36,6 +44,8 @@ export const apiKeysProjection = defineRowProjection<ApiKeyRow>({
         last_revision,
       };
     }
-    return row ? { ...row, revoked_at: event.data.revokedAt, last_revision } : null;
+    if (!row) return null;
+    if (event.type === 'ApiKeyRoleChanged') return { ...row, role: event.data.role, last_revision };
+    return { ...row, revoked_at: event.data.revokedAt, last_revision };
   },
 });

@@ -92,6 +92,7 @@ export const tenantsProjection = defineRowProjection<TenantRow>({
         };
       case 'ApiKeyIssued':
       case 'ApiKeyRevoked':
+      case 'ApiKeyRoleChanged':
         return row ?? null;
       default:
         return assertNever(event);

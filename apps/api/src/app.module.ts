@@ -9,7 +9,9 @@ import { join } from 'node:path';
 
 import { type MailpackrRuntime, packageRoot } from '#platform';
 
+import { AccessModule } from './access/access.module.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { enforceFieldPermissions } from './auth/field-permissions.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { ContactListsModule } from './contact-lists/contact-lists.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
@@ -56,7 +58,9 @@ export class AppModule {
           formatError: formatGraphQLError,
           context: ({ req }: { req: unknown }) => ({ req }),
           resolvers: { Upload: GraphQLUpload },
+          transformSchema: enforceFieldPermissions,
         }),
+        AccessModule,
         CampaignsModule,
         ContactListsModule,
         RecipientsModule,

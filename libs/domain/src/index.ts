@@ -168,6 +168,7 @@ export type {
   IssueApiKey,
   RevokeApiKey,
   TenantCommand,
+  ChangeApiKeyRole,
   TenantOwner,
 } from './tenant/tenant.commands.js';
 export {
@@ -180,6 +181,7 @@ export {
   type AccountErased,
   type ApiKeyIssued,
   type ApiKeyRevoked,
+  type ApiKeyRoleChanged,
   type RetentionPolicySet,
   type TenantCreated,
   type TenantEvent,
@@ -205,6 +207,14 @@ export {
   type TenantStatus,
 } from './tenant/tenant.state.js';
 export { TENANT_LIMITS, decideTenant } from './tenant/tenant.decide.js';
+export {
+  PERMISSIONS,
+  PERMISSION_DESCRIPTIONS,
+  ROLE_PERMISSIONS,
+  isPermission,
+  roleCan,
+  type Permission,
+} from './tenant/permissions.js';
 export { tenantDecider } from './tenant/tenant.decider.js';
 export { TenantError, tenantErrorKinds, type TenantErrorCode } from './tenant/tenant.errors.js';
 export { TENANT_STREAM_CATEGORY, toTenantStreamId } from './tenant/tenant.stream.js';

@@ -135,6 +135,16 @@ export enum AccountErasureBasis {
     CHILD_UNDER_13 = "CHILD_UNDER_13"
 }
 
+export class IssueApiKeyInput {
+    role: ApiKeyRole;
+    label: string;
+}
+
+export class ChangeApiKeyRoleInput {
+    id: string;
+    role: ApiKeyRole;
+}
+
 export class ContactsCsvMappingInput {
     email?: Nullable<string>;
     name?: Nullable<string>;
@@ -533,6 +543,29 @@ export class Account {
     name?: Nullable<string>;
 }
 
+export class ApiKey {
+    id: string;
+    label: string;
+    role: ApiKeyRole;
+    issuedAt: DateTime;
+    revokedAt?: Nullable<DateTime>;
+}
+
+export class ApiKeyEdge {
+    cursor: string;
+    node: ApiKey;
+}
+
+export class ApiKeyConnection {
+    edges: ApiKeyEdge[];
+    pageInfo: PageInfo;
+}
+
+export class IssuedApiKey {
+    apiKey: ApiKey;
+    secret: string;
+}
+
 export class Viewer {
     tenant: Tenant;
     apiKeyId: string;
@@ -773,6 +806,8 @@ export abstract class IQuery {
     abstract previewTemplate(templateId: string, recipientId: string): TemplatePreview | Promise<TemplatePreview>;
 
     abstract sending(): TenantSending | Promise<TenantSending>;
+
+    abstract apiKeys(first?: Nullable<number>, after?: Nullable<string>): ApiKeyConnection | Promise<ApiKeyConnection>;
 }
 
 export class CampaignDeletion {
@@ -862,6 +897,12 @@ export abstract class IMutation {
     abstract liftSuppression(input: LiftSuppressionInput): LiftSuppressionPayload | Promise<LiftSuppressionPayload>;
 
     abstract exportRecipientData(input: DataSubjectRequestInput): RecipientDataExport | Promise<RecipientDataExport>;
+
+    abstract issueApiKey(input: IssueApiKeyInput): IssuedApiKey | Promise<IssuedApiKey>;
+
+    abstract revokeApiKey(id: string): ApiKey | Promise<ApiKey>;
+
+    abstract changeApiKeyRole(input: ChangeApiKeyRoleInput): ApiKey | Promise<ApiKey>;
 }
 
 export type DateTime = Date;

@@ -16,13 +16,31 @@ export type CreateTenant = Command<
 
 export type TenantOwner = { accountId: string; email: string; name?: string | null };
 
-/** The key itself never reaches the domain: only its SHA-256, hex encoded. */
+/**
+ * The key itself never reaches the domain: only its SHA-256, hex encoded. `byRole` is the role of
+ * the key that asks (absent for the platform operator): only an owner touches owner keys.
+ */
 export type IssueApiKey = Command<
   'IssueApiKey',
-  { tenantId: string; keyId: string; keyHash: string; role: ApiKeyRole; label: string }
+  {
+    tenantId: string;
+    keyId: string;
+    keyHash: string;
+    role: ApiKeyRole;
+    label: string;
+    byRole?: ApiKeyRole;
+  }
 >;
 
-export type RevokeApiKey = Command<'RevokeApiKey', { tenantId: string; keyId: string }>;
+export type RevokeApiKey = Command<
+  'RevokeApiKey',
+  { tenantId: string; keyId: string; byRole?: ApiKeyRole }
+>;
+
+export type ChangeApiKeyRole = Command<
+  'ChangeApiKeyRole',
+  { tenantId: string; keyId: string; role: ApiKeyRole; byRole?: ApiKeyRole }
+>;
 
 /** `days: null` removes the policy. */
 export type SetRetentionPolicy = Command<
@@ -58,6 +76,7 @@ export type TenantCommand =
   | CreateTenant
   | IssueApiKey
   | RevokeApiKey
+  | ChangeApiKeyRole
   | SetRetentionPolicy
   | EraseAccount
   | PauseTenantSending

@@ -7,6 +7,7 @@ import type {
   PauseTenantSending,
   ResumeTenantSending,
   SetRetentionPolicy,
+  ChangeApiKeyRole,
   IssueApiKey,
   RevokeApiKey,
   TenantCommand,
@@ -58,6 +59,8 @@ export const decideTenant = (command: TenantCommand, state: Tenant): TenantEvent
       return issueApiKey(command, state);
     case 'RevokeApiKey':
       return revokeApiKey(command, state);
+    case 'ChangeApiKeyRole':
+      return changeApiKeyRole(command, state);
     case 'SetRetentionPolicy':
       return setRetentionPolicy(command, state);
     case 'EraseAccount':
@@ -90,6 +93,8 @@ const create = ({ data, metadata: { now } }: CreateTenant, state: Tenant): Tenan
 const issueApiKey = ({ data, metadata: { now } }: IssueApiKey, state: Tenant): TenantEvent[] => {
   const tenant = existing(state, data.tenantId);
   if (tenant.apiKeys.has(data.keyId)) throw new TenantError('API_KEY_ALREADY_EXISTS');
+  const role = validRole(data.role);
+  if (role === 'owner') onlyAnOwner(data.byRole);
   return [
     {
       type: 'ApiKeyIssued',
@@ -97,7 +102,7 @@ const issueApiKey = ({ data, metadata: { now } }: IssueApiKey, state: Tenant): T
         tenantId: tenant.tenantId,
         keyId: data.keyId,
         keyHash: validKeyHash(data.keyHash),
-        role: validRole(data.role),
+        role,
         label: validLabel(data.label),
         issuedAt: now.toISOString(),
       },
@@ -110,12 +115,62 @@ const revokeApiKey = ({ data, metadata: { now } }: RevokeApiKey, state: Tenant):
   const key = tenant.apiKeys.get(data.keyId);
   if (!key) throw new TenantError('API_KEY_NOT_FOUND');
   if (key.revokedAt !== null) return [];
+  if (key.role === 'owner') {
+    onlyAnOwner(data.byRole);
+    notTheLastOwner(tenant, key.keyId);
+  }
   return [
     {
       type: 'ApiKeyRevoked',
       data: { tenantId: tenant.tenantId, keyId: key.keyId, revokedAt: now.toISOString() },
     },
   ];
+};
+
+const changeApiKeyRole = (
+  { data, metadata: { now } }: ChangeApiKeyRole,
+  state: Tenant,
+): TenantEvent[] => {
+  const tenant = existing(state, data.tenantId);
+  const key = tenant.apiKeys.get(data.keyId);
+  if (!key || key.revokedAt !== null) throw new TenantError('API_KEY_NOT_FOUND');
+  const role = validRole(data.role);
+  if (role === key.role) return [];
+  if (role === 'owner' || key.role === 'owner') onlyAnOwner(data.byRole);
+  if (key.role === 'owner') notTheLastOwner(tenant, key.keyId);
+  return [
+    {
+      type: 'ApiKeyRoleChanged',
+      data: {
+        tenantId: tenant.tenantId,
+        keyId: key.keyId,
+        role,
+        previousRole: key.role,
+        changedAt: now.toISOString(),
+      },
+    },
+  ];
+};
+
+/** Owner keys are issued, re-roled and revoked by owners (or the platform operator) only. */
+const onlyAnOwner = (byRole: ApiKeyRole | undefined): void => {
+  if (byRole !== undefined && byRole !== 'owner')
+    throw new TenantError(
+      'OWNER_KEY_PROTECTED',
+      'Only an owner can grant, change or revoke owner keys',
+    );
+};
+
+/** A tenant always keeps one working owner key, so nobody locks it out of its own data. */
+const notTheLastOwner = (tenant: Extract<Tenant, { status: 'Active' }>, keyId: string): void => {
+  const others = [...tenant.apiKeys.values()].filter(
+    (k) => k.role === 'owner' && k.revokedAt === null && k.keyId !== keyId,
+  );
+  if (others.length === 0)
+    throw new TenantError(
+      'LAST_OWNER_KEY',
+      'This is the last owner key: issue another owner key first',
+    );
 };
 
 const existing = (state: Tenant, tenantId: string): Extract<Tenant, { status: 'Active' }> => {

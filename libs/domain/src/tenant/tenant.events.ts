@@ -32,6 +32,12 @@ export type ApiKeyRevoked = Event<
   { tenantId: string; keyId: string; revokedAt: string }
 >;
 
+/** A role change is a fact of its own, so the history says who could do what, and when. */
+export type ApiKeyRoleChanged = Event<
+  'ApiKeyRoleChanged',
+  { tenantId: string; keyId: string; role: ApiKeyRole; previousRole: ApiKeyRole; changedAt: string }
+>;
+
 export type RetentionPolicySet = Event<
   'RetentionPolicySet',
   { tenantId: string; kind: RetentionPolicyKind; days: number | null; setAt: string }
@@ -81,6 +87,7 @@ export type TenantEvent =
   | TenantCreated
   | ApiKeyIssued
   | ApiKeyRevoked
+  | ApiKeyRoleChanged
   | RetentionPolicySet
   | AccountErased
   | TenantSendingPaused
@@ -92,6 +99,7 @@ const tenantEventTypes = {
   TenantCreated: true,
   ApiKeyIssued: true,
   ApiKeyRevoked: true,
+  ApiKeyRoleChanged: true,
   RetentionPolicySet: true,
   AccountErased: true,
   TenantSendingPaused: true,

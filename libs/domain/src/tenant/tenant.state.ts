@@ -65,6 +65,14 @@ export const evolveTenant = (state: Tenant, event: TenantEvent): Tenant => {
       apiKeys.set(key.keyId, { ...key, revokedAt: event.data.revokedAt });
       return { ...state, apiKeys };
     }
+    case 'ApiKeyRoleChanged': {
+      if (state.status !== 'Active') return state;
+      const key = state.apiKeys.get(event.data.keyId);
+      if (!key) return state;
+      const apiKeys = new Map(state.apiKeys);
+      apiKeys.set(key.keyId, { ...key, role: event.data.role });
+      return { ...state, apiKeys };
+    }
     case 'RetentionPolicySet': {
       if (state.status !== 'Active') return state;
       const { kind, days } = event.data;

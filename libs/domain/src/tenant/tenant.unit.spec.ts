@@ -22,6 +22,7 @@ import {
 
 import { aNow, anId } from '../../../testing/src/builders/common.builders.js';
 import {
+  aChangeApiKeyRole,
   aCreateTenant,
   aPauseTenantSending,
   aResumeTenantSending,
@@ -319,6 +320,95 @@ describe('Tenant', () => {
         .thenThrows(TenantError, withCode('API_KEY_ALREADY_EXISTS')));
   });
 
+  describe('When roles change', () => {
+    const ownerKey = () => anApiKeyIssued({ tenantId, keyId, role: 'owner' });
+
+    it('should record the new role and the previous one', () =>
+      given([created(), issued()])
+        .when(aChangeApiKeyRole({ tenantId, keyId, role: 'support', byRole: 'admin', now }))
+        .then([
+          {
+            type: 'ApiKeyRoleChanged',
+            data: {
+              tenantId,
+              keyId,
+              role: 'support',
+              previousRole: 'marketer',
+              changedAt: now.toISOString(),
+            },
+          },
+        ]));
+
+    it('should hold the new role', () => {
+      const key = issued();
+      given([created(), key])
+        .when(aChangeApiKeyRole({ tenantId, keyId, role: 'auditor' }))
+        .thenStateMatches({
+          status: 'Active',
+          apiKeys: new Map([
+            [
+              keyId,
+              {
+                keyId,
+                keyHash: key.data.keyHash,
+                role: 'auditor',
+                label: key.data.label,
+                issuedAt: key.data.issuedAt,
+                revokedAt: null,
+              },
+            ],
+          ]),
+        });
+    });
+
+    it('should record nothing when the role is the same', () =>
+      given([created(), issued()])
+        .when(aChangeApiKeyRole({ tenantId, keyId, role: 'marketer' }))
+        .thenNothing());
+
+    it('should not re-role a revoked key', () =>
+      given([created(), issued(), revoked()])
+        .when(aChangeApiKeyRole({ tenantId, keyId }))
+        .thenThrows(TenantError, withCode('API_KEY_NOT_FOUND')));
+
+    it('should refuse an unknown role', () =>
+      given([created(), issued()])
+        .when(aChangeApiKeyRole({ tenantId, keyId, role: 'root' as ApiKeyRole }))
+        .thenThrows(TenantError, withCode('INVALID_API_KEY_ROLE')));
+
+    it.each(['admin', 'marketer', 'support', 'auditor', 'viewer'] as const)(
+      'should not let a(n) %s grant the owner role, issue an owner key or touch an owner key',
+      (byRole) => {
+        given([created(), issued()])
+          .when(aChangeApiKeyRole({ tenantId, keyId, role: 'owner', byRole }))
+          .thenThrows(TenantError, withCode('OWNER_KEY_PROTECTED'));
+        given([created()])
+          .when(anIssueApiKey({ tenantId, keyId, role: 'owner', byRole }))
+          .thenThrows(TenantError, withCode('OWNER_KEY_PROTECTED'));
+        given([created(), ownerKey(), anApiKeyIssued({ tenantId, role: 'owner' })])
+          .when(aRevokeApiKey({ tenantId, keyId, byRole }))
+          .thenThrows(TenantError, withCode('OWNER_KEY_PROTECTED'));
+        given([created(), ownerKey(), anApiKeyIssued({ tenantId, role: 'owner' })])
+          .when(aChangeApiKeyRole({ tenantId, keyId, role: 'viewer', byRole }))
+          .thenThrows(TenantError, withCode('OWNER_KEY_PROTECTED'));
+      },
+    );
+
+    it('should let an owner demote another owner key', () =>
+      given([created(), ownerKey(), anApiKeyIssued({ tenantId, role: 'owner' })])
+        .when(aChangeApiKeyRole({ tenantId, keyId, role: 'admin', byRole: 'owner' }))
+        .then([expect.objectContaining({ type: 'ApiKeyRoleChanged' }) as never]));
+
+    it('should never revoke or demote the last owner key', () => {
+      given([created(), ownerKey()])
+        .when(aRevokeApiKey({ tenantId, keyId, byRole: 'owner' }))
+        .thenThrows(TenantError, withCode('LAST_OWNER_KEY'));
+      given([created(), ownerKey(), anApiKeyIssued({ tenantId, role: 'admin' })])
+        .when(aChangeApiKeyRole({ tenantId, keyId, role: 'admin' }))
+        .thenThrows(TenantError, withCode('LAST_OWNER_KEY'));
+    });
+  });
+
   describe('When addressed with another tenant id', () => {
     it.each<[string, () => TenantCommand]>([
       ['issue a key', () => anIssueApiKey({ tenantId: anId(), keyId: anId() })],
@@ -590,6 +680,7 @@ describe('Tenant', () => {
         'AccountErased',
         'ApiKeyIssued',
         'ApiKeyRevoked',
+        'ApiKeyRoleChanged',
         'RetentionPolicySet',
         'TenantCreated',
         'TenantSendingPaused',

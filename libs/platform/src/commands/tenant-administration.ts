@@ -28,7 +28,10 @@ export interface CreatedTenant {
   position?: Position;
 }
 
-/** Platform-operator actions on tenants (CLI and first start), not exposed on the tenant API. */
+/**
+ * Tenants and their API keys: created by the platform operator (CLI, first start); keys are also
+ * managed by the tenant's owners and admins through the API (`byRole` is then the caller's role).
+ */
 export class TenantAdministration {
   constructor(private readonly executor: CommandExecutor) {}
 
@@ -75,6 +78,7 @@ export class TenantAdministration {
     label: string;
     apiKey?: string;
     actor: string;
+    byRole?: ApiKeyRole;
     now?: Date;
   }): Promise<{ apiKeyId: string; apiKey: string; position?: Position }> {
     const apiKey = input.apiKey ?? generateApiKey();
@@ -90,11 +94,55 @@ export class TenantAdministration {
           keyHash: hashApiKey(apiKey),
           role: input.role,
           label: input.label,
+          byRole: input.byRole,
         },
         metadata: { now: input.now ?? new Date() },
       },
       { tenantId: input.tenantId, actor: input.actor },
     );
     return { apiKeyId, apiKey, position: result.position };
+  }
+
+  /** Revokes a key (idempotent); the last working owner key is never revoked. */
+  revokeApiKey(input: {
+    tenantId: string;
+    keyId: string;
+    actor: string;
+    byRole?: ApiKeyRole;
+    now?: Date;
+  }): Promise<{ position?: Position }> {
+    const { tenantId, keyId, byRole } = input;
+    return this.executor.handle(
+      toTenantStreamId(tenantId),
+      tenantDecider,
+      {
+        type: 'RevokeApiKey',
+        data: { tenantId, keyId, byRole },
+        metadata: { now: input.now ?? new Date() },
+      },
+      { tenantId, actor: input.actor },
+    );
+  }
+
+  /** A role change is an `ApiKeyRoleChanged` event; the key's next request has the new role. */
+  changeApiKeyRole(input: {
+    tenantId: string;
+    keyId: string;
+    role: ApiKeyRole;
+    actor: string;
+    byRole?: ApiKeyRole;
+    now?: Date;
+  }): Promise<{ position?: Position }> {
+    const { tenantId, keyId, role, byRole } = input;
+    return this.executor.handle(
+      toTenantStreamId(tenantId),
+      tenantDecider,
+      {
+        type: 'ChangeApiKeyRole',
+        data: { tenantId, keyId, role, byRole },
+        metadata: { now: input.now ?? new Date() },
+      },
+      { tenantId, actor: input.actor },
+    );
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import type {
   ApiKeyIssued,
+  ChangeApiKeyRole,
   ApiKeyRevoked,
   CreateTenant,
   IssueApiKey,
@@ -54,6 +55,15 @@ export const aRevokeApiKey = ({
 }: Partial<RevokeApiKey['data']> & WithNow = {}): RevokeApiKey => ({
   type: 'RevokeApiKey',
   data: { tenantId: anId(), keyId: anId(), ...overrides },
+  metadata: { now },
+});
+
+export const aChangeApiKeyRole = ({
+  now = aNow(),
+  ...overrides
+}: Partial<ChangeApiKeyRole['data']> & WithNow = {}): ChangeApiKeyRole => ({
+  type: 'ChangeApiKeyRole',
+  data: { tenantId: anId(), keyId: anId(), role: 'viewer', ...overrides },
   metadata: { now },
 });
 

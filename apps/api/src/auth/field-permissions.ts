@@ -1,0 +1,165 @@
+import {
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  defaultFieldResolver,
+  isObjectType,
+} from 'graphql';
+
+import { type ApiKeyRole, type Permission, roleCan } from '#domain';
+
+import { ApiError } from '../graphql/api-error.js';
+import type { RequestWithPrincipal } from './principal.js';
+
+/**
+ * The permission each GraphQL field needs, keyed `Type.field`. Every `Query` and `Mutation`
+ * field must be here (the API refuses to start otherwise, so a new operation cannot ship
+ * unguarded); other types list only the fields that expose personal data. Which roles hold a
+ * permission is `ROLE_PERMISSIONS` in the domain, the one role matrix.
+ */
+export const FIELD_PERMISSIONS: Readonly<Record<string, Permission>> = {
+  // ── Reads ──
+  'Query.viewer': 'read',
+  'Query.campaign': 'read',
+  'Query.campaigns': 'read',
+  'Query.campaignMessages': 'read',
+  'Query.projectionStatus': 'read',
+  'Query.contactList': 'read',
+  'Query.contactLists': 'read',
+  'Query.suppressions': 'read',
+  'Query.retentionPolicies': 'read',
+  'Query.template': 'read',
+  'Query.templates': 'read',
+  'Query.sending': 'read',
+  'Query.recipient': 'read_personal_data',
+  'Query.recipients': 'read_personal_data',
+  'Query.previewTemplate': 'read_personal_data',
+  'Query.privacyRequests': 'read_privacy_records',
+  'Query.privacyRequest': 'read_privacy_records',
+  'Query.erasureReceipt': 'read_privacy_records',
+  'Query.apiKeys': 'manage_access',
+  // ── Campaigns and templates ──
+  'Mutation.draftCampaign': 'manage_campaigns',
+  'Mutation.reviseCampaign': 'manage_campaigns',
+  'Mutation.scheduleCampaign': 'manage_campaigns',
+  'Mutation.cancelCampaign': 'manage_campaigns',
+  'Mutation.launchCampaign': 'manage_campaigns',
+  'Mutation.pauseCampaign': 'manage_campaigns',
+  'Mutation.resumeCampaign': 'manage_campaigns',
+  'Mutation.deleteCampaign': 'manage_campaigns',
+  'Mutation.pauseSending': 'manage_campaigns',
+  'Mutation.resumeSending': 'manage_campaigns',
+  'Mutation.createTemplate': 'manage_campaigns',
+  'Mutation.reviseTemplate': 'manage_campaigns',
+  'Mutation.deleteTemplate': 'manage_campaigns',
+  // ── Audience ──
+  'Mutation.createContactList': 'manage_audience',
+  'Mutation.renameContactList': 'manage_audience',
+  'Mutation.deleteContactList': 'manage_audience',
+  'Mutation.addRecipient': 'manage_audience',
+  'Mutation.subscribeRecipient': 'manage_audience',
+  'Mutation.requestOptIn': 'manage_audience',
+  'Mutation.confirmOptIn': 'manage_audience',
+  'Mutation.importContacts': 'manage_audience',
+  'Mutation.correctRecipient': 'rectify_recipients',
+  'Mutation.unsubscribeRecipient': 'rectify_recipients',
+  // ── Data-subject rights ──
+  'Mutation.restrictRecipient': 'handle_privacy_requests',
+  'Mutation.liftRestriction': 'handle_privacy_requests',
+  'Mutation.objectToProcessing': 'handle_privacy_requests',
+  'Mutation.eraseRecipient': 'handle_privacy_requests',
+  'Mutation.flagRecipientAsChild': 'handle_privacy_requests',
+  'Mutation.exportRecipientData': 'handle_privacy_requests',
+  'Mutation.openPrivacyRequest': 'handle_privacy_requests',
+  'Mutation.rejectPrivacyRequest': 'handle_privacy_requests',
+  'Mutation.extendPrivacyRequest': 'handle_privacy_requests',
+  'Mutation.suppressEmail': 'handle_privacy_requests',
+  'Mutation.liftSuppression': 'handle_privacy_requests',
+  // ── Tenant administration ──
+  'Mutation.setRetentionPolicy': 'manage_retention',
+  'Mutation.runRetention': 'manage_retention',
+  'Mutation.issueApiKey': 'manage_access',
+  'Mutation.revokeApiKey': 'manage_access',
+  'Mutation.changeApiKeyRole': 'manage_access',
+  'Mutation.exportAccountData': 'manage_account',
+  'Mutation.eraseAccount': 'manage_account',
+  // ── Fields that expose personal data, wherever they are reached from ──
+  'Recipient.email': 'read_personal_data',
+  'Recipient.name': 'read_personal_data',
+  'Recipient.attributes': 'read_personal_data',
+  'Recipient.timeline': 'read_personal_data',
+  'ConsentEvidence.ipAddress': 'read_personal_data',
+  'Suppression.email': 'read_personal_data',
+  'Account.email': 'read_personal_data',
+  'Account.name': 'read_personal_data',
+  'TemplatePreview.html': 'read_personal_data',
+  'TemplatePreview.text': 'read_personal_data',
+  'RecipientDataExport.json': 'read_personal_data',
+  'RecipientDataExport.csv': 'read_personal_data',
+  'AccountDataExport.json': 'read_personal_data',
+};
+
+const ROOT_TYPES = ['Query', 'Mutation'] as const;
+
+export const permissionOf = (typeName: string, fieldName: string): Permission | undefined =>
+  FIELD_PERMISSIONS[`${typeName}.${fieldName}`];
+
+/** Throws `FORBIDDEN` unless the role holds the permission the field needs. */
+export const assertAllowed = (
+  role: ApiKeyRole | undefined,
+  typeName: string,
+  fieldName: string,
+): void => {
+  const needed = permissionOf(typeName, fieldName);
+  if (needed === undefined) {
+    // Fail closed: a root field without a declared permission is never served.
+    if ((ROOT_TYPES as readonly string[]).includes(typeName))
+      throw new ApiError('FORBIDDEN', `${typeName}.${fieldName} declares no permission`);
+    return;
+  }
+  if (!role || !roleCan(role, needed))
+    throw new ApiError(
+      'FORBIDDEN',
+      `The ${role ?? 'anonymous'} role cannot ${fieldName} (needs the ${needed} permission)`,
+      { permission: needed },
+    );
+};
+
+/**
+ * Checks the table against the schema (every root field covered, no entry naming a field that
+ * does not exist), then wraps the resolvers of the personal-data fields so that they check the
+ * caller's role wherever the field is reached from. Root fields are checked by `ApiKeyGuard`,
+ * after authentication.
+ */
+export const enforceFieldPermissions = (schema: GraphQLSchema): GraphQLSchema => {
+  const problems: string[] = [];
+  for (const rootName of ROOT_TYPES) {
+    const root = schema.getType(rootName);
+    if (!isObjectType(root)) continue;
+    for (const field of Object.keys(root.getFields()))
+      if (!permissionOf(rootName, field)) problems.push(`${rootName}.${field} has no permission`);
+  }
+  for (const [key, permission] of Object.entries(FIELD_PERMISSIONS)) {
+    const [typeName, fieldName] = key.split('.') as [string, string];
+    const type = schema.getType(typeName);
+    const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    if (!field) {
+      problems.push(`${key} is not a field of schema.graphql`);
+      continue;
+    }
+    if ((ROOT_TYPES as readonly string[]).includes(typeName)) continue;
+    const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
+    field.resolve = (source, args, context, info) => {
+      const role = (context as { req?: RequestWithPrincipal }).req?.principal?.role;
+      if (!role || !roleCan(role, permission))
+        throw new ApiError(
+          'FORBIDDEN',
+          `The ${role ?? 'anonymous'} role cannot read ${key} (personal data)`,
+          { permission },
+        );
+      return resolve(source, args, context, info);
+    };
+  }
+  if (problems.length > 0)
+    throw new Error(`GraphQL permissions do not match schema.graphql:\n  ${problems.join('\n  ')}`);
+  return schema;
+};
