@@ -35,7 +35,8 @@ list_id=$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: applicatio
   -H "authorization: Bearer $tenant_key" -d '{"query":"mutation { createContactList(input: { name: \"Smoke\" }) { id } }"}' \
   | grep -o '"id":"[0-9a-f-]*"' | cut -d'"' -f4)
 printf 'email,name\nsmoke.one@example.org,One\nsmoke.two@example.org,Two\nbroken,Nobody\n' >"$work/contacts.csv"
-cli() { env -u DATABASE_URL -u EVENTSTORE_URL MAILPACKR_DATA_DIR="$work/.mailpackr" node bin/mailpackr.js "$@"; }
+# Tenant commands run as an API key of the tenant (here its owner key), with its role.
+cli() { env -u DATABASE_URL -u EVENTSTORE_URL MAILPACKR_DATA_DIR="$work/.mailpackr" MAILPACKR_API_KEY="$tenant_key" node bin/mailpackr.js "$@"; }
 imported=$(cli import "$work/contacts.csv" --tenant "$tenant_id" --list "$list_id" 2>/dev/null)
 echo "smoke: $imported" | head -n 2
 echo "$imported" | grep -q '2 added, 0 updated.*1 invalid' || { echo "smoke: import failed"; cat "$log"; exit 1; }

@@ -11,7 +11,7 @@ import { type MailpackrRuntime, packageRoot } from '#platform';
 
 import { AccessModule } from './access/access.module.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
-import { enforceFieldPermissions } from './auth/field-permissions.js';
+import { enforceFieldPermissions } from './auth/operation-permissions.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { ContactListsModule } from './contact-lists/contact-lists.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { sqlBackends } from '#testing';
 
+import { cliCaller } from '../src/cli/cli-caller.js';
 import { runRecipientCommand } from '../src/cli/recipient.commands.js';
 import { ApiTestApp } from './api-test-app.js';
 
@@ -351,6 +352,7 @@ describe.each(sqlBackends())('Contact import (%s)', (backend) => {
         [file],
         { tenant: tenantId, list: listId, errors },
         (line = '') => lines.push(line),
+        await cliCaller(api.runtime, apiKey, tenantId),
       );
       expect(code).toBe(0);
       expect(lines.join('\n')).toMatch(

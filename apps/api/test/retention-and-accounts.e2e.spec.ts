@@ -6,6 +6,7 @@ import { toRetentionStreamId } from '#domain';
 import { ERASED } from '#privacy';
 import { sqlBackends, tablesHoldingMarker } from '#testing';
 
+import { cliCaller } from '../src/cli/cli-caller.js';
 import { runRecipientCommand } from '../src/cli/recipient.commands.js';
 import { ApiTestApp } from './api-test-app.js';
 
@@ -146,8 +147,9 @@ describe.each(sqlBackends())('Retention policies and account-holder rights (%s)'
         api.runtime,
         'retention',
         ['run'],
-        { tenant: tenantId },
+        {},
         (l = '') => lines.push(l),
+        await cliCaller(api.runtime, apiKey, tenantId),
       );
       expect(code).toBe(0);
       expect(lines.join('\n')).toMatch(

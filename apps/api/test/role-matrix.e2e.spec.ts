@@ -22,7 +22,7 @@ import { API_KEY_ROLES, type ApiKeyRole, roleCan } from '#domain';
 import { packageRoot } from '#platform';
 import { sqlBackends } from '#testing';
 
-import { FIELD_PERMISSIONS } from '../src/auth/field-permissions.js';
+import { FIELD_PERMISSIONS } from '../src/auth/operation-permissions.js';
 import { ApiTestApp } from './api-test-app.js';
 
 const schema: GraphQLSchema = buildSchema(

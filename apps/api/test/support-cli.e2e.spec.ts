@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { isErasureReceiptIntact, type ErasureReceipt } from '#privacy';
 import { sqlBackends } from '#testing';
 
+import { CliAccessError, type CliCaller, cliCaller } from '../src/cli/cli-caller.js';
 import { UsageError, runRecipientCommand } from '../src/cli/recipient.commands.js';
 import { ApiTestApp } from './api-test-app.js';
 
@@ -20,10 +21,19 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
   let apiKey: string;
   let tenantId: string;
   let work: string;
+  let support: CliCaller;
 
   beforeAll(async () => {
     api = await ApiTestApp.start(backend);
     ({ apiKey, tenantId } = await api.createTenant('Support Ltd'));
+    const supportKey = await api.runtime.tenants.issueApiKey({
+      tenantId,
+      role: 'support',
+      label: 'Support desk',
+      actor: 'test:owner',
+    });
+    await api.caughtUp(['api-keys']);
+    support = await cliCaller(api.runtime, supportKey.apiKey, tenantId);
     work = mkdtempSync(join(tmpdir(), 'mailpackr-cli-'));
   });
   afterAll(async () => {
@@ -41,8 +51,9 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
       api.runtime,
       command,
       args,
-      { tenant: tenantId, ...values },
+      values,
       (l = '') => lines.push(l),
+      support,
     );
     return { code, text: lines.join('\n') };
   };
@@ -106,17 +117,46 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
         UsageError,
       );
       await expect(
-        runRecipientCommand(
-          api.runtime,
-          'erase',
-          [],
-          { tenant: 'nope', email: 'a@b.org' },
-          () => undefined,
-        ),
+        runRecipientCommand(api.runtime, 'erase', [], { email: 'a@b.org' }, () => undefined, null),
       ).rejects.toBeInstanceOf(UsageError);
-      await expect(
-        cli('import', [join(work, 'missing.csv')], { list: randomUUID() }),
-      ).rejects.toBeInstanceOf(UsageError);
+    });
+  });
+
+  describe('When the command line is run without the right key', () => {
+    it('should refuse a missing, unknown or revoked key, and a --tenant that is not the key’s', async () => {
+      await expect(cliCaller(api.runtime, undefined, tenantId)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      await expect(cliCaller(api.runtime, 'mpk_unknown', undefined)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      await expect(cliCaller(api.runtime, apiKey, randomUUID())).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      const temp = await api.runtime.tenants.issueApiKey({
+        tenantId,
+        role: 'support',
+        label: 'Temp',
+        actor: 'test:owner',
+      });
+      await api.runtime.tenants.revokeApiKey({ tenantId, keyId: temp.apiKeyId, actor: 'test' });
+      await api.caughtUp(['api-keys']);
+      await expect(cliCaller(api.runtime, temp.apiKey, undefined)).rejects.toBeInstanceOf(
+        CliAccessError,
+      );
+    });
+
+    it('should refuse support what its role lacks (import, retention, account), before reading anything', async () => {
+      for (const [command, args] of [
+        ['import', [join(work, 'missing.csv')]],
+        ['retention', ['set']],
+        ['retention', ['run']],
+        ['account', ['erase']],
+      ] as const) {
+        await expect(cli(command, [...args], { list: randomUUID() })).rejects.toMatchObject({
+          code: 'FORBIDDEN',
+        });
+      }
     });
   });
 });

@@ -8,7 +8,7 @@ import { ApiKeyEntity } from '#projections';
 
 import { ApiError } from '../graphql/api-error.js';
 import { RUNTIME } from '../runtime/runtime.tokens.js';
-import { assertAllowed } from './field-permissions.js';
+import { assertAllowed } from './operation-permissions.js';
 import { type Principal, requestOf } from './principal.js';
 
 /**

@@ -6,6 +6,7 @@ import { isDomainError, isTenantPlan } from '#domain';
 
 import { ConfigError, ContactsCsvError, MailpackrRuntime, loadConfig } from '#platform';
 
+import { CliAccessError, cliCaller } from './cli-caller.js';
 import { RECIPIENT_COMMANDS, UsageError, runRecipientCommand } from './recipient.commands.js';
 import { isPrivacyError } from '#privacy';
 
@@ -21,29 +22,32 @@ Usage:
   mailpackr audit verify [--stream <id>]
       Recomputes the tamper-evidence hash chain over the whole log (or one stream).
 
-Recipients (support staff; every command is scoped to one tenant):
-  mailpackr import <file.csv> --tenant <id> --list <id> [--map email=<col>,name=<col>,...]
-                              [--errors <file>]
+Tenant commands run as the API key in MAILPACKR_API_KEY: its tenant, its role (the README's
+permission matrix). --tenant is optional and, when given, must be the key's tenant.
+  mailpackr import <file.csv> --list <id> [--map email=<col>,name=<col>,...] [--errors <file>]
       Imports contacts into a list (streaming, with a progress bar); prints the counts and
       every invalid row with its line number (or writes them to --errors as CSV).
-  mailpackr erase --tenant <id> (--email <address> | --recipient <id>)
+  mailpackr erase (--email <address> | --recipient <id>)
                   [--basis gdpr_art17|ccpa_delete|tenant_request|child_under_13] [--reference <ref>]
       Erases a recipient and prints the erasure receipt (JSON). Idempotent.
-  mailpackr export --tenant <id> (--email <address> | --recipient <id>) [--format json|csv] [--out <file>]
+  mailpackr export (--email <address> | --recipient <id>) [--format json|csv] [--out <file>]
       Everything held about one recipient (access and portability requests).
-  mailpackr restrict | lift-restriction | object --tenant <id> (--email <address> | --recipient <id>)
+  mailpackr restrict | lift-restriction | object (--email <address> | --recipient <id>)
       Restriction of processing (GDPR Art. 18) and objection (Art. 21): excluded from all sending.
-  mailpackr requests --tenant <id> [--status open|completed|rejected]
+  mailpackr requests [--status open|completed|rejected]
       Data-subject requests with their due dates (open ones first by due date).
   Every data-subject command takes [--request <id>] to complete a request logged earlier (otherwise
   it records its own) and [--regulation gdpr|ccpa] [--reference <ticket>].
-  mailpackr retention set --tenant <id> --kind unsubscribed_recipients|inactive_recipients|delivery_details
+  mailpackr retention set --kind unsubscribed_recipients|inactive_recipients|delivery_details
                           --days <1..3650|off>
-  mailpackr retention run [--tenant <id>]
+  mailpackr retention run
       Applies retention policies now (the worker also runs them every MAILPACKR_RETENTION_INTERVAL_MINUTES).
-  mailpackr account export --tenant <id> [--out <file>]
-  mailpackr account erase --tenant <id> --account <id> [--basis gdpr_art17|ccpa_delete|child_under_13]
+      Without MAILPACKR_API_KEY the platform operator runs them for every tenant.
+  mailpackr account export [--out <file>]
+  mailpackr account erase --account <id> [--basis gdpr_art17|ccpa_delete|child_under_13]
       The account holder's own data (MailPackr is its controller).
+
+Exit codes: 0 done, 1 error, 2 usage, 3 a check found a problem, 4 not allowed (key or role).
 
 Configuration comes from the environment, as for \`npm start\` (see README).
 `;
@@ -94,12 +98,15 @@ const run = async (argv: string[]): Promise<number> => {
       // Read your own writes: keep the read models moving while the command runs (safe next to
       // a running worker: projection checkpoints are locked).
       await runtime.projections.start();
+      const apiKey = runtime.config.MAILPACKR_API_KEY;
+      const operatorRun = recipientCommand === 'retention' && action === 'run' && !apiKey;
       return await runRecipientCommand(
         runtime,
         recipientCommand,
         positionals.slice(1),
         values,
         out,
+        operatorRun ? null : await cliCaller(runtime, apiKey, values.tenant),
       );
     }
     if (group === 'tenant') {
@@ -154,6 +161,10 @@ run(process.argv.slice(2))
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exit(2);
+    }
+    if (error instanceof CliAccessError) {
+      process.stderr.write(`${error.code}: ${error.message}\n`);
+      process.exit(4);
     }
     const typed =
       error instanceof ConfigError ||

@@ -21,6 +21,8 @@ import {
 } from '#platform';
 import { PrivacyRequestEntity } from '#projections';
 
+import { type CliCaller, assertCliAllowed } from './cli-caller.js';
+
 export class UsageError extends Error {}
 
 export const RECIPIENT_COMMANDS = [
@@ -81,20 +83,34 @@ export const parseMapping = (text: string | undefined): ContactsCsvMapping | und
   return mapping;
 };
 
-const CLI_ACTOR = 'operator:cli';
+/** The name a command's permission is declared under: `erase`, `retention set`… */
+const permissionName = (command: RecipientCommandName, args: readonly string[]): string =>
+  command === 'retention' || command === 'account' ? `${command} ${args[0] ?? ''}` : command;
 
-/** Support-staff commands on recipients. Prints results on `out`; returns the exit code. */
+/**
+ * Support-staff commands on recipients, run as `caller` (its tenant and role; `null` is the
+ * platform operator, for `retention run` over every tenant only). Prints results on `out`;
+ * returns the exit code.
+ */
 export const runRecipientCommand = async (
   runtime: MailpackrRuntime,
   command: RecipientCommandName,
   args: readonly string[],
   values: Values,
   out: (line?: string) => void,
+  caller: CliCaller | null,
 ): Promise<number> => {
-  if (command === 'retention') return runRetention(runtime, args, values, out);
-  const tenantId = uuidOption(values, 'tenant');
-  if (command === 'account') return runAccount(runtime, tenantId, args, values, out);
-  const context = { tenantId, actor: CLI_ACTOR };
+  if (command === 'retention' && args[0] !== 'set' && args[0] !== 'run')
+    throw new UsageError('retention takes run or set');
+  if (command === 'account' && args[0] !== 'export' && args[0] !== 'erase')
+    throw new UsageError('account takes export or erase');
+  if (caller) assertCliAllowed(caller, permissionName(command, args));
+  else if (command !== 'retention' || args[0] !== 'run')
+    throw new UsageError('Only `retention run` runs without MAILPACKR_API_KEY');
+  if (command === 'retention') return runRetention(runtime, args, values, out, caller);
+  const { tenantId, actor } = caller!;
+  if (command === 'account') return runAccount(runtime, caller!, args, values, out);
+  const context = { tenantId, actor };
   const now = new Date();
   const target = async (): Promise<string> => {
     if (typeof values.recipient === 'string') return uuidOption(values, 'recipient');
@@ -261,10 +277,11 @@ const runRetention = async (
   args: readonly string[],
   values: Values,
   out: (line?: string) => void,
+  caller: CliCaller | null,
 ): Promise<number> => {
   const [action] = args;
-  if (action === 'set') {
-    const tenantId = uuidOption(values, 'tenant');
+  if (action === 'set' && caller) {
+    const { tenantId, actor } = caller;
     const kind = required(values, 'kind');
     if (!isRetentionPolicyKind(kind)) {
       throw new UsageError(`--kind must be one of ${RETENTION_POLICY_KINDS.join(', ')}`);
@@ -275,16 +292,15 @@ const runRetention = async (
       toTenantStreamId(tenantId),
       tenantDecider,
       { type: 'SetRetentionPolicy', data: { tenantId, kind, days }, metadata: { now: new Date() } },
-      { tenantId, actor: CLI_ACTOR },
+      { tenantId, actor },
     );
     out(
       days === null ? `Retention policy ${kind} removed` : `Retention policy ${kind}: ${days} days`,
     );
     return 0;
   }
-  if (action !== 'run') throw new UsageError('retention takes run or set');
-  const tenantId = typeof values.tenant === 'string' ? uuidOption(values, 'tenant') : undefined;
-  const reports = await runtime.retention.run({ now: new Date(), tenantId });
+  // With a key: that key's tenant; without (the platform operator): every tenant.
+  const reports = await runtime.retention.run({ now: new Date(), tenantId: caller?.tenantId });
   if (reports.length === 0) out('No tenant has a retention policy.');
   for (const r of reports) {
     const detail = r.policies.map((p) => `${p.kind} ${p.days}d: ${p.removed} removed`).join(', ');
@@ -297,7 +313,7 @@ const runRetention = async (
 
 const runAccount = async (
   runtime: MailpackrRuntime,
-  tenantId: string,
+  { tenantId, actor }: CliCaller,
   args: readonly string[],
   values: Values,
   out: (line?: string) => void,
@@ -312,13 +328,12 @@ const runAccount = async (
     } else process.stdout.write(text);
     return 0;
   }
-  if (action !== 'erase') throw new UsageError('account takes export or erase');
   const basis = typeof values.basis === 'string' ? values.basis : 'gdpr_art17';
   if (basis !== 'gdpr_art17' && basis !== 'ccpa_delete' && basis !== 'child_under_13') {
     throw new UsageError('--basis must be gdpr_art17, ccpa_delete or child_under_13');
   }
   const erased = await runtime.accounts.erase(
-    { tenantId, actor: CLI_ACTOR },
+    { tenantId, actor },
     { accountId: uuidOption(values, 'account'), basis, now },
   );
   out(

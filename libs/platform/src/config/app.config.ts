@@ -71,6 +71,15 @@ export class AppConfig {
   })
   MAILPACKR_BOOTSTRAP_API_KEY?: string;
 
+  /**
+   * The API key tenant-scoped CLI commands (`import`, `erase`, `export`…) run as: the tenant and
+   * the role come from it, as for the API. An environment variable, not an option, so it stays
+   * out of shell history.
+   */
+  @IsOptional()
+  @IsString()
+  MAILPACKR_API_KEY?: string;
+
   /** What this process runs: `all` (API and worker), `api` or `worker`. */
   @IsIn(['all', 'api', 'worker'])
   MAILPACKR_MODE: 'all' | 'api' | 'worker' = 'all';
@@ -298,6 +307,7 @@ const KNOWN = new Set(
     'MAILPACKR_KEK',
     'MAILPACKR_KEK_FILE',
     'MAILPACKR_BOOTSTRAP_API_KEY',
+    'MAILPACKR_API_KEY',
     'SMTP_URL',
     'MAILPACKR_INBOUND_SMTP_PORT',
     'MAILPACKR_SMTP_TIMEOUT_MS',

@@ -98,6 +98,28 @@ export const FIELD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'AccountDataExport.json': 'read_personal_data',
 };
 
+/**
+ * The permission each tenant-scoped CLI command needs (`mailpackr <command> [<action>]`). The
+ * command runs as the API key in `MAILPACKR_API_KEY`, with its tenant and role.
+ */
+export const CLI_PERMISSIONS: Readonly<Record<string, Permission>> = {
+  import: 'manage_audience',
+  erase: 'handle_privacy_requests',
+  export: 'handle_privacy_requests',
+  restrict: 'handle_privacy_requests',
+  'lift-restriction': 'handle_privacy_requests',
+  object: 'handle_privacy_requests',
+  requests: 'read_privacy_records',
+  'retention set': 'manage_retention',
+  'retention run': 'manage_retention',
+  'account export': 'manage_account',
+  'account erase': 'manage_account',
+  'audit verify': 'audit',
+  'audit erasures': 'audit',
+  'audit export': 'audit',
+  'audit replay': 'audit',
+};
+
 const ROOT_TYPES = ['Query', 'Mutation'] as const;
 
 export const permissionOf = (typeName: string, fieldName: string): Permission | undefined =>
