@@ -32,7 +32,7 @@ const schema: GraphQLSchema = buildSchema(
 /** A value of the right shape for a required argument; ids are fresh, so nothing real is hit. */
 const dummyValue = (type: GraphQLInputType): unknown => {
   const inner = isNonNullType(type) ? type.ofType : type;
-  if (isListType(inner)) return [dummyValue(inner.ofType as GraphQLInputType)];
+  if (isListType(inner)) return [dummyValue(inner.ofType)];
   if (isEnumType(inner)) return inner.getValues().at(-1)!.value;
   if (isInputObjectType(inner))
     return Object.fromEntries(
