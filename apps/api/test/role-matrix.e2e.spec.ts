@@ -1,87 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  type GraphQLArgument,
-  type GraphQLField,
-  type GraphQLInputType,
-  type GraphQLSchema,
-  buildSchema,
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isLeafType,
-  isListType,
-  isNonNullType,
-  isScalarType,
-} from 'graphql';
 
 import { API_KEY_ROLES, type ApiKeyRole, roleCan } from '#domain';
-import { packageRoot } from '#platform';
 import { sqlBackends } from '#testing';
 
 import { FIELD_PERMISSIONS } from '../src/auth/operation-permissions.js';
 import { ApiTestApp } from './api-test-app.js';
+import { schemaOperations } from './schema-operations.js';
 
-const schema: GraphQLSchema = buildSchema(
-  readFileSync(join(packageRoot(), 'schema.graphql'), 'utf8'),
-);
-
-/** A value of the right shape for a required argument; ids are fresh, so nothing real is hit. */
-const dummyValue = (type: GraphQLInputType): unknown => {
-  const inner = isNonNullType(type) ? type.ofType : type;
-  if (isListType(inner)) return [dummyValue(inner.ofType)];
-  if (isEnumType(inner)) return inner.getValues().at(-1)!.value;
-  if (isInputObjectType(inner))
-    return Object.fromEntries(
-      Object.values(inner.getFields())
-        .filter((f) => isNonNullType(f.type))
-        .map((f) => [f.name, dummyValue(f.type)]),
-    );
-  if (isScalarType(inner)) {
-    switch (inner.name) {
-      case 'ID':
-        return randomUUID();
-      case 'Int':
-      case 'Float':
-        return 1;
-      case 'Boolean':
-        return false;
-      case 'DateTime':
-        return '2030-01-01T00:00:00.000Z';
-      case 'JSONObject':
-        return {};
-      default:
-        return 'x';
-    }
-  }
-  throw new Error(`No dummy value for ${String(type)}`);
-};
-
-/** `mutation($input: T!) { op(input: $input) { __typename } }` with values for its required args. */
-const operationFor = (
-  kind: 'query' | 'mutation',
-  field: GraphQLField<unknown, unknown>,
-): { document: string; variables: Record<string, unknown> } => {
-  const required = field.args.filter((a: GraphQLArgument) => isNonNullType(a.type));
-  const declared = required.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
-  const passed = required.map((a) => `${a.name}: $${a.name}`).join(', ');
-  const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
-  return {
-    document: `${kind}${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`,
-    variables: Object.fromEntries(required.map((a) => [a.name, dummyValue(a.type)])),
-  };
-};
-
-const operations = (['query', 'mutation'] as const).flatMap((kind) => {
-  const root = kind === 'query' ? schema.getQueryType()! : schema.getMutationType()!;
-  return Object.values(root.getFields()).map((field) => ({
-    key: `${root.name}.${field.name}`,
-    ...operationFor(kind, field),
-  }));
-});
+const operations = schemaOperations();
 
 const ADD = `mutation($input: AddRecipientInput!) { addRecipient(input: $input) { id } }`;
 const UNSUBSCRIBE = `mutation($input: UnsubscribeRecipientInput!) {

@@ -157,8 +157,11 @@ export const enforceFieldPermissions = (schema: GraphQLSchema): GraphQLSchema =>
   for (const rootName of ROOT_TYPES) {
     const root = schema.getType(rootName);
     if (!isObjectType(root)) continue;
-    for (const field of Object.keys(root.getFields()))
-      if (!permissionOf(rootName, field)) problems.push(`${rootName}.${field} has no permission`);
+    for (const [name, field] of Object.entries(root.getFields())) {
+      if (!permissionOf(rootName, name)) problems.push(`${rootName}.${name} has no permission`);
+      // Only a Nest resolver runs the guard: an operation without one would answer null unchecked.
+      if (!field.resolve) problems.push(`${rootName}.${name} has no resolver`);
+    }
   }
   for (const [key, permission] of Object.entries(FIELD_PERMISSIONS)) {
     const [typeName, fieldName] = key.split('.') as [string, string];

@@ -12,7 +12,7 @@ import {
   toTenantStreamId,
 } from '#domain';
 import type { MailpackrRuntime, RetentionRunReport } from '#platform';
-import { PrivacyRequestEntity, TenantEntity } from '#projections';
+import { PrivacyRequestEntity, RecipientEntity, TenantEntity } from '#projections';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { commandContextOf } from '../commands/execute-domain-command.js';
@@ -187,6 +187,14 @@ export class PrivacyResolver {
     if (input.email && !recipientId) {
       throw new RecipientError('RECIPIENT_NOT_FOUND', 'No recipient has this address');
     }
+    // A request names a recipient of this tenant, never an id from elsewhere.
+    if (
+      input.recipientId &&
+      !(await this.runtime.readModels
+        .getRepository(RecipientEntity)
+        .exists({ where: { recipientId: input.recipientId, tenantId: principal.tenantId } }))
+    )
+      throw new RecipientError('RECIPIENT_NOT_FOUND', 'No recipient of this tenant has this id');
     const accountId = recipientId ? null : await this.accountId(principal);
     const { requestId } = await this.runtime.privacyRequests.open(
       commandContextOf(principal, 'PrivacyRequest'),
