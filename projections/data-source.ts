@@ -20,6 +20,7 @@ import { CampaignTemplates1764810000000 } from './migrations/1764810000000-campa
 import { TemplateEntity } from './templates/template.entity.js';
 import { CampaignLaunch1764900000000 } from './migrations/1764900000000-campaign-launch.js';
 import { BouncesAndComplaints1765000000000 } from './migrations/1765000000000-bounces-and-complaints.js';
+import { ApiUsage1765200000000 } from './migrations/1765200000000-api-usage.js';
 import {
   CampaignDeliveryEntity,
   MessageEntity,
@@ -52,6 +53,7 @@ export const READ_MODEL_MIGRATIONS = [
   CampaignTemplates1764810000000,
   CampaignLaunch1764900000000,
   BouncesAndComplaints1765000000000,
+  ApiUsage1765200000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;
