@@ -20,7 +20,9 @@ import { CampaignTemplates1764810000000 } from './migrations/1764810000000-campa
 import { TemplateEntity } from './templates/template.entity.js';
 import { CampaignLaunch1764900000000 } from './migrations/1764900000000-campaign-launch.js';
 import { BouncesAndComplaints1765000000000 } from './migrations/1765000000000-bounces-and-complaints.js';
+import { AccountsAndSessions1765100000000 } from './migrations/1765100000000-accounts-and-sessions.js';
 import { ApiUsage1765200000000 } from './migrations/1765200000000-api-usage.js';
+import { AccountEntity } from './accounts/account.entity.js';
 import {
   CampaignDeliveryEntity,
   MessageEntity,
@@ -32,6 +34,7 @@ export const READ_MODEL_ENTITIES = [
   CampaignEntity,
   TenantEntity,
   ApiKeyEntity,
+  AccountEntity,
   RecipientEntity,
   RecipientMembershipEntity,
   SuppressionEntity,
@@ -53,6 +56,7 @@ export const READ_MODEL_MIGRATIONS = [
   CampaignTemplates1764810000000,
   CampaignLaunch1764900000000,
   BouncesAndComplaints1765000000000,
+  AccountsAndSessions1765100000000,
   ApiUsage1765200000000,
 ];
 

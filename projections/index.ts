@@ -11,6 +11,8 @@ export { TenantEntity } from './tenants/tenant.entity.js';
 export { tenantsProjection, type TenantRow } from './tenants/tenants.projection.js';
 export { ApiKeyEntity } from './api-keys/api-key.entity.js';
 export { apiKeysProjection, type ApiKeyRow } from './api-keys/api-keys.projection.js';
+export { AccountEntity } from './accounts/account.entity.js';
+export { accountsProjection, type AccountRow } from './accounts/accounts.projection.js';
 export { ProjectionCheckpointEntity } from './checkpoints/projection-checkpoint.entity.js';
 export { ContactListEntity } from './contact-lists/contact-list.entity.js';
 export {
@@ -55,6 +57,7 @@ export {
 } from './messages/messages.projection.js';
 
 import { apiKeysProjection } from './api-keys/api-keys.projection.js';
+import { accountsProjection } from './accounts/accounts.projection.js';
 import { campaignsProjection } from './campaigns/campaigns.projection.js';
 import { contactListsProjection } from './contact-lists/contact-lists.projection.js';
 import { erasureReceiptsProjection } from './erasure-receipts/erasure-receipts.projection.js';
@@ -70,6 +73,7 @@ export const ALL_PROJECTIONS = [
   campaignsProjection,
   tenantsProjection,
   apiKeysProjection,
+  accountsProjection,
   contactListsProjection,
   recipientsProjection,
   suppressionsProjection,

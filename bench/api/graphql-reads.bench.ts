@@ -51,13 +51,14 @@ const options = () => {
       campaigns: { type: 'string' },
       seconds: { type: 'string' },
       rate: { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      'Usage: npm run bench:api -- [--recipients 20000] [--campaigns 500] [--seconds 15] [--rate 500]\n',
+      'Usage: npm run bench:api -- [--recipients 20000] [--campaigns 500] [--seconds 15] [--rate 500] [--profile <dir>]\n',
     );
     process.exit(0);
   }
@@ -69,6 +70,8 @@ const options = () => {
     campaigns: positiveInt(values.campaigns, 'campaigns') ?? 500,
     seconds: positiveInt(values.seconds, 'seconds') ?? 15,
     rate: positiveInt(values.rate, 'rate') ?? 500,
+    /** A folder for a CPU profile of the API process (`--cpu-prof`), to see where time goes. */
+    profile: values.profile,
   };
 };
 
@@ -157,9 +160,12 @@ const rawSql = async (
 
 const startServer = async (
   env: Record<string, string>,
+  profile: string | undefined,
 ): Promise<{ url: string; child: ChildProcess }> => {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist/apps/api/src/main.js')], {
+  const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const main = path.join(repoRoot(), 'dist/apps/api/src/main.js');
+  const child = spawn(process.execPath, [...profiling, main], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -196,7 +202,7 @@ const main = async (): Promise<void> => {
   let server: { url: string; child: ChildProcess } | undefined;
   let runtime: MailpackrRuntime | undefined;
   try {
-    server = await startServer(env);
+    server = await startServer(env, opts.profile);
     const viewer = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },

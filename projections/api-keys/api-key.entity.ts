@@ -25,6 +25,10 @@ export class ApiKeyEntity {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
+  /** The account that issued the key from its session (it belongs to that account). */
+  @Column({ name: 'account_id', type: 'uuid', nullable: true })
+  accountId: string | null;
+
   @Column({ name: 'last_revision', type: 'bigint' })
   lastRevision: string;
 }

@@ -15,6 +15,8 @@ export interface ApiKeyRow {
   label: string;
   issued_at: string | Date;
   revoked_at: string | Date | null;
+  /** The account that issued the key from its session; null for operator and API-key issued keys. */
+  account_id: string | null;
   last_revision: string | number;
 }
 
@@ -41,6 +43,7 @@ export const apiKeysProjection = defineRowProjection<ApiKeyRow>({
         label: d.label,
         issued_at: d.issuedAt,
         revoked_at: null,
+        account_id: d.accountId ?? null,
         last_revision,
       };
     }

@@ -8,6 +8,10 @@ import type { MailpackrRuntime } from '#platform';
 
 import { WorkerModule } from '../../worker/src/worker.module.js';
 import { AppModule } from './app.module.js';
+import { graphqlHttpLimits } from './graphql/graphql-http-limits.js';
+import { requestIdFor } from './graphql/request-context.js';
+import { requestIdMiddleware } from './http/request-id.middleware.js';
+import { requestLogMiddleware } from './http/request-log.middleware.js';
 
 export const REQUEST_BODY_LIMIT = '2mb';
 
@@ -26,7 +30,16 @@ export const createApp = async (
     logger,
     bodyParser: true,
     rawBody: true,
+    // Once shutdown begins, a new request on a kept-alive connection gets 503 and
+    // `Connection: close`; requests already in flight finish.
+    return503OnClosing: true,
   });
+  // `req.ip` (the login limit per client IP) is the socket's address unless proxies are trusted.
+  if (runtime.config.MAILPACKR_TRUST_PROXY !== undefined)
+    app.set('trust proxy', runtime.config.trustProxy);
+  // First: every request gets its correlation id, its log line and its latency metric.
+  app.use(requestIdMiddleware);
+  app.use(requestLogMiddleware({ metrics: runtime.metrics, format: runtime.config.logFormat }));
   // A campaign's MJML body may be up to 512 KiB; the default JSON limit (100 kB) would refuse it.
   app.useBodyParser('json', { limit: REQUEST_BODY_LIMIT });
   // GraphQL multipart requests (a CSV file for `importContacts`): one file, streamed, never
@@ -35,6 +48,9 @@ export const createApp = async (
   const maxFieldSize = 64 * 1024; // the operations and map fields: a query and its variables
   app.use('/graphql', refuseOversizedUploads(maxFileSize + 2 * maxFieldSize));
   app.use('/graphql', graphqlUploadExpress({ maxFiles: 1, maxFileSize, maxFieldSize }));
+  // Oversized bodies and documents are refused before parsing (QUERY_TOO_LARGE); the rest runs
+  // with the request in scope, for the request id of every GraphQL error.
+  app.use('/graphql', ...graphqlHttpLimits(runtime.config, REQUEST_BODY_LIMIT));
   return app;
 };
 
@@ -59,7 +75,11 @@ const refuseOversizedUploads =
         errors: [
           {
             message: `The request (${length} bytes) is larger than the upload limit (MAILPACKR_UPLOAD_MAX_MB): nothing was imported; use \`mailpackr import\` for this file`,
-            extensions: { code: 'BAD_USER_INPUT', reason: 'UPLOAD_TOO_LARGE' },
+            extensions: {
+              code: 'BAD_USER_INPUT',
+              reason: 'UPLOAD_TOO_LARGE',
+              requestId: requestIdFor(req),
+            },
           },
         ],
       }),

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
@@ -15,6 +15,7 @@ import { enforceFieldPermissions } from './auth/operation-permissions.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { ContactListsModule } from './contact-lists/contact-lists.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { RecipientsModule } from './recipients/recipients.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { ExecuteDomainCommandHandler } from './commands/execute-domain-command.handler.js';
@@ -22,8 +23,12 @@ import { ApiError } from './graphql/api-error.js';
 import { DateTimeScalar } from './graphql/date-time.scalar.js';
 import { JsonObjectScalar } from './graphql/json-object.scalar.js';
 import { formatGraphQLError } from './graphql/error-formatter.js';
+import { graphqlHardening, withOperationTimeout } from './graphql/graphql-limits.js';
+import { RateLimitInterceptor } from './graphql/rate-limit.js';
 import { CLOCK, RUNTIME } from './runtime/runtime.tokens.js';
 import { HealthController } from './system/health.controller.js';
+import { MetricsController } from './system/metrics.controller.js';
+import { GraphQLOperationPlugin } from './http/graphql-operation.plugin.js';
 import { UnsubscribeController } from './unsubscribe/unsubscribe.controller.js';
 import { SystemResolver } from './system/system.resolver.js';
 import { WebViewController } from './web-view/web-view.controller.js';
@@ -51,24 +56,25 @@ export class AppModule {
           driver: ApolloDriver,
           typePaths: [join(packageRoot(), 'schema.graphql')],
           path: '/graphql',
-          introspection: runtime.config.NODE_ENV !== 'production',
           playground: false,
-          allowBatchedHttpRequests: false,
-          includeStacktraceInErrorResponses: false,
+          // Introspection as configured, CSRF prevention, no batching, depth/cost/alias limits…
+          ...graphqlHardening(runtime.config),
           formatError: formatGraphQLError,
           context: ({ req }: { req: unknown }) => ({ req }),
           resolvers: { Upload: GraphQLUpload },
-          transformSchema: enforceFieldPermissions,
+          transformSchema: (schema) => withOperationTimeout(enforceFieldPermissions(schema)),
         }),
         AccessModule,
         CampaignsModule,
         ContactListsModule,
         RecipientsModule,
         PrivacyModule,
+        AuditModule,
         TemplatesModule,
       ],
       controllers: [
         HealthController,
+        MetricsController,
         UnsubscribeController,
         WebViewController,
         DeliveryEventsController,
@@ -77,6 +83,8 @@ export class AppModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: CLOCK, useValue: clock },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // After the guard: charges each operation's cost to its tenant (RATE_LIMITED).
+        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({
@@ -94,6 +102,7 @@ export class AppModule {
         DateTimeScalar,
         JsonObjectScalar,
         SystemResolver,
+        GraphQLOperationPlugin,
       ],
       exports: [RUNTIME, CLOCK],
     };

@@ -1,6 +1,14 @@
 import 'reflect-metadata';
 
-import { type AppConfig, MailpackrRuntime, createLogger, loadConfig } from '#platform';
+import type { Server } from 'node:http';
+
+import {
+  type AppConfig,
+  MailpackrRuntime,
+  createLogger,
+  installGracefulShutdown,
+  loadConfig,
+} from '#platform';
 
 import { createApp } from './app.factory.js';
 import { ensureDefaultTenant } from './first-start.js';
@@ -33,17 +41,26 @@ const main = async (): Promise<void> => {
       ? undefined
       : await ensureDefaultTenant(runtime, (m) => logger.warn(m));
   const app = await createApp(runtime, logger);
-  app.enableShutdownHooks();
+  // SIGTERM / SIGINT: stop taking requests, finish those in flight and the worker's round, commit
+  // checkpoints, close pools, exit 0 (a second signal or MAILPACKR_SHUTDOWN_TIMEOUT_MS: at once).
+  installGracefulShutdown({
+    app,
+    http: { adapter: app.getHttpAdapter(), server: app.getHttpServer() as Server },
+    readiness: runtime.readiness,
+    closeRuntime: () => runtime.close(),
+    logger: {
+      log: (m) => logger.log(m, 'Shutdown'),
+      warn: (m) => logger.warn(m, 'Shutdown'),
+      error: (m) => logger.error(m, 'Shutdown'),
+    },
+    timeoutMs: config.MAILPACKR_SHUTDOWN_TIMEOUT_MS,
+  });
+  if (!config.MAILPACKR_METRICS_TOKEN && !config.metricsOpen) {
+    logger.warn('GET /metrics is off: set MAILPACKR_METRICS_TOKEN to serve it on this host');
+  }
   await app.listen(config.PORT, config.HOST);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   process.stdout.write(banner(config, url, firstStart?.generatedApiKey));
-  const stop = (): void =>
-    void app
-      .close()
-      .then(() => runtime.close())
-      .then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
 };
 
 main().catch((error: unknown) => {

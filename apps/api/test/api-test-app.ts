@@ -37,7 +37,8 @@ export class ApiTestApp {
   static async start(
     backend: 'pglite' | 'postgres',
     env: Record<string, string> = {},
-    options: { logs?: boolean } = {},
+    /** `clock`: the API's clock (sessions, key usage…), for tests that move time. */
+    options: { logs?: boolean; clock?: () => Date } = {},
   ): Promise<ApiTestApp> {
     const database = await createTestDatabase(backend);
     const dataDir = mkdtempSync(join(tmpdir(), 'mailpackr-e2e-'));
@@ -56,7 +57,7 @@ export class ApiTestApp {
     );
     const logger = options.logs ? createLogger(config) : undefined;
     const runtime = await MailpackrRuntime.start(config, logger);
-    const app = await createApp(runtime, logger ?? false);
+    const app = await createApp(runtime, logger ?? false, options.clock);
     await app.listen(0, '127.0.0.1');
     return new ApiTestApp(
       database,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { API_KEY_ROLES, type ApiKeyRole, roleCan } from '#domain';
 import { sqlBackends } from '#testing';
 
-import { FIELD_PERMISSIONS } from '../src/auth/operation-permissions.js';
+import { FIELD_PERMISSIONS, PUBLIC_OPERATIONS } from '../src/auth/operation-permissions.js';
 import { ApiTestApp } from './api-test-app.js';
 import { schemaOperations } from './schema-operations.js';
 
@@ -61,7 +61,12 @@ describe.each(sqlBackends())('Role matrix (%s)', (backend) => {
   afterAll(() => api.stop());
 
   it('should cover every query and mutation of schema.graphql with a permission', () => {
-    expect(operations.map((o) => o.key).filter((key) => !FIELD_PERMISSIONS[key])).toEqual([]);
+    // Public operations (`login`) hold no permission: every role, and nobody, may call them.
+    expect(
+      operations
+        .map((o) => o.key)
+        .filter((key) => !FIELD_PERMISSIONS[key] && !PUBLIC_OPERATIONS.has(key)),
+    ).toEqual([]);
   });
 
   describe.each([...API_KEY_ROLES])('Given a key with the %s role', (role) => {
@@ -74,7 +79,9 @@ describe.each(sqlBackends())('Role matrix (%s)', (backend) => {
         expect(codes).not.toContain('GRAPHQL_VALIDATION_FAILED');
         seen.push({
           operation: operation.key,
-          allowed: roleCan(role, FIELD_PERMISSIONS[operation.key]!),
+          allowed:
+            PUBLIC_OPERATIONS.has(operation.key) ||
+            roleCan(role, FIELD_PERMISSIONS[operation.key]!),
           forbidden: codes.includes('FORBIDDEN'),
         });
       }

@@ -3,10 +3,10 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 
-import type { DeliveryRunReport, MailpackrRuntime } from '#platform';
+import { type DeliveryRunReport, type MailpackrRuntime, redactEmails } from '#platform';
 
 import { PeriodicTask } from './periodic-task.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
@@ -18,7 +18,7 @@ import { WORKER_RUNTIME } from './worker.tokens.js';
  * ids only in the logs.
  */
 @Injectable()
-export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Delivery');
   private readonly periodic = new PeriodicTask(() => this.runOnce());
   private stopping = false;
@@ -38,7 +38,11 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
     this.periodic.start(interval);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the projections stop (they do on application shutdown): the round under way finishes
+   * and its outcomes are written while the read models it waits for are still kept up to date.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.periodic.stop();
   }
@@ -70,7 +74,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, OnApplicat
       return run;
     } catch (error) {
       this.logger.error(
-        `Delivery run failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        `Delivery run failed: ${error instanceof Error ? redactEmails(error.message) : 'unknown error'}`,
       );
       return undefined;
     }

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 
-import { InboundMailServer, type MailpackrRuntime } from '#platform';
+import { InboundMailServer, type MailpackrRuntime, redactEmails } from '#platform';
 
 import { WORKER_RUNTIME } from './worker.tokens.js';
 
@@ -36,7 +36,9 @@ export class InboundMailService implements OnApplicationBootstrap, OnApplication
       port: config.MAILPACKR_INBOUND_SMTP_PORT,
       maxBytes: config.MAILPACKR_INBOUND_MAX_MB * 1024 * 1024,
       onError: (error) =>
-        this.logger.error(`Inbound mail not processed (answered 451): ${error.message}`),
+        this.logger.error(
+          `Inbound mail not processed (answered 451): ${redactEmails(error.message)}`,
+        ),
     });
     this.logger.log(
       `Listening for bounces, complaints and unsubscribes to @${config.MAILPACKR_BOUNCE_DOMAIN} on ` +

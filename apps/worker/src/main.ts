@@ -2,7 +2,13 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 
-import { MailpackrRuntime, createLogger, loadConfig } from '#platform';
+import {
+  MailpackrRuntime,
+  createLogger,
+  installGracefulShutdown,
+  loadConfig,
+  startOpsHttpServer,
+} from '#platform';
 
 import { WorkerModule } from './worker.module.js';
 
@@ -14,9 +20,45 @@ const main = async (): Promise<void> => {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRuntime(runtime), {
     logger,
   });
-  app.enableShutdownHooks();
-  process.once('SIGTERM', () => void app.close().then(() => runtime.close()));
-  process.once('SIGINT', () => void app.close().then(() => runtime.close()));
+  // SIGTERM / SIGINT: the rounds under way finish and write their outcomes, projections commit
+  // their batch and checkpoint, pools close, exit 0 (a second signal or the timeout: at once).
+  // /health, /ready and /metrics of this process, when MAILPACKR_WORKER_HTTP_PORT is set.
+  const ops =
+    config.MAILPACKR_WORKER_HTTP_PORT === undefined
+      ? undefined
+      : await startOpsHttpServer({
+          config,
+          metrics: runtime.metrics,
+          readiness: runtime.readiness,
+          host: config.HOST,
+          port: config.MAILPACKR_WORKER_HTTP_PORT,
+        });
+  if (ops) {
+    const address = ops.address();
+    logger.log(
+      `Health, readiness and metrics on port ${typeof address === 'object' && address ? address.port : '?'}`,
+      'Worker',
+    );
+  }
+  installGracefulShutdown({
+    app,
+    ...(ops
+      ? {
+          http: {
+            adapter: { close: () => new Promise<void>((resolve) => ops.close(() => resolve())) },
+            server: ops,
+          },
+        }
+      : {}),
+    readiness: runtime.readiness,
+    closeRuntime: () => runtime.close(),
+    logger: {
+      log: (m) => logger.log(m, 'Shutdown'),
+      warn: (m) => logger.warn(m, 'Shutdown'),
+      error: (m) => logger.error(m, 'Shutdown'),
+    },
+    timeoutMs: config.MAILPACKR_SHUTDOWN_TIMEOUT_MS,
+  });
 };
 
 main().catch((error: unknown) => {

@@ -3,10 +3,10 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 
-import type { MailpackrRuntime } from '#platform';
+import { type MailpackrRuntime, redactEmails } from '#platform';
 
 import { PeriodicTask } from './periodic-task.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
@@ -20,7 +20,7 @@ const RETENTION_LOCK = 0x6d70_0004;
  * logged, never what was removed.
  */
 @Injectable()
-export class RetentionWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetentionWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Retention');
   private readonly periodic = new PeriodicTask(() => this.runOnce());
 
@@ -32,7 +32,11 @@ export class RetentionWorker implements OnApplicationBootstrap, OnApplicationShu
     this.periodic.start(minutes * 60_000);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the projections stop (they do on application shutdown): the round under way finishes
+   * and its outcomes are written while the read models it waits for are still kept up to date.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.periodic.stop();
   }
 
@@ -55,7 +59,7 @@ export class RetentionWorker implements OnApplicationBootstrap, OnApplicationShu
       }
     } catch (error) {
       this.logger.error(
-        `Retention run failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        `Retention run failed: ${error instanceof Error ? redactEmails(error.message) : 'unknown error'}`,
       );
     } finally {
       client.release();

@@ -3,10 +3,10 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 
-import type { MailpackrRuntime } from '#platform';
+import { type MailpackrRuntime, redactEmails } from '#platform';
 
 import { PeriodicTask } from './periodic-task.js';
 import { WORKER_RUNTIME } from './worker.tokens.js';
@@ -17,7 +17,7 @@ import { WORKER_RUNTIME } from './worker.tokens.js';
  * scheduler's advisory lock lets one of them work at a time. Ids and counts only in the logs.
  */
 @Injectable()
-export class SchedulerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SchedulerWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Scheduler');
   private readonly periodic = new PeriodicTask(() => this.runOnce());
 
@@ -29,7 +29,11 @@ export class SchedulerWorker implements OnApplicationBootstrap, OnApplicationShu
     this.periodic.start(interval);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the projections stop (they do on application shutdown): the round under way finishes
+   * and its outcomes are written while the read models it waits for are still kept up to date.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.periodic.stop();
   }
 
@@ -44,11 +48,11 @@ export class SchedulerWorker implements OnApplicationBootstrap, OnApplicationShu
         }
       }
       for (const failure of run.failures) {
-        this.logger.warn(`Campaign ${failure.campaignId}: ${failure.error}`);
+        this.logger.warn(`Campaign ${failure.campaignId}: ${redactEmails(failure.error)}`);
       }
     } catch (error) {
       this.logger.error(
-        `Scheduler run failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        `Scheduler run failed: ${error instanceof Error ? redactEmails(error.message) : 'unknown error'}`,
       );
     }
   }

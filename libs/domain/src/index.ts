@@ -220,6 +220,37 @@ export { TenantError, tenantErrorKinds, type TenantErrorCode } from './tenant/te
 export { TENANT_STREAM_CATEGORY, toTenantStreamId } from './tenant/tenant.stream.js';
 export { PERSONAL_DATA, type PersonalDataDeclaration } from './personal-data.js';
 
+// Account (a person's login inside a tenant)
+export type {
+  AccountCommand,
+  ChangeAccountPassword,
+  ChangeAccountRole,
+  RegisterAccount,
+} from './account/account.commands.js';
+export {
+  ACCOUNT_EVENT_TYPES,
+  isAccountEventType,
+  type AccountEvent,
+  type AccountEventType,
+  type AccountPasswordChanged,
+  type AccountRegistered,
+  type AccountRoleChanged,
+} from './account/account.events.js';
+export {
+  evolveAccount,
+  initialAccountState,
+  type Account,
+  type AccountStatus,
+} from './account/account.state.js';
+export { ACCOUNT_LIMITS, decideAccount } from './account/account.decide.js';
+export { accountDecider } from './account/account.decider.js';
+export {
+  AccountError,
+  accountErrorKinds,
+  type AccountErrorCode,
+} from './account/account.errors.js';
+export { ACCOUNT_STREAM_CATEGORY, toAccountStreamId } from './account/account.stream.js';
+
 // Contact list
 export type {
   ContactListCommand,

@@ -19,4 +19,11 @@ export const PERSONAL_DATA: Readonly<Record<string, PersonalDataDeclaration>> = 
   RecipientSubscribed: { subject: 'recipientId', fields: ['consent.ipAddress'] },
   OptInRequested: { subject: 'recipientId', fields: ['consent.ipAddress'] },
   OptInConfirmed: { subject: 'recipientId', fields: ['ipAddress'] },
+  // A registered account's own data (MailPackr is its controller); the password hash too, so an
+  // erased account's hash is unreadable like the rest.
+  AccountRegistered: {
+    subject: 'accountId',
+    fields: ['email', 'name', 'company', 'passwordHash'],
+  },
+  AccountPasswordChanged: { subject: 'accountId', fields: ['passwordHash'] },
 };

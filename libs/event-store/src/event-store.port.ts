@@ -93,12 +93,107 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
+/** Which checks a `verifyChain` run made (adapters report what they can). */
+export type ChainCheck =
+  /** Each event's hash matches its stored bytes and links to the previous event of its stream. */
+  | 'chain'
+  /** Revisions 0..n contiguous per stream, log positions increasing, recorded time monotone. */
+  | 'order'
+  /** Each stream's last event matches the stream head table (revision and hash). */
+  | 'heads'
+  /** Log seals (checkpoints of event counts and digests over the log order) match the log. */
+  | 'seals';
+
+/** Why a link is broken: one code per kind of finding, the text in `reason`. */
+export type BrokenLinkCode =
+  | 'HASH_MISMATCH'
+  | 'CATEGORY_MISMATCH'
+  | 'LINK_MISMATCH'
+  | 'REVISION_GAP'
+  | 'OUT_OF_ORDER'
+  | 'TIME_BACKWARDS'
+  | 'HEAD_MISMATCH'
+  | 'EVENTS_MISSING'
+  | 'EVENTS_AFTER_HEAD'
+  | 'NO_HEAD'
+  | 'SEAL_MISMATCH'
+  | 'NO_CHAIN';
+
+/** The first broken link. Stream and revision are absent when a seal names only a log range. */
+export interface BrokenLink {
+  streamId?: string;
+  revision?: bigint;
+  /** Log position of the event, or for a seal the end of the range it covers. */
+  position?: Position;
+  code: BrokenLinkCode;
+  reason: string;
+}
+
+/**
+ * A log seal: a checkpoint of the log written by an auditor's intact whole-log walk. It counts the
+ * events up to `position` and chains a digest of their hashes in log order (in total and per
+ * tenant), so deleting or inserting events before it, even a whole stream with its head, shows.
+ * `hash` chains the seals; keep the newest one outside the database as an anchor.
+ */
+export interface LogSeal {
+  sealId: number;
+  position: Position;
+  events: number;
+  hash: string;
+  sealedAt: string;
+}
+
+export interface VerifyProgress {
+  /** Events checked so far. */
+  checked: number;
+  /** How far the walk is in the log, and where the log ends (global sequence numbers): what a
+   * progress bar shows, also when only a part of the events (one tenant's) is checked. */
+  position?: number;
+  total?: number;
+}
+
+export interface VerifyChainOptions {
+  /** Exclusive: events strictly after this position. */
+  from?: Position;
+  /** Inclusive: events up to this position. */
+  to?: Position;
+  /**
+   * Recorded-time range (event metadata `timestamp`). The walk covers at least every event in
+   * it: it starts a few minutes before `since` and stops a few minutes after `until`, so clock
+   * skew between writers cannot hide an event at either end.
+   */
+  since?: Date;
+  until?: Date;
+  /** One stream only. */
+  streamId?: string;
+  /** One tenant's part of the log (metadata `tenantId`). */
+  tenantId?: string;
+  /** Stop after this many events (`complete: false` in the answer). */
+  maxEvents?: number;
+  /** After an intact walk of the whole log, record a new seal up to its last event. */
+  seal?: boolean;
+  /**
+   * The hash of a seal kept outside the database (an earlier run printed it): the walk is broken
+   * unless that seal is still among the log's seals. Shows seals removed from the end.
+   */
+  anchor?: string;
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
 /** What an auditor gets from checking the hash chain over a range of the log. */
 export interface ChainVerification {
   ok: boolean;
   checked: number;
   /** The first event whose stored hash or link does not match, if any. */
-  firstBroken?: { streamId: string; revision: bigint; reason: string };
+  firstBroken?: BrokenLink;
+  /** Streams whose events were checked. */
+  streams?: number;
+  /** False when `maxEvents` stopped the walk before the end of the range. */
+  complete?: boolean;
+  /** The checks this adapter made. */
+  checks?: ChainCheck[];
+  /** Seals compared with the log, the newest one found, and the one this run wrote. */
+  seals?: { checked: number; latest?: LogSeal; written?: LogSeal };
 }
 
 export interface EventStore {
@@ -141,12 +236,11 @@ export interface EventStore {
    * far" means when waiting for read models: `ProjectionRunner.waitFor` waits until it shows.
    */
   lastCommittedPosition(): Promise<Position | undefined>;
-  /** Recompute and check the hash chain of every event in the range. */
-  verifyChain(options?: {
-    from?: Position;
-    to?: Position;
-    streamId?: string;
-  }): Promise<ChainVerification>;
+  /**
+   * Recompute and check the hash chain of every event in the range, the order of the log and,
+   * where the adapter keeps them, the stream heads and log seals. Stops at the first broken link.
+   */
+  verifyChain(options?: VerifyChainOptions): Promise<ChainVerification>;
   close(): Promise<void>;
 }
 

@@ -15,7 +15,24 @@ export {
   hashApiKey,
 } from './commands/tenant-administration.js';
 export { packageRoot } from './package-root.js';
-export { createLogger } from './logger.js';
+export { RedactingConsoleLogger, createLogger } from './logger.js';
+export {
+  MESSAGE_OUTCOME_OF_EVENT,
+  MailpackrMetrics,
+  type DependencyCheck,
+  type ProjectionLagSource,
+  type Readiness,
+  ReadinessProbe,
+  type RequestOutcome,
+  type RequestType,
+  type GracefulShutdownOptions,
+  installGracefulShutdown,
+  instrumentEventStore,
+  metricsAccess,
+  startOpsHttpServer,
+  redactEmails,
+  redactLogValue,
+} from './observability/index.js';
 export {
   Audience,
   DEFAULT_OPT_IN_TTL_MS,
@@ -66,6 +83,34 @@ export {
   type RetentionRunReport,
 } from './audience/retention-runner.js';
 export { AccountRights, type AccountExport } from './audience/account-rights.js';
+export {
+  ACCOUNT_EMAIL_INDEX_SCOPE,
+  Accounts,
+  type AccountView,
+  type AccountsDependencies,
+  type LoginOutcome,
+} from './accounts/accounts.service.js';
+export { API_KEY_USAGE_INTERVAL_MS, ApiKeyUsage } from './accounts/api-key-usage.js';
+export { LoginLimiter, type LoginAttempt, type LoginLimits } from './accounts/login-limiter.js';
+export {
+  ARGON2ID_PARAMETERS,
+  PASSWORD_LENGTH,
+  PasswordError,
+  PasswordHasher,
+  type PasswordErrorCode,
+  checkNewPassword,
+  withinPasswordBounds,
+} from './accounts/password-hasher.js';
+export {
+  SESSION_TOKEN_PREFIX,
+  SESSION_TOUCH_INTERVAL_MS,
+  SessionStore,
+  generateSessionToken,
+  hashSessionToken,
+  type IssuedSession,
+  type SessionCheck,
+  type SessionLifetimes,
+} from './accounts/session-store.js';
 export { PrivacyRequests, type TrackedRequest } from './audience/privacy-requests.service.js';
 export {
   TEMPLATE_READ_MODELS,
@@ -231,3 +276,43 @@ export {
   type WebViewClaims,
 } from './web-view/web-view-links.js';
 export { WebView, type WebViewPage } from './web-view/web-view.service.js';
+export {
+  AuditReplay,
+  AuditReplayError,
+  DEFAULT_REPLAY_DIFFERENCES,
+  DEFAULT_REPLAY_WAIT_MS,
+  REPLAY_BATCH_SIZE,
+  type AuditReplayDependencies,
+  type ReplayOptions,
+  type ReplayProgress,
+  type ReplayProjectionReport,
+  type ReplayReport,
+  type ReplayTableReport,
+} from './audit/replay.service.js';
+export {
+  REPLAY_EXCLUDED_COLUMNS,
+  type RowDifference,
+  type RowDifferenceKind,
+  type TableChecksum,
+} from './audit/replay-checksums.js';
+export {
+  ERASURE_AUDITED_TABLES,
+  ERASURE_EVENT_TYPES,
+  ErasureAudit,
+  type ErasureAuditDependencies,
+  type ErasureAuditEntry,
+  type ErasureAuditOptions,
+  type ErasureSubjectType,
+} from './audit/erasure-audit.js';
+export {
+  OTHER_TENANT,
+  exportHistory,
+  type HistoryExportDependencies,
+  type HistoryExportLine,
+  type HistoryExportOptions,
+} from './audit/history-export.js';
+export {
+  ApiUsageRecorder,
+  type ApiUsageDay,
+  type ApiUsageSample,
+} from './usage/api-usage.recorder.js';

@@ -6,7 +6,7 @@ import type { MailpackrRuntime } from '#platform';
 import type { Position } from '#event-store';
 import { ApiKeyEntity } from '#projections';
 
-import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { CurrentPrincipal, type Principal, actorOf } from '../auth/principal.js';
 import { ApiError } from '../graphql/api-error.js';
 import type {
   ApiKey,
@@ -19,12 +19,14 @@ import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pag
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 import { ChangeApiKeyRoleInputDto, IssueApiKeyInputDto } from './api-key.inputs.js';
 
-const toApiKey = (row: ApiKeyEntity): ApiKey => ({
+const toApiKey = (row: ApiKeyEntity, lastUsed: ReadonlyMap<string, Date>): ApiKey => ({
   id: row.keyId,
   label: row.label,
   role: row.role.toUpperCase() as ApiKeyRole,
   issuedAt: row.issuedAt,
   revokedAt: row.revokedAt,
+  lastUsedAt: lastUsed.get(row.keyId) ?? null,
+  accountId: row.accountId,
 });
 
 /** The tenant's API keys and their roles; who may call this is in `FIELD_PERMISSIONS`. */
@@ -47,7 +49,13 @@ export class ApiKeysResolver {
       .createQueryBuilder('k')
       .where('k.tenant_id = :tenantId', { tenantId: principal.tenantId });
     const rows = await newestFirstPage(query, 'key_id', size, decodeCursor(after), 'issued_at');
-    return toConnection(rows, size, (r) => ({ createdAt: r.issuedAt, id: r.keyId }), toApiKey);
+    const lastUsed = await this.runtime.apiKeyUsage.lastUsed(rows.map((r) => r.keyId));
+    return toConnection(
+      rows,
+      size,
+      (r) => ({ createdAt: r.issuedAt, id: r.keyId }),
+      (r) => toApiKey(r, lastUsed),
+    );
   }
 
   @Mutation('issueApiKey')
@@ -59,6 +67,8 @@ export class ApiKeysResolver {
       tenantId: principal.tenantId,
       role: input.role.toLowerCase() as DomainApiKeyRole,
       label: input.label,
+      // A key issued from a session is that account's (revoked when the account is erased).
+      accountId: principal.accountId,
       ...this.caller(principal),
     });
     return {
@@ -96,7 +106,7 @@ export class ApiKeysResolver {
   }
 
   private caller(principal: Principal) {
-    return { actor: `api-key:${principal.apiKeyId}`, byRole: principal.role, now: this.clock() };
+    return { actor: actorOf(principal), byRole: principal.role, now: this.clock() };
   }
 
   /** Reads the key back once the read model has the change (read your own writes). */
@@ -111,6 +121,6 @@ export class ApiKeysResolver {
       .getRepository(ApiKeyEntity)
       .findOne({ where: { keyId, tenantId: principal.tenantId } });
     if (!row) throw new ApiError('NOT_FOUND', 'API key not found');
-    return toApiKey(row);
+    return toApiKey(row, await this.runtime.apiKeyUsage.lastUsed([row.keyId]));
   }
 }

@@ -37,6 +37,10 @@ export const FIELD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'Query.privacyRequest': 'read_privacy_records',
   'Query.erasureReceipt': 'read_privacy_records',
   'Query.apiKeys': 'manage_access',
+  'Query.apiUsage': 'read_api_usage',
+  'Query.accounts': 'manage_access',
+  'Query.auditVerify': 'audit',
+  'Query.auditErasures': 'audit',
   // ── Campaigns and templates ──
   'Mutation.draftCampaign': 'manage_campaigns',
   'Mutation.reviseCampaign': 'manage_campaigns',
@@ -80,6 +84,12 @@ export const FIELD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'Mutation.issueApiKey': 'manage_access',
   'Mutation.revokeApiKey': 'manage_access',
   'Mutation.changeApiKeyRole': 'manage_access',
+  'Mutation.registerAccount': 'manage_access',
+  'Mutation.changeAccountRole': 'manage_access',
+  'Mutation.revokeSessions': 'manage_access',
+  // Any signed-in person, on their own session and account only (API keys: SESSION_REQUIRED).
+  'Mutation.logout': 'read',
+  'Mutation.changePassword': 'read',
   'Mutation.exportAccountData': 'manage_account',
   'Mutation.eraseAccount': 'manage_account',
   // ── Fields that expose personal data, wherever they are reached from ──
@@ -91,6 +101,7 @@ export const FIELD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'Suppression.email': 'read_personal_data',
   'Account.email': 'read_personal_data',
   'Account.name': 'read_personal_data',
+  'Account.company': 'read_personal_data',
   'TemplatePreview.html': 'read_personal_data',
   'TemplatePreview.text': 'read_personal_data',
   'RecipientDataExport.json': 'read_personal_data',
@@ -120,6 +131,24 @@ export const CLI_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'audit replay': 'audit',
 };
 
+/**
+ * Root fields anyone may call without `Authorization` (the guard authenticates nobody for them).
+ * They hold no permission; the role-matrix sweep expects them allowed for every role.
+ */
+export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set(['Mutation.login']);
+
+/**
+ * Mutations a person runs on their own session or account only (`logout`, `changePassword`):
+ * they need a session and change nothing of the tenant, so even read-only roles may run them.
+ */
+export const SELF_SERVICE_OPERATIONS: ReadonlySet<string> = new Set([
+  'Mutation.logout',
+  'Mutation.changePassword',
+]);
+
+export const isPublicOperation = (typeName: string, fieldName: string): boolean =>
+  PUBLIC_OPERATIONS.has(`${typeName}.${fieldName}`);
+
 const ROOT_TYPES = ['Query', 'Mutation'] as const;
 
 export const permissionOf = (typeName: string, fieldName: string): Permission | undefined =>
@@ -131,6 +160,7 @@ export const assertAllowed = (
   typeName: string,
   fieldName: string,
 ): void => {
+  if (isPublicOperation(typeName, fieldName)) return;
   const needed = permissionOf(typeName, fieldName);
   if (needed === undefined) {
     // Fail closed: a root field without a declared permission is never served.
@@ -158,7 +188,8 @@ export const enforceFieldPermissions = (schema: GraphQLSchema): GraphQLSchema =>
     const root = schema.getType(rootName);
     if (!isObjectType(root)) continue;
     for (const [name, field] of Object.entries(root.getFields())) {
-      if (!permissionOf(rootName, name)) problems.push(`${rootName}.${name} has no permission`);
+      if (!permissionOf(rootName, name) && !isPublicOperation(rootName, name))
+        problems.push(`${rootName}.${name} has no permission`);
       // Only a Nest resolver runs the guard: an operation without one would answer null unchecked.
       if (!field.resolve) problems.push(`${rootName}.${name} has no resolver`);
     }

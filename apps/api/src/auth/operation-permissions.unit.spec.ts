@@ -12,7 +12,12 @@ import {
 } from '#domain';
 import { packageRoot } from '#platform';
 
-import { CLI_PERMISSIONS, FIELD_PERMISSIONS } from './operation-permissions.js';
+import {
+  CLI_PERMISSIONS,
+  FIELD_PERMISSIONS,
+  PUBLIC_OPERATIONS,
+  SELF_SERVICE_OPERATIONS,
+} from './operation-permissions.js';
 
 /** The README's table, rebuilt from the code: the documentation cannot drift from what runs. */
 const renderMatrix = (): string => {
@@ -61,11 +66,18 @@ describe('Permissions', () => {
   });
 
   it('should keep auditors and viewers from changing anything', () => {
+    // A person's own logout and password change are theirs, whatever their role.
     const changing = Object.entries(FIELD_PERMISSIONS)
-      .filter(([key]) => key.startsWith('Mutation.'))
+      .filter(([key]) => key.startsWith('Mutation.') && !SELF_SERVICE_OPERATIONS.has(key))
       .map(([, p]) => p);
     for (const role of ['auditor', 'viewer'] as const)
       expect(changing.filter((p) => ROLE_PERMISSIONS[role].includes(p))).toEqual([]);
+  });
+
+  it('should let only login through without a permission, and keep self-service to itself', () => {
+    expect([...PUBLIC_OPERATIONS]).toEqual(['Mutation.login']);
+    expect(FIELD_PERMISSIONS['Mutation.login']).toBeUndefined();
+    for (const key of SELF_SERVICE_OPERATIONS) expect(FIELD_PERMISSIONS[key]).toBe('read');
   });
 
   it('should keep erasure from marketers and sending from support', () => {

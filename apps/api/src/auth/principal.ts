@@ -3,17 +3,28 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 
 import type { ApiKeyRole } from '#domain';
 
-/** The authenticated caller: one API key of one tenant. */
+/**
+ * The authenticated caller in one tenant: an API key (`apiKeyId`), or an account's login session
+ * (`accountId` and `sessionId`, with the account's current role).
+ */
 export interface Principal {
   tenantId: string;
-  apiKeyId: string;
   role: ApiKeyRole;
+  apiKeyId?: string;
+  accountId?: string;
+  sessionId?: string;
 }
 
 export interface RequestWithPrincipal {
   headers: Record<string, string | string[] | undefined>;
+  /** The client's address as Express sees it (`req.ip`: the socket's, unless `trust proxy`). */
+  ip?: string;
   principal?: Principal;
 }
+
+/** Who the history records as the actor: `api-key:<id>` or `account:<id>`. */
+export const actorOf = (principal: Principal): string =>
+  principal.apiKeyId ? `api-key:${principal.apiKeyId}` : `account:${principal.accountId}`;
 
 export const requestOf = (context: ExecutionContext): RequestWithPrincipal =>
   GqlExecutionContext.create(context).getContext<{ req: RequestWithPrincipal }>().req;

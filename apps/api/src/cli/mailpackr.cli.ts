@@ -8,6 +8,7 @@ import { ConfigError, ContactsCsvError, MailpackrRuntime, loadConfig } from '#pl
 
 import { CliAccessError, cliCaller } from './cli-caller.js';
 import { RECIPIENT_COMMANDS, UsageError, runRecipientCommand } from './recipient.commands.js';
+import { AUDIT_USAGE, isAuditCommand, runAuditCommand } from './audit.commands.js';
 import { isPrivacyError } from '#privacy';
 
 const USAGE = `MailPackr operator CLI
@@ -19,8 +20,6 @@ Usage:
   mailpackr projections status       How far each read model is behind the event log.
   mailpackr projections rebuild <name>
       Rebuilds a read model from the first event into fresh tables, then switches atomically.
-  mailpackr audit verify [--stream <id>]
-      Recomputes the tamper-evidence hash chain over the whole log (or one stream).
 
 Tenant commands run as the API key in MAILPACKR_API_KEY: its tenant, its role (the README's
 permission matrix). --tenant is optional and, when given, must be the key's tenant.
@@ -48,6 +47,8 @@ permission matrix). --tenant is optional and, when given, must be the key's tena
       The account holder's own data (MailPackr is its controller).
 
 Exit codes: 0 done, 1 error, 2 usage, 3 a check found a problem, 4 not allowed (key or role).
+
+${AUDIT_USAGE}
 
 Configuration comes from the environment, as for \`npm start\` (see README).
 `;
@@ -79,6 +80,13 @@ const run = async (argv: string[]): Promise<number> => {
       status: { type: 'string' },
       days: { type: 'string' },
       account: { type: 'string' },
+      // audit verify / export
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'no-seal': { type: 'boolean' },
+      anchor: { type: 'string' },
+      // audit replay
+      projection: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -87,9 +95,11 @@ const run = async (argv: string[]): Promise<number> => {
     out(USAGE);
     return 0;
   }
-  const known = ['tenant create', 'projections status', 'projections rebuild', 'audit verify'];
+  const known = ['tenant create', 'projections status', 'projections rebuild'];
   const recipientCommand = RECIPIENT_COMMANDS.find((c) => c === group);
-  if (!recipientCommand && !known.includes(`${group} ${action}`))
+  // Every `audit <verify|erasures|export|replay>` goes through audit.commands.ts.
+  const auditCommand = group === 'audit' && isAuditCommand(action) ? action : undefined;
+  if (!recipientCommand && !auditCommand && !known.includes(`${group} ${action}`))
     throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
 
   const runtime = await MailpackrRuntime.start(loadConfig());
@@ -141,15 +151,12 @@ const run = async (argv: string[]): Promise<number> => {
       out(`Rebuilt ${name}: ${result.events} events in ${result.ms} ms`);
       return 0;
     }
-    const result = await runtime.store.verifyChain({ streamId: values.stream });
-    if (result.ok) {
-      out(`Hash chain intact: ${result.checked} events checked`);
-      return 0;
+    if (auditCommand) {
+      const apiKey = runtime.config.MAILPACKR_API_KEY;
+      const caller = apiKey ? await cliCaller(runtime, apiKey, values.tenant) : null;
+      return await runAuditCommand(runtime, auditCommand, values, out, caller);
     }
-    out(
-      `HASH CHAIN BROKEN at ${result.firstBroken!.streamId} revision ${result.firstBroken!.revision}: ${result.firstBroken!.reason}`,
-    );
-    return 3;
+    throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
   } finally {
     await runtime.close();
   }

@@ -3,7 +3,7 @@ import { Command } from '@nestjs/cqrs';
 import type { Command as DomainCommand, Decider, Event } from '#domain';
 import type { CommandContext } from '#platform';
 
-import type { Principal } from '../auth/principal.js';
+import { type Principal, actorOf } from '../auth/principal.js';
 
 /** What a mutation knows before it reads its result back: the stream's new revision. */
 export interface CommandAck {
@@ -26,7 +26,7 @@ export const commandContextOf = (
   options: CommandOptions = {},
 ): CommandContext => ({
   tenantId: principal.tenantId,
-  actor: `api-key:${principal.apiKeyId}`,
+  actor: actorOf(principal),
   commandId: options.idempotencyKey
     ? `${principal.tenantId}:${commandType}:${options.idempotencyKey}`
     : undefined,

@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { Logger } from '@nestjs/common';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 import { isDomainError } from '#domain';
 import { EventStoreError, WrongExpectedRevisionError } from '#event-store';
@@ -8,6 +8,7 @@ import { ContactsCsvError } from '#platform';
 import { isPrivacyError } from '#privacy';
 
 import { ApiError, type ApiErrorCode } from './api-error.js';
+import { currentRequestId } from './request-context.js';
 
 const logger = new Logger('GraphQL');
 
@@ -65,22 +66,37 @@ const classify = (
   return undefined;
 };
 
+/** An error's class, code and stack frames: never its message, which may echo personal data. */
+const describeForLog = (error: unknown): string => {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [`${error.name}${typeof code === 'string' ? ` (${code})` : ''}`, ...frames].join('\n');
+};
+
 /**
  * The one place errors become GraphQL errors: typed errors get their `extensions.code`,
- * anything else is logged and masked as INTERNAL_SERVER_ERROR.
+ * anything else is logged and masked as INTERNAL_SERVER_ERROR. Every error carries the request's
+ * correlation id in `extensions.requestId`.
  */
 export const formatGraphQLError = (
   formatted: GraphQLFormattedError,
   error: unknown,
 ): GraphQLFormattedError => {
-  const original = unwrapResolverError(error);
+  const requestId = currentRequestId();
+  const unwrapped = unwrapResolverError(error);
+  // Refusals before execution (limits) arrive as GraphQL errors wrapping an ApiError.
+  const original =
+    unwrapped instanceof GraphQLError && unwrapped.originalError instanceof ApiError
+      ? unwrapped.originalError
+      : unwrapped;
   const known = classify(original);
   if (known) {
     return {
       message: known.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: known.code, ...known.details },
+      extensions: { code: known.code, ...known.details, requestId },
     };
   }
   const code = formatted.extensions?.code;
@@ -89,15 +105,15 @@ export const formatGraphQLError = (
       message: formatted.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code },
+      extensions: { code: code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code, requestId },
     };
   }
   logger.error(
-    `Unexpected error at ${formatted.path?.join('.') ?? 'request'}: ${original instanceof Error ? original.stack : String(original)}`,
+    `Unexpected error (requestId ${requestId}) at ${formatted.path?.join('.') ?? 'request'}: ${describeForLog(original)}`,
   );
   return {
     message: 'Internal server error',
     path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
   };
 };

@@ -135,6 +135,29 @@ export enum AccountErasureBasis {
     CHILD_UNDER_13 = "CHILD_UNDER_13"
 }
 
+export class LoginInput {
+    email: string;
+    password: string;
+}
+
+export class RegisterAccountInput {
+    email: string;
+    name: string;
+    company: string;
+    password: string;
+    role: ApiKeyRole;
+}
+
+export class ChangeAccountRoleInput {
+    id: string;
+    role: ApiKeyRole;
+}
+
+export class ChangePasswordInput {
+    currentPassword: string;
+    newPassword: string;
+}
+
 export class IssueApiKeyInput {
     role: ApiKeyRole;
     label: string;
@@ -541,6 +564,27 @@ export class Account {
     id: string;
     email: string;
     name?: Nullable<string>;
+    company?: Nullable<string>;
+    role?: Nullable<ApiKeyRole>;
+    registeredAt?: Nullable<DateTime>;
+    erasedAt?: Nullable<DateTime>;
+}
+
+export class AccountEdge {
+    cursor: string;
+    node: Account;
+}
+
+export class AccountConnection {
+    edges: AccountEdge[];
+    pageInfo: PageInfo;
+}
+
+export class Session {
+    token: string;
+    expiresAt: DateTime;
+    idleExpiresAt: DateTime;
+    account: Account;
 }
 
 export class ApiKey {
@@ -549,6 +593,8 @@ export class ApiKey {
     role: ApiKeyRole;
     issuedAt: DateTime;
     revokedAt?: Nullable<DateTime>;
+    lastUsedAt?: Nullable<DateTime>;
+    accountId?: Nullable<string>;
 }
 
 export class ApiKeyEdge {
@@ -566,9 +612,28 @@ export class IssuedApiKey {
     secret: string;
 }
 
+export class ApiUsageDay {
+    day: string;
+    apiKeyId?: Nullable<string>;
+    accountId?: Nullable<string>;
+    operation: string;
+    requests: number;
+    cost: number;
+    errors: number;
+}
+
+export class ApiUsage {
+    from: string;
+    to: string;
+    requests: number;
+    cost: number;
+    days: ApiUsageDay[];
+}
+
 export class Viewer {
     tenant: Tenant;
-    apiKeyId: string;
+    apiKeyId?: Nullable<string>;
+    accountId?: Nullable<string>;
     role: ApiKeyRole;
 }
 
@@ -630,6 +695,49 @@ export class RecipientEdge {
 export class RecipientConnection {
     edges: RecipientEdge[];
     pageInfo: PageInfo;
+}
+
+export class AuditVerification {
+    ok: boolean;
+    checked: number;
+    streams: number;
+    complete: boolean;
+    checks: string[];
+    firstBroken?: Nullable<AuditBrokenLink>;
+    sealsChecked: number;
+    latestSeal?: Nullable<AuditLogSeal>;
+}
+
+export class AuditBrokenLink {
+    streamId?: Nullable<string>;
+    revision?: Nullable<number>;
+    position?: Nullable<string>;
+    code: string;
+    reason: string;
+}
+
+export class AuditLogSeal {
+    sealId: number;
+    position: string;
+    events: number;
+    hash: string;
+    sealedAt: DateTime;
+}
+
+export class ErasureAudit {
+    subjectType: string;
+    subjectId: string;
+    requestId: string;
+    basis: string;
+    erasedAt: DateTime;
+    position: string;
+    ok: boolean;
+    problems: string[];
+    keyDestroyed: boolean;
+    historyUnreadable: boolean;
+    readModelsPurged: boolean;
+    receiptHash?: Nullable<string>;
+    receiptIntact?: Nullable<boolean>;
 }
 
 export class ErasureReceipt {
@@ -807,7 +915,15 @@ export abstract class IQuery {
 
     abstract sending(): TenantSending | Promise<TenantSending>;
 
+    abstract auditVerify(from?: Nullable<DateTime>, to?: Nullable<DateTime>): AuditVerification | Promise<AuditVerification>;
+
+    abstract auditErasures(): ErasureAudit[] | Promise<ErasureAudit[]>;
+
     abstract apiKeys(first?: Nullable<number>, after?: Nullable<string>): ApiKeyConnection | Promise<ApiKeyConnection>;
+
+    abstract apiUsage(days?: Nullable<number>, apiKeyId?: Nullable<string>): ApiUsage | Promise<ApiUsage>;
+
+    abstract accounts(first?: Nullable<number>, after?: Nullable<string>): AccountConnection | Promise<AccountConnection>;
 }
 
 export class CampaignDeletion {
@@ -903,6 +1019,18 @@ export abstract class IMutation {
     abstract revokeApiKey(id: string): ApiKey | Promise<ApiKey>;
 
     abstract changeApiKeyRole(input: ChangeApiKeyRoleInput): ApiKey | Promise<ApiKey>;
+
+    abstract login(input: LoginInput): Session | Promise<Session>;
+
+    abstract logout(): boolean | Promise<boolean>;
+
+    abstract registerAccount(input: RegisterAccountInput): Account | Promise<Account>;
+
+    abstract changeAccountRole(input: ChangeAccountRoleInput): Account | Promise<Account>;
+
+    abstract changePassword(input: ChangePasswordInput): boolean | Promise<boolean>;
+
+    abstract revokeSessions(accountId: string): number | Promise<number>;
 }
 
 export type DateTime = Date;

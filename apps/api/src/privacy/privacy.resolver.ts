@@ -14,7 +14,7 @@ import {
 import type { MailpackrRuntime, RetentionRunReport } from '#platform';
 import { PrivacyRequestEntity, RecipientEntity, TenantEntity } from '#projections';
 
-import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { CurrentPrincipal, type Principal, actorOf } from '../auth/principal.js';
 import { commandContextOf } from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
 import type {
@@ -104,7 +104,7 @@ export class PrivacyResolver {
         },
         metadata: { now: this.clock() },
       },
-      { tenantId: principal.tenantId, actor: `api-key:${principal.apiKeyId}` },
+      { tenantId: principal.tenantId, actor: actorOf(principal) },
     );
     if (result.position) {
       await this.runtime.projections.waitFor(

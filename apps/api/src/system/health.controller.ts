@@ -1,20 +1,35 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 
-import type { MailpackrRuntime } from '#platform';
+import type { MailpackrRuntime, Readiness } from '#platform';
 
 import { RUNTIME } from '../runtime/runtime.tokens.js';
 
 /**
- * Liveness and readiness for load balancers: no auth, no personal data, and cheap (one query),
- * since anyone can call it. Projection lag is in GraphQL `projectionStatus`, behind an API key.
+ * Liveness and readiness for load balancers and orchestrators: no auth, no personal data, no
+ * error texts. Projection lag per projection is also in GraphQL `projectionStatus`.
  */
-@Controller('health')
+@Controller()
 export class HealthController {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
-  @Get()
-  async health(): Promise<{ status: 'ok' }> {
-    await this.runtime.pool.query('SELECT 1');
+  /** Liveness: the process is up and serving HTTP. Touches nothing else (a database outage is not a reason to restart it). */
+  @Get('health')
+  @Header('cache-control', 'no-store')
+  health(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  /**
+   * Readiness: the database and the event store answer, every projection is within
+   * `MAILPACKR_READY_MAX_LAG` events of the log, and the process is not shutting down.
+   * 200 when ready, 503 otherwise, with the checks in the body either way.
+   */
+  @Get('ready')
+  @Header('cache-control', 'no-store')
+  async ready(@Res({ passthrough: true }) res: Response): Promise<Readiness> {
+    const readiness = await this.runtime.readiness.check();
+    res.status(readiness.status === 'ready' ? 200 : 503);
+    return readiness;
   }
 }

@@ -34,7 +34,8 @@ export class SystemResolver {
         owner: await this.owner(tenant),
         createdAt: tenant.createdAt,
       },
-      apiKeyId: principal.apiKeyId,
+      apiKeyId: principal.apiKeyId ?? null,
+      accountId: principal.accountId ?? null,
       role: principal.role.toUpperCase() as ApiKeyRole,
     };
   }

@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   'manage_retention',
   'audit',
   'manage_access',
+  'read_api_usage',
   'manage_account',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -32,7 +33,9 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   read_privacy_records: 'read privacy requests and erasure receipts',
   manage_retention: 'set retention policies and run them',
   audit: 'verify the event log, audit erasures, export the history',
-  manage_access: 'issue, revoke and re-role API keys (only an owner touches owner keys)',
+  manage_access:
+    'register accounts, change their roles, end their sessions; issue, revoke and re-role API keys (only an owner grants or touches the owner role)',
+  read_api_usage: 'read API usage: requests, cost and errors per key, operation and day',
   manage_account: "export and erase the account holder's own data",
 };
 

@@ -29,6 +29,8 @@ export type IssueApiKey = Command<
     role: ApiKeyRole;
     label: string;
     byRole?: ApiKeyRole;
+    /** The account that issued the key from its session: the key is that account's. */
+    accountId?: string;
   }
 >;
 

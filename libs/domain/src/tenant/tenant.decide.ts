@@ -105,6 +105,7 @@ const issueApiKey = ({ data, metadata: { now } }: IssueApiKey, state: Tenant): T
         role,
         label: validLabel(data.label),
         issuedAt: now.toISOString(),
+        ...(data.accountId === undefined ? {} : { accountId: validAccountId(data.accountId) }),
       },
     },
   ];
@@ -204,6 +205,11 @@ const validKeyHash = (keyHash: unknown): string => {
     throw new TenantError('INVALID_API_KEY_HASH', 'keyHash must be a hex SHA-256 (64 characters)');
   }
   return keyHash.toLowerCase();
+};
+
+const validAccountId = (accountId: unknown): string => {
+  if (!isUuid(accountId)) throw new TenantError('ACCOUNT_NOT_FOUND', 'accountId must be a UUID');
+  return accountId;
 };
 
 const validRole = (role: unknown): ApiKeyRole => {

@@ -24,6 +24,8 @@ export type ApiKeyIssued = Event<
     role: ApiKeyRole;
     label: string;
     issuedAt: string;
+    /** Set when an account issued the key from its session: the key belongs to it. */
+    accountId?: string;
   }
 >;
 

@@ -671,6 +671,20 @@ describe('Tenant', () => {
       expect(tenantErrorKinds.INVALID_SENDING_PAUSE).toBe('BAD_USER_INPUT'));
   });
 
+  describe('When an account issues a key from its session', () => {
+    it('should record the account the key belongs to', () => {
+      const accountId = anId();
+      given([created()])
+        .when(anIssueApiKey({ tenantId, keyId, accountId, now }))
+        .then([expect.objectContaining({ data: expect.objectContaining({ accountId }) }) as never]);
+    });
+
+    it('should refuse an account id that is not a UUID', () =>
+      given([created()])
+        .when(anIssueApiKey({ tenantId, keyId, accountId: 'ada' }))
+        .thenThrows(TenantError, withCode('ACCOUNT_NOT_FOUND')));
+  });
+
   describe('Streams', () => {
     it('should name its stream tenant-<id>', () =>
       expect(toTenantStreamId(tenantId)).toBe(`tenant-${tenantId}`));

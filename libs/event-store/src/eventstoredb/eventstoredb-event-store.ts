@@ -26,6 +26,7 @@ import { EventStoreError, WrongExpectedRevisionError } from '../event-store.erro
 import {
   type AppendRequest,
   type AppendResult,
+  type BrokenLink,
   type ChainVerification,
   type EventFilter,
   type EventStore,
@@ -36,10 +37,19 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  type VerifyChainOptions,
   categoryOf,
   comparePositions,
 } from '../event-store.port.js';
-import { ChainChecker, GENESIS_HASH, eventHash } from '../hash-chain.js';
+import { GENESIS_HASH, eventHash } from '../hash-chain.js';
+import {
+  CLOCK_SKEW_TOLERANCE_MS,
+  ChainWalker,
+  type WalkedEvent,
+  brokenAt,
+  metadataString,
+  recordedTimeOf,
+} from '../chain-walker.js';
 import { prepareAppendMany, serializeEvent, validateAppend } from '../prepare-append.js';
 
 /*
@@ -511,30 +521,70 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async verifyChain(
-    options: { from?: Position; to?: Position; streamId?: string } = {},
-  ): Promise<ChainVerification> {
-    const checker = new ChainChecker((streamId, revision) => this.storedHead(streamId, revision));
-    const check = async (event: StoredEvent): Promise<ChainVerification['firstBroken']> => {
+  /**
+   * Hash chains and order only: EventStoreDB keeps no stream head table or log seals here, and a
+   * whole deleted stream does not show. Tenant and time filters apply to the events read.
+   */
+  async verifyChain(options: VerifyChainOptions = {}): Promise<ChainVerification> {
+    const walker = new ChainWalker();
+    const since = options.since ? options.since.getTime() - CLOCK_SKEW_TOLERANCE_MS : undefined;
+    const until = options.until ? options.until.getTime() + CLOCK_SKEW_TOLERANCE_MS : undefined;
+    let complete = true;
+    const done = (firstBroken?: BrokenLink): ChainVerification => ({
+      ok: !firstBroken,
+      checked: walker.checked,
+      ...(firstBroken ? { firstBroken } : {}),
+      streams: walker.heads.size,
+      complete,
+      checks: ['chain', 'order'],
+    });
+    const check = async (
+      event: StoredEvent,
+      position?: Position,
+    ): Promise<BrokenLink | undefined> => {
       const chain = readChain(event);
-      if (!chain) {
-        checker.checked++;
-        return {
-          streamId: event.streamId,
-          revision: event.revision,
-          reason: 'the event carries no hash chain',
-        };
+      const metadataText = JSON.stringify(chain?.metadata ?? {});
+      const time = recordedTimeOf(metadataText);
+      if (since !== undefined && time < since) return undefined;
+      if (options.tenantId && metadataString(metadataText, 'tenantId') !== options.tenantId) {
+        return undefined;
       }
-      return checker.check({
+      const walked: WalkedEvent = {
         streamId: event.streamId,
-        revision: event.revision,
+        revision: Number(event.revision),
         eventId: event.id,
         type: event.type,
         dataText: dataTextOf(event),
-        metadataText: JSON.stringify(chain.metadata),
-        previousHash: chain.previousHash,
-        hash: chain.hash,
-      });
+        metadataText,
+        previousHash: chain?.previousHash.toString('hex') ?? '',
+        hash: chain?.hash.toString('hex') ?? '',
+        commit: position ? position.commit.toString() : '',
+        prepare: position ? position.prepare.toString() : '',
+      };
+      if (!chain) {
+        walker.checked++;
+        return brokenAt(walked, 'NO_CHAIN', 'the event carries no hash chain');
+      }
+      for (const wanted of walker.unseenStreams([walked])) {
+        const head = await this.storedHead(wanted.streamId, BigInt(wanted.revision));
+        if (head.hash) {
+          walker.seed(wanted.streamId, {
+            revision: wanted.revision,
+            hash: head.hash.toString('hex'),
+            timeText: '',
+            commit: '',
+            prepare: '',
+          });
+        }
+      }
+      return walker.check(walked);
+    };
+    const stop = (): boolean => {
+      if (options.maxEvents !== undefined && walker.checked >= options.maxEvents) {
+        complete = false;
+        return true;
+      }
+      return false;
     };
 
     if (options.streamId) {
@@ -546,20 +596,28 @@ export class EventStoreDbEventStore implements EventStore {
           maxCount: pageSize,
         });
         for (const event of page) {
+          if (stop()) return done();
           const firstBroken = await check(event);
-          if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
+          if (firstBroken) return done(firstBroken);
           fromRevision = event.revision + 1n;
         }
-        if (page.length < pageSize) return { ok: true, checked: checker.checked };
+        options.onProgress?.({ checked: walker.checked });
+        if (page.length < pageSize) return done();
       }
     }
 
     for await (const event of this.scanAll(options.from, 1000)) {
       if (options.to && comparePositions(event.position, options.to) > 0) break;
-      const firstBroken = await check(event);
-      if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
+      if (until !== undefined) {
+        const chain = readChain(event);
+        if (chain && recordedTimeOf(JSON.stringify(chain.metadata)) > until) break;
+      }
+      if (stop()) break;
+      const firstBroken = await check(event, event.position);
+      if (firstBroken) return done(firstBroken);
+      if (walker.checked % 1000 === 0) options.onProgress?.({ checked: walker.checked });
     }
-    return { ok: true, checked: checker.checked };
+    return done();
   }
 
   /** The stored hash of one earlier event, trusted as the link target like the SQL adapter does. */

@@ -387,6 +387,49 @@ AS $fn$
    LIMIT p_limit
 $fn$;
 
+-- Audit (mailpackr audit verify). Log seals: checkpoints written by an intact whole-log walk, each
+-- counting the events up to its position and chaining a digest of their hashes in log order, in
+-- total and per tenant (see chain-walker.ts). Stream heads (mp_streams) catch a deleted last
+-- event; seals catch what a per-stream chain cannot: a whole stream deleted with its head, rows
+-- of different streams reordered. Written only by auditors, never on the append path.
+CREATE TABLE IF NOT EXISTS mp_log_seals (
+  seal_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  commit_position  xid8 NOT NULL,
+  prepare_position bigint NOT NULL,
+  events           bigint NOT NULL,
+  log_digest       bytea NOT NULL,
+  tenants          jsonb NOT NULL,
+  previous_hash    bytea NOT NULL,
+  hash             bytea NOT NULL,
+  sealed_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- One page of the log for the auditor, in log order, settled events only like mp_read_all,
+-- optionally one tenant's events (metadata tenantId); texts as stored, hashes as hex.
+-- (Its first version returned no category: replaced once, since OR REPLACE cannot change columns.)
+DO $do$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'mp_verify_page' AND NOT ('category' = ANY (proargnames))) THEN
+    DROP FUNCTION mp_verify_page(xid8, bigint, int, text);
+  END IF;
+END $do$;
+CREATE OR REPLACE FUNCTION mp_verify_page(p_commit xid8, p_prepare bigint, p_limit int, p_tenant text)
+RETURNS TABLE (global_position text, transaction_id text, stream_id text, category text,
+               stream_revision text, event_id text, event_type text, data text, metadata text,
+               previous_hash text, hash text)
+LANGUAGE sql STABLE
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
+AS $fn$
+  SELECT e.global_position::text, e.transaction_id::text, e.stream_id, e.category, e.stream_revision::text,
+         e.event_id::text, e.event_type, e.data::text, e.metadata::text,
+         encode(e.previous_hash, 'hex'), encode(e.hash, 'hex')
+    FROM mp_events e
+   WHERE (e.transaction_id, e.global_position) > (p_commit, p_prepare)
+     AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     AND (p_tenant IS NULL OR e.metadata->>'tenantId' = p_tenant)
+   ORDER BY e.transaction_id, e.global_position
+   LIMIT p_limit
+$fn$;
+
 -- Plans made while the tables were small would scan them forever after (PGlite never
 -- auto-analyses): plan each call for its own parameters.
 ALTER FUNCTION mp_append(text, text, uuid[], text[], json, json, bytea) SET plan_cache_mode = force_custom_plan;

@@ -14,12 +14,14 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  type VerifyChainOptions,
   comparePositions,
 } from '../event-store.port.js';
-import { ChainChecker, GENESIS_HASH, eventContentDigest } from '../hash-chain.js';
+import { eventContentDigest } from '../hash-chain.js';
 import { prepareAppendMany, serializeEvent, validateAppend } from '../prepare-append.js';
 import { WakeSignal } from '../wake-signal.js';
 import { EVENT_STORE_SCHEMA_SQL } from './event-store.schema.js';
+import { verifyPostgresChain } from './postgres-chain-verifier.js';
 
 const SCHEMA_LOCK = 0x6d70_0001; // 'mp' + 1: serialises schema setup across processes
 /** `appendMany` calls that lost the race for their streams to a newer transaction (MP503). */
@@ -386,86 +388,9 @@ export class PostgresEventStore implements EventStore {
       : undefined;
   }
 
-  async verifyChain(
-    options: { from?: Position; to?: Position; streamId?: string } = {},
-  ): Promise<ChainVerification> {
-    const checker = new ChainChecker((streamId, revision) => this.storedHead(streamId, revision));
-    const check = (row: EventRow) =>
-      checker.check({
-        streamId: row.stream_id,
-        revision: BigInt(row.stream_revision),
-        eventId: row.event_id,
-        type: row.event_type,
-        dataText: row.data,
-        metadataText: row.metadata,
-        previousHash: Buffer.from(row.previous_hash, 'hex'),
-        hash: Buffer.from(row.hash, 'hex'),
-      });
-
-    if (options.streamId) {
-      const { rows } = await this.pool.query<EventRow>(
-        `SELECT ${SELECT_COLUMNS} FROM mp_events WHERE stream_id = $1 ORDER BY mp_events.stream_revision`,
-        [options.streamId],
-      );
-      for (const row of rows) {
-        const firstBroken = await check(row);
-        if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
-      }
-      const stream = await this.pool.query<{ revision: string; head_hash: Buffer }>(
-        'SELECT revision::text, head_hash FROM mp_streams WHERE stream_id = $1',
-        [options.streamId],
-      );
-      const last = rows[rows.length - 1];
-      const head = stream.rows[0];
-      if (
-        head &&
-        (!last ||
-          BigInt(head.revision) !== BigInt(last.stream_revision) ||
-          head.head_hash.toString('hex') !== last.hash)
-      ) {
-        return {
-          ok: false,
-          checked: checker.checked,
-          firstBroken: {
-            streamId: options.streamId,
-            revision: BigInt(head.revision),
-            reason: 'events after the last stored one are missing',
-          },
-        };
-      }
-      return { ok: true, checked: checker.checked };
-    }
-
-    let from = options.from;
-    for (;;) {
-      const rows = await this.readAllRows(from, undefined, 5000);
-      for (const row of rows) {
-        const position = {
-          commit: BigInt(row.transaction_id),
-          prepare: BigInt(row.global_position),
-        };
-        if (options.to && comparePositions(position, options.to) > 0)
-          return { ok: true, checked: checker.checked };
-        const firstBroken = await check(row);
-        if (firstBroken) return { ok: false, checked: checker.checked, firstBroken };
-        from = position;
-      }
-      if (rows.length < 5000) return { ok: true, checked: checker.checked };
-    }
-  }
-
-  private async storedHead(
-    streamId: string,
-    revision: bigint,
-  ): Promise<{ revision: bigint; hash: Buffer }> {
-    const { rows } = await this.pool.query<{ stream_revision: string; hash: Buffer }>(
-      `SELECT stream_revision::text, hash FROM mp_events WHERE stream_id = $1 AND stream_revision = $2`,
-      [streamId, revision.toString()],
-    );
-    const row = rows[0];
-    return row
-      ? { revision: BigInt(row.stream_revision), hash: row.hash }
-      : { revision: -2n, hash: GENESIS_HASH };
+  /** See `verifyPostgresChain`: hash chains, order, stream heads and log seals. */
+  verifyChain(options: VerifyChainOptions = {}): Promise<ChainVerification> {
+    return verifyPostgresChain(this.pool, options);
   }
 
   async close(): Promise<void> {

@@ -4,15 +4,19 @@ import {
   type EraseAccount,
   type TenantEvent,
   TenantError,
+  accountDecider,
   evolveAll,
   tenantDecider,
+  toAccountStreamId,
   toTenantStreamId,
 } from '#domain';
 import type { Position } from '#event-store';
 import type { PersonalDataVault } from '#privacy';
-import type { DataSource } from 'typeorm';
+import { IsNull, type DataSource } from 'typeorm';
 import { ApiKeyEntity } from '#projections';
 
+import type { Accounts } from '../accounts/accounts.service.js';
+import type { SessionStore } from '../accounts/session-store.js';
 import type { CommandContext, CommandExecutor } from '../commands/command-executor.js';
 
 /** Everything MailPackr (as controller) holds about a tenant's account holder. */
@@ -29,6 +33,16 @@ export interface AccountExport {
     revokedAt: string | null;
   }>;
   retentionPolicies: Record<string, number>;
+  /** The tenant's registered (login) accounts: decrypted, `[erased]` where shredded. */
+  registeredAccounts: Array<{
+    id: string;
+    email: string;
+    name: string;
+    company: string;
+    role: string;
+    registeredAt: string;
+    erasedAt: string | null;
+  }>;
   /** Every event of the tenant's own stream, personal fields decrypted (`[erased]` once erased). */
   events: Array<{
     revision: number;
@@ -50,6 +64,10 @@ export class AccountRights {
       vault: PersonalDataVault;
       readModels: DataSource;
       waitForTenants: (position: Position | undefined) => Promise<void>;
+      /** Registered (login) accounts: their export, and on erasure their sessions are revoked. */
+      accounts?: Accounts;
+      sessions?: SessionStore;
+      waitFor?: (position: Position | undefined, readModels: readonly string[]) => Promise<void>;
     },
   ) {}
 
@@ -87,6 +105,16 @@ export class AccountRights {
         revokedAt: k.revokedAt?.toISOString() ?? null,
       })),
       retentionPolicies: { ...tenant.retention },
+      registeredAccounts:
+        (await this.deps.accounts?.list(tenantId, 10_000))?.map((a) => ({
+          id: a.accountId,
+          email: a.email,
+          name: a.name,
+          company: a.company,
+          role: a.role,
+          registeredAt: a.registeredAt.toISOString(),
+          erasedAt: a.erasedAt?.toISOString() ?? null,
+        })) ?? [],
       events: history.map(({ recorded: e, data }) => ({
         revision: Number(e.revision),
         type: e.type,
@@ -102,6 +130,12 @@ export class AccountRights {
     context: CommandContext,
     input: { accountId: string; basis: EraseAccount['data']['basis']; now: Date },
   ): Promise<{ accountId: string; erasedAt: string; alreadyErased: boolean }> {
+    const registered = await this.deps.executor.read(
+      toAccountStreamId(input.accountId),
+      accountDecider,
+    );
+    if (registered.status !== 'Empty' && registered.tenantId === context.tenantId)
+      return this.eraseRegistered(context, input);
     const result = await this.deps.executor.handle(
       toTenantStreamId(context.tenantId),
       tenantDecider,
@@ -126,6 +160,69 @@ export class AccountRights {
     return {
       accountId: input.accountId,
       erasedAt: state.owner.erasedAt,
+      alreadyErased: result.events.length === 0,
+    };
+  }
+
+  /**
+   * A registered (login) account: `AccountErased` on its own stream, its key destroyed, its
+   * sessions revoked and the API keys it issued revoked (except the tenant's last owner key, which
+   * is the tenant's, not the person's). The read model drops its email index, so login fails.
+   */
+  private async eraseRegistered(
+    context: CommandContext,
+    input: { accountId: string; basis: EraseAccount['data']['basis']; now: Date },
+  ): Promise<{ accountId: string; erasedAt: string; alreadyErased: boolean }> {
+    const { tenantId } = context;
+    const result = await this.deps.executor.handle(
+      toAccountStreamId(input.accountId),
+      accountDecider,
+      {
+        type: 'EraseAccount',
+        data: {
+          tenantId,
+          accountId: input.accountId,
+          requestId: randomUUID(),
+          basis: input.basis,
+          requestedBy: context.actor,
+        },
+        metadata: { now: input.now },
+      },
+      context,
+    );
+    if (result.state.status !== 'Erased') throw new TenantError('ACCOUNT_NOT_FOUND');
+    await this.deps.vault.shred(input.accountId, { tenantId });
+    await this.deps.sessions?.revokeAccount({
+      tenantId,
+      accountId: input.accountId,
+      now: input.now,
+    });
+    const keys = await this.deps.readModels
+      .getRepository(ApiKeyEntity)
+      .find({ where: { tenantId, accountId: input.accountId, revokedAt: IsNull() } });
+    let last = result.position;
+    for (const key of keys) {
+      try {
+        const revoked = await this.deps.executor.handle(
+          toTenantStreamId(tenantId),
+          tenantDecider,
+          {
+            type: 'RevokeApiKey',
+            data: { tenantId, keyId: key.keyId },
+            metadata: { now: input.now },
+          },
+          context,
+        );
+        last = revoked.position ?? last;
+      } catch (error) {
+        if (!(error instanceof TenantError && error.code === 'LAST_OWNER_KEY')) throw error;
+      }
+    }
+    await this.deps.waitFor?.(result.position, ['accounts']);
+    await this.deps.waitFor?.(last, ['api-keys']);
+    return {
+      accountId: input.accountId,
+      erasedAt: result.state.erasedAt,
       alreadyErased: result.events.length === 0,
     };
   }

@@ -79,6 +79,8 @@ export class TenantAdministration {
     apiKey?: string;
     actor: string;
     byRole?: ApiKeyRole;
+    /** The account issuing the key from its session: the key is that account's. */
+    accountId?: string;
     now?: Date;
   }): Promise<{ apiKeyId: string; apiKey: string; position?: Position }> {
     const apiKey = input.apiKey ?? generateApiKey();
@@ -95,6 +97,7 @@ export class TenantAdministration {
           role: input.role,
           label: input.label,
           byRole: input.byRole,
+          ...(input.accountId ? { accountId: input.accountId } : {}),
         },
         metadata: { now: input.now ?? new Date() },
       },

@@ -102,6 +102,18 @@ export class AppConfig {
   @Max(7 * 24 * 60)
   MAILPACKR_RETENTION_INTERVAL_MINUTES: number = 60;
 
+  /** How often API usage counts are written to `api_usage_daily` (ms); 0: only on shutdown. */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  MAILPACKR_API_USAGE_FLUSH_MS: number = 5000;
+
+  /** How many days of API usage metrics are kept. */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  MAILPACKR_API_USAGE_RETENTION_DAYS: number = 400;
+
   /**
    * SMTP server campaign mail goes to: `smtp://[user:pass@]host[:port]` (STARTTLS when offered) or
    * `smtps://…`. Unset: the embedded capture server, which stores every message as a `.eml` file
@@ -264,6 +276,169 @@ export class AppConfig {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /**
+   * `json` (one JSON object a line, for log collectors) or `text` (readable lines). Unset: json
+   * when NODE_ENV is production, text otherwise.
+   */
+  @IsOptional()
+  @IsIn(['json', 'text'], { message: 'MAILPACKR_LOG_FORMAT must be json or text' })
+  MAILPACKR_LOG_FORMAT?: 'json' | 'text';
+
+  /**
+   * `GET /ready` answers 503 while any projection is more than this many events behind the log
+   * (at most 10000: the lag is counted up to 10001).
+   */
+  @IsInt({ message: 'MAILPACKR_READY_MAX_LAG must be a whole number of events' })
+  @Min(0)
+  @Max(10_000)
+  MAILPACKR_READY_MAX_LAG: number = 10_000;
+
+  /**
+   * Bearer token `GET /metrics` requires (`Authorization: Bearer <token>`), at least 16
+   * characters. Unset: /metrics is open when the API listens on a loopback address (the default
+   * HOST) or NODE_ENV is not production, and answers 404 otherwise.
+   */
+  @IsOptional()
+  @MinLength(16, { message: 'MAILPACKR_METRICS_TOKEN must be at least 16 characters' })
+  @Matches(/^[A-Za-z0-9._~+/=-]+$/, {
+    message: 'MAILPACKR_METRICS_TOKEN may only hold A-Z a-z 0-9 . _ ~ + / = -',
+  })
+  MAILPACKR_METRICS_TOKEN?: string;
+
+  /**
+   * On SIGTERM / SIGINT, how long in-flight requests, the current delivery round and projection
+   * batches get to finish before the process exits anyway (a second signal exits at once).
+   */
+  @IsInt({ message: 'MAILPACKR_SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(1000)
+  @Max(600_000)
+  MAILPACKR_SHUTDOWN_TIMEOUT_MS: number = 30_000;
+
+  /**
+   * Port on which a worker-only process (`MAILPACKR_MODE=worker`) serves `/health`, `/ready` and
+   * `/metrics` on HOST; unset: none (the API process serves them on PORT); 0: any free port.
+   */
+  @IsOptional()
+  @IsInt({ message: 'MAILPACKR_WORKER_HTTP_PORT must be a port number' })
+  @Min(0)
+  @Max(65535)
+  MAILPACKR_WORKER_HTTP_PORT?: number;
+
+  /**
+   * GraphQL introspection (`__schema`, `__type`): `true` or `false`. Unset: on unless NODE_ENV is
+   * production.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MAILPACKR_GRAPHQL_INTROSPECTION must be true or false' })
+  MAILPACKR_GRAPHQL_INTROSPECTION?: 'true' | 'false';
+
+  /**
+   * "Did you mean …?" hints in GraphQL validation errors (they reveal the schema): `true` or
+   * `false`. Unset: on unless NODE_ENV is production.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'], {
+    message: 'MAILPACKR_GRAPHQL_FIELD_SUGGESTIONS must be true or false',
+  })
+  MAILPACKR_GRAPHQL_FIELD_SUGGESTIONS?: 'true' | 'false';
+
+  /** The deepest nesting of fields a GraphQL operation may have. */
+  @IsInt()
+  @Min(2)
+  @Max(100)
+  MAILPACKR_GRAPHQL_MAX_DEPTH: number = 10;
+
+  /**
+   * The most an operation may cost, in points (README, "GraphQL limits": objects 1, pages count
+   * `first` items, mutations 10 more).
+   */
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  MAILPACKR_GRAPHQL_MAX_COST: number = 10_000;
+
+  /** Aliases an operation may hold (sensitive fields such as `login` can never be aliased). */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  MAILPACKR_GRAPHQL_MAX_ALIASES: number = 15;
+
+  /** Directives (`@include`, `@skip`…) an operation may hold. */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  MAILPACKR_GRAPHQL_MAX_DIRECTIVES: number = 10;
+
+  /** Tokens (names, punctuation, values) a GraphQL document may hold; counted before parsing. */
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  MAILPACKR_GRAPHQL_MAX_TOKENS: number = 2000;
+
+  /** Characters a GraphQL document may hold (variables are not counted; the body limit is 2 MB). */
+  @IsInt()
+  @Min(1000)
+  @Max(2_000_000)
+  MAILPACKR_GRAPHQL_MAX_QUERY_CHARS: number = 20_000;
+
+  /** How long a GraphQL operation may run, in milliseconds; past it the answer is TIMEOUT. */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  MAILPACKR_GRAPHQL_TIMEOUT_MS: number = 10_000;
+
+  /**
+   * Each tenant's GraphQL budget, in cost points per minute (an operation costs at least 1); 0
+   * turns the limit off. Counted per API process.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  MAILPACKR_RATE_LIMIT_POINTS_PER_MINUTE: number = 60_000;
+
+  /** A login session ends after this many minutes without a request (each request slides it). */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  MAILPACKR_SESSION_IDLE_MINUTES: number = 30;
+
+  /** A login session ends this many hours after login, however active (absolute lifetime). */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  MAILPACKR_SESSION_MAX_HOURS: number = 12;
+
+  /** Failed logins per account (email) in the window before logins to it are refused for a while. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MAILPACKR_LOGIN_MAX_FAILURES_PER_ACCOUNT: number = 5;
+
+  /** Failed logins per client IP in the window before its logins are refused for a while. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAILPACKR_LOGIN_MAX_FAILURES_PER_IP: number = 20;
+
+  /**
+   * Which proxies in front of the API to trust for the client IP (`X-Forwarded-For`), as
+   * Express's `trust proxy` takes it: a number of hops (`1`), `loopback`, or addresses / CIDRs
+   * separated by commas. Unset: none; the client IP is the connection's (every client behind one
+   * proxy then shares the login limit per IP).
+   */
+  @IsOptional()
+  @Matches(/^(\d{1,2}|loopback|linklocal|uniquelocal|[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*)$/, {
+    message:
+      'MAILPACKR_TRUST_PROXY must be a number of hops, loopback, linklocal, uniquelocal or addresses/CIDRs separated by commas',
+  })
+  MAILPACKR_TRUST_PROXY?: string;
+
+  /** The window of the two login limits, in minutes (counted per API process). */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  MAILPACKR_LOGIN_WINDOW_MINUTES: number = 15;
+
   get dataDir(): string {
     return resolve(this.MAILPACKR_DATA_DIR);
   }
@@ -275,6 +450,13 @@ export class AppConfig {
   /** `MAILPACKR_PUBLIC_URL` without a trailing slash. */
   get publicUrl(): string {
     return (this.MAILPACKR_PUBLIC_URL ?? `http://${this.HOST}:${this.PORT}`).replace(/\/+$/, '');
+  }
+
+  /** `MAILPACKR_TRUST_PROXY` as Express takes it: a hop count, or names and addresses. */
+  get trustProxy(): number | string[] | undefined {
+    const value = this.MAILPACKR_TRUST_PROXY;
+    if (value === undefined) return undefined;
+    return /^\d+$/.test(value) ? Number(value) : value.split(',').map((v) => v.trim());
   }
 
   /** `SMTP_URL`, or the embedded capture server on its loopback port. */
@@ -289,6 +471,30 @@ export class AppConfig {
 
   get embedded(): boolean {
     return !this.DATABASE_URL;
+  }
+
+  /** `MAILPACKR_GRAPHQL_INTROSPECTION`, or on unless NODE_ENV is production. */
+  get graphqlIntrospection(): boolean {
+    const value = this.MAILPACKR_GRAPHQL_INTROSPECTION;
+    return value === undefined ? this.NODE_ENV !== 'production' : value === 'true';
+  }
+
+  /** `MAILPACKR_GRAPHQL_FIELD_SUGGESTIONS`, or on unless NODE_ENV is production. */
+  get graphqlFieldSuggestions(): boolean {
+    const value = this.MAILPACKR_GRAPHQL_FIELD_SUGGESTIONS;
+    return value === undefined ? this.NODE_ENV !== 'production' : value === 'true';
+  }
+
+  /** `MAILPACKR_LOG_FORMAT`, or json in production and text otherwise. */
+  get logFormat(): 'json' | 'text' {
+    return this.MAILPACKR_LOG_FORMAT ?? (this.NODE_ENV === 'production' ? 'json' : 'text');
+  }
+
+  /** Whether `GET /metrics` is served without a token (see `MAILPACKR_METRICS_TOKEN`). */
+  get metricsOpen(): boolean {
+    const loopback =
+      ['127.0.0.1', '::1', 'localhost'].includes(this.HOST) || /^127\./.test(this.HOST);
+    return this.NODE_ENV !== 'production' || loopback;
   }
 }
 
@@ -312,6 +518,12 @@ const KNOWN = new Set(
     'MAILPACKR_INBOUND_SMTP_PORT',
     'MAILPACKR_SMTP_TIMEOUT_MS',
     'MAILPACKR_WEBHOOK_SECRET',
+    'MAILPACKR_GRAPHQL_INTROSPECTION',
+    'MAILPACKR_GRAPHQL_FIELD_SUGGESTIONS',
+    'MAILPACKR_LOG_FORMAT',
+    'MAILPACKR_METRICS_TOKEN',
+    'MAILPACKR_WORKER_HTTP_PORT',
+    'MAILPACKR_TRUST_PROXY',
   ]),
 );
 
@@ -355,6 +567,14 @@ const crossChecks = (config: AppConfig): string[] => {
       `MAILPACKR_CLAIM_LEASE_MS: must be at least ${transaction} ms, the longest an SMTP transaction ` +
         'can take (3 × MAILPACKR_SMTP_TIMEOUT_MS, or 120000 with the default timeouts); ' +
         'lower MAILPACKR_SMTP_TIMEOUT_MS or raise the lease',
+    );
+  }
+  // An operation the cost limit admits must fit in a tenant's budget, or it could never run.
+  const budget = config.MAILPACKR_RATE_LIMIT_POINTS_PER_MINUTE;
+  if (budget > 0 && config.MAILPACKR_GRAPHQL_MAX_COST > budget) {
+    problems.push(
+      `MAILPACKR_GRAPHQL_MAX_COST: must not exceed MAILPACKR_RATE_LIMIT_POINTS_PER_MINUTE (${budget}), ` +
+        'or an operation the cost limit admits could never run',
     );
   }
   return problems;

@@ -23,6 +23,12 @@ import {
 
 import { Audience } from '../audience/audience.service.js';
 import { AccountRights } from '../audience/account-rights.js';
+import { Accounts } from '../accounts/accounts.service.js';
+import { ApiKeyUsage } from '../accounts/api-key-usage.js';
+import { ApiUsageRecorder } from '../usage/api-usage.recorder.js';
+import { LoginLimiter } from '../accounts/login-limiter.js';
+import { PasswordHasher } from '../accounts/password-hasher.js';
+import { SessionStore } from '../accounts/session-store.js';
 import { ContactImporter } from '../audience/contact-import.js';
 import { PrivacyRequests } from '../audience/privacy-requests.service.js';
 import { RetentionRunner } from '../audience/retention-runner.js';
@@ -40,6 +46,9 @@ import { DeliveryFeedback } from '../bounces/delivery-feedback.js';
 import { MessageRenderer } from '../delivery/message-renderer.js';
 import { WebViewLinks } from '../web-view/web-view-links.js';
 import { WebView } from '../web-view/web-view.service.js';
+import { MailpackrMetrics } from '../observability/metrics.js';
+import { instrumentEventStore } from '../observability/instrumented-event-store.js';
+import { ReadinessProbe } from '../observability/readiness.js';
 
 const EMBEDDED_LOCK = 'embedded-server.json';
 
@@ -79,9 +88,18 @@ export class MailpackrRuntime {
     readonly readModels: DataSource,
     readonly projections: ProjectionRunner,
     readonly databaseUrl: string,
+    /** Prometheus metrics of this runtime (its own registry); `GET /metrics` serves them. */
+    readonly metrics: MailpackrMetrics,
     private readonly closers: Array<() => Promise<void>>,
     logger?: RuntimeLogger,
   ) {
+    metrics.watchProjections(projections);
+    this.readiness = new ReadinessProbe({
+      pool,
+      store,
+      projections,
+      maxLag: config.MAILPACKR_READY_MAX_LAG,
+    });
     this.commands = new CommandExecutor(store, codec);
     this.tenants = new TenantAdministration(this.commands);
     this.audience = new Audience({
@@ -113,10 +131,46 @@ export class MailpackrRuntime {
           );
       },
     });
+    this.sessions = new SessionStore(pool, {
+      idleMinutes: config.MAILPACKR_SESSION_IDLE_MINUTES,
+      maxHours: config.MAILPACKR_SESSION_MAX_HOURS,
+    });
+    this.apiKeyUsage = new ApiKeyUsage(pool);
+    this.apiUsage = new ApiUsageRecorder(pool, {
+      flushMs: config.MAILPACKR_API_USAGE_FLUSH_MS,
+      retentionDays: config.MAILPACKR_API_USAGE_RETENTION_DAYS,
+    });
+    this.apiUsage.start();
+    // Closers run last-first: the counts are written before the pool closes.
+    closers.push(() => this.apiUsage.stop());
+    this.registeredAccounts = new Accounts({
+      executor: this.commands,
+      vault,
+      codec,
+      pool,
+      projections,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      hasher: new PasswordHasher(),
+      sessions: this.sessions,
+      limiter: new LoginLimiter(
+        {
+          maxFailuresPerAccount: config.MAILPACKR_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+          maxFailuresPerIp: config.MAILPACKR_LOGIN_MAX_FAILURES_PER_IP,
+          windowMinutes: config.MAILPACKR_LOGIN_WINDOW_MINUTES,
+        },
+        vault.deriveKey('login-client-ip'),
+      ),
+    });
     this.accounts = new AccountRights({
       executor: this.commands,
       vault,
       readModels,
+      accounts: this.registeredAccounts,
+      sessions: this.sessions,
+      waitFor: async (position, names) => {
+        if (position)
+          await projections.waitFor(position, names, config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS);
+      },
       waitForTenants: async (position) => {
         if (position)
           await projections.waitFor(
@@ -232,6 +286,18 @@ export class MailpackrRuntime {
   /** Account holders' own export and erasure (MailPackr as controller). */
   readonly accounts: AccountRights;
 
+  /** People's login accounts: registration, login, password and role changes. */
+  readonly registeredAccounts: Accounts;
+
+  /** Login sessions (operational state, not a projection). */
+  readonly sessions: SessionStore;
+
+  /** API keys' last-used times (operational state, written at most once a minute per key). */
+  readonly apiKeyUsage: ApiKeyUsage;
+
+  /** API usage metrics per tenant, caller, operation and day (`apiUsage`). */
+  readonly apiUsage: ApiUsageRecorder;
+
   /** Applies the tenants' retention policies (scheduled in the worker, or `mailpackr retention run`). */
   readonly retention: RetentionRunner;
 
@@ -243,6 +309,9 @@ export class MailpackrRuntime {
 
   /** MJML templates: strict validation and compilation per revision, per-recipient fill, preview. */
   readonly templates: TemplateService;
+
+  /** `GET /ready`: database, event store, projection lag, and whether shutdown has begun. */
+  readonly readiness: ReadinessProbe;
 
   /** Load → decide → append, with personal fields encrypted on the way in. */
   readonly commands: CommandExecutor;
@@ -287,9 +356,14 @@ export class MailpackrRuntime {
       const vault = await PersonalDataVault.open(pool, kek);
       const codec = new PersonalDataCodec(vault, PERSONAL_DATA);
 
-      const store: EventStore = config.EVENTSTORE_URL
-        ? await openEventStoreDb(config.EVENTSTORE_URL)
-        : await PostgresEventStore.open(pool, { listen: !config.embedded });
+      // Every append of the process goes through this store: counted once, here.
+      const metrics = new MailpackrMetrics();
+      const store: EventStore = instrumentEventStore(
+        config.EVENTSTORE_URL
+          ? await openEventStoreDb(config.EVENTSTORE_URL)
+          : await PostgresEventStore.open(pool, { listen: !config.embedded }),
+        metrics,
+      );
       closers.push(() => store.close());
 
       const readModels = await openReadModels(databaseUrl);
@@ -310,6 +384,7 @@ export class MailpackrRuntime {
         readModels,
         projections,
         databaseUrl,
+        metrics,
         closers,
         logger,
       );

@@ -1,0 +1,35 @@
+import { type EventStore, WrongExpectedRevisionError } from '#event-store';
+
+import type { MailpackrMetrics } from './metrics.js';
+
+/**
+ * The event store with its appends counted: every writer of the process (commands, imports,
+ * launches, delivery outcomes, webhooks) appends through the runtime's store, so this is the one
+ * place appends, events and message outcomes are counted. Only what was written counts: a call
+ * that throws (a conflict, the store down) wrote nothing.
+ */
+export const instrumentEventStore = (store: EventStore, metrics: MailpackrMetrics): EventStore => {
+  const failed = (error: unknown): never => {
+    metrics.recordAppendFailed(error instanceof WrongExpectedRevisionError ? 'conflict' : 'error');
+    throw error;
+  };
+  const append: EventStore['append'] = async (streamId, events, options) => {
+    const result = await store.append(streamId, events, options).catch(failed);
+    metrics.recordAppended(events);
+    return result;
+  };
+  const appendMany: EventStore['appendMany'] = async (requests) => {
+    const results = await store.appendMany(requests).catch(failed);
+    metrics.recordAppended(requests.flatMap((r) => r.events));
+    return results;
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'append') return append;
+      if (property === 'appendMany') return appendMany;
+      const value: unknown = Reflect.get(target, property, target);
+      // Bound to the store itself: adapters keep private fields a proxy cannot reach.
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+};
