@@ -10,6 +10,9 @@
  * sent as plain SQL over a `pg` pool of 10 connections, at full speed.
  *
  *   npm run bench:api -- [--recipients 20000] [--campaigns 500] [--seconds 15] [--rate 500]
+ *                        [--processes <n>] [--connections 50] [--profile <dir>]
+ *
+ * The API runs as `MAILPACKR_API_PROCESSES` processes (default: one per core) sharing the port.
  *
  * Needs DATABASE_URL (a scratch database `mp_bench_<random>` is made from it and dropped at the
  * end). Progress goes to stderr; a table and one JSON object go to stdout, and the JSON to
@@ -52,13 +55,15 @@ const options = () => {
       seconds: { type: 'string' },
       rate: { type: 'string' },
       profile: { type: 'string' },
+      processes: { type: 'string' },
+      connections: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      'Usage: npm run bench:api -- [--recipients 20000] [--campaigns 500] [--seconds 15] [--rate 500] [--profile <dir>]\n',
+      'Usage: npm run bench:api -- [--recipients 20000] [--campaigns 500] [--seconds 15] [--rate 500] [--processes <n>] [--connections 50] [--profile <dir>]\n',
     );
     process.exit(0);
   }
@@ -72,6 +77,10 @@ const options = () => {
     rate: positiveInt(values.rate, 'rate') ?? 500,
     /** A folder for a CPU profile of the API process (`--cpu-prof`), to see where time goes. */
     profile: values.profile,
+    /** API processes (MAILPACKR_API_PROCESSES); default: one per core, as we would deploy it. */
+    processes: positiveInt(values.processes, 'processes') ?? os.cpus().length,
+    /** Connections that share the fixed rate (each sends rate/connections requests a second). */
+    connections: positiveInt(values.connections, 'connections') ?? 50,
   };
 };
 
@@ -124,11 +133,12 @@ const rawSql = async (
   connections: number,
 ): Promise<Load> => {
   const pool = new pg.Pool({ connectionString, max: connections });
+  // The statements the API runs for these pages (every column, the page index's own filter).
   const queries = [
-    `SELECT campaign_id, name, subject, status, last_revision, created_at FROM campaigns
-      WHERE tenant_id = $1 ORDER BY created_at DESC, campaign_id DESC LIMIT ${PAGE + 1}`,
-    `SELECT recipient_id, email, name, status, last_revision, created_at FROM recipients
-      WHERE tenant_id = $1 ORDER BY created_at DESC, recipient_id DESC LIMIT ${PAGE + 1}`,
+    `SELECT * FROM campaigns WHERE tenant_id = $1
+      ORDER BY created_at DESC, campaign_id DESC LIMIT ${PAGE + 1}`,
+    `SELECT * FROM recipients WHERE tenant_id = $1 AND status = 'active'
+      ORDER BY created_at DESC, recipient_id DESC LIMIT ${PAGE + 1}`,
   ];
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
@@ -194,6 +204,7 @@ const main = async (): Promise<void> => {
     MAILPACKR_DATA_DIR: dataDir,
     MAILPACKR_BOOTSTRAP_API_KEY: apiKey,
     MAILPACKR_MODE: 'api',
+    MAILPACKR_API_PROCESSES: String(opts.processes),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     // The benchmark measures serving, not the per-tenant budget: far above what it sends.
@@ -259,9 +270,14 @@ const main = async (): Promise<void> => {
 
     log('warm-up (5 s)');
     await load(server.url, apiKey, 5, { connections: 10 });
-    log(`fixed rate: ${opts.rate} requests/s for ${opts.seconds} s`);
+    log(
+      `fixed rate: ${opts.rate} requests/s over ${opts.connections} connections for ${opts.seconds} s`,
+    );
     const fixed = summarise(
-      await load(server.url, apiKey, opts.seconds, { overallRate: opts.rate, connections: 50 }),
+      await load(server.url, apiKey, opts.seconds, {
+        overallRate: opts.rate,
+        connections: opts.connections,
+      }),
     );
     log(`full speed: 10 connections for ${opts.seconds} s`);
     const full = summarise(await load(server.url, apiKey, opts.seconds, { connections: 10 }));
@@ -294,6 +310,8 @@ const main = async (): Promise<void> => {
       at: new Date().toISOString(),
       machine: machine(),
       seed: { recipients: opts.recipients, campaigns: opts.campaigns, page: PAGE },
+      apiProcesses: opts.processes,
+      fixedRateConnections: opts.connections,
       target: {
         rate: opts.rate,
         p99Ms: 50,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 
 import {
@@ -32,12 +33,14 @@ const banner = (config: AppConfig, url: string, apiKey?: string): string => {
   return `${lines.join('\n')}\n\n`;
 };
 
-const main = async (): Promise<void> => {
-  const config = loadConfig();
+/** In a cluster, the first process creates the default tenant and prints the banner. */
+const isFirstProcess = (): boolean => !cluster.isWorker || cluster.worker?.id === 1;
+
+const main = async (config: AppConfig): Promise<void> => {
   const logger = createLogger(config);
   const runtime = await MailpackrRuntime.start(config, logger);
   const firstStart =
-    config.MAILPACKR_MODE === 'worker'
+    config.MAILPACKR_MODE === 'worker' || !isFirstProcess()
       ? undefined
       : await ensureDefaultTenant(runtime, (m) => logger.warn(m));
   const app = await createApp(runtime, logger);
@@ -60,10 +63,43 @@ const main = async (): Promise<void> => {
   }
   await app.listen(config.PORT, config.HOST);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
-  process.stdout.write(banner(config, url, firstStart?.generatedApiKey));
+  if (isFirstProcess()) process.stdout.write(banner(config, url, firstStart?.generatedApiKey));
 };
 
-main().catch((error: unknown) => {
+/**
+ * `MAILPACKR_API_PROCESSES` > 1: this process only supervises. It starts that many copies of the
+ * server sharing the port, starts a copy again if one dies, and on SIGTERM / SIGINT passes the
+ * signal on and exits once every copy has shut down (0 when all of them exited 0).
+ */
+const supervise = (config: AppConfig): void => {
+  const logger = createLogger(config);
+  let stopping = false;
+  let failed = false;
+  for (let i = 0; i < config.MAILPACKR_API_PROCESSES; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (code !== 0) failed = true;
+    if (!stopping) {
+      logger.error(`API process ${worker.process.pid} ended (${signal ?? code}); starting another`);
+      setTimeout(() => cluster.fork(), 1000).unref();
+      return;
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    });
+  }
+};
+
+const start = async (): Promise<void> => {
+  const config = loadConfig();
+  if (cluster.isPrimary && config.MAILPACKR_API_PROCESSES > 1) supervise(config);
+  else await main(config);
+};
+
+start().catch((error: unknown) => {
   process.stderr.write(
     `MailPackr failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import {
@@ -8,7 +9,6 @@ import {
   Kind,
   type ValidationContext,
   type ValidationRule,
-  defaultFieldResolver,
   isObjectType,
 } from 'graphql';
 
@@ -208,7 +208,10 @@ export const withOperationTimeout = (schema: GraphQLSchema): GraphQLSchema => {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const resolve = field.resolve ?? defaultFieldResolver;
+      // A field without a resolver of its own reads a property: no IO, nothing to time out.
+      // Only real resolvers are wrapped (pages of 50 rows run hundreds of property reads).
+      if (!field.resolve) continue;
+      const resolve = field.resolve;
       field.resolve = (source, args, context, info) => {
         const state = operationStateOf(context);
         if (!state) return resolve(source, args, context, info);
@@ -235,6 +238,9 @@ export const graphqlHardening = (config: AppConfig): Partial<ApolloDriverConfig>
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [...armorRules(limits), unaliasableRootFieldsRule()],
     plugins: [
+      // Cache hints are not used (responses are per tenant and never cached), and the plugin
+      // would wrap every field's resolution.
+      ApolloServerPluginCacheControlDisabled(),
       graphqlLimitsPlugin(limits),
       ...(limits.fieldSuggestions ? [] : [hideFieldSuggestionsPlugin]),
     ],

@@ -32,16 +32,16 @@ export class OperationState {
   startDeadline(): void {
     const timeoutMs = this.timeoutMs;
     if (this.deadline || timeoutMs <= 0) return;
-    const error = new ApiError(
-      'TIMEOUT',
-      `The operation ran longer than ${timeoutMs} ms and its answer was abandoned. Work it ` +
-        'started may still complete: retry a mutation with the same idempotencyKey.',
-      { timeoutMs },
-    );
     this.deadline = new Promise<never>((_, reject) => {
       this.timer = setTimeout(() => {
-        this.timeoutError = error;
-        reject(error);
+        // Made only when needed: an error captures a stack, and most operations finish in time.
+        this.timeoutError = new ApiError(
+          'TIMEOUT',
+          `The operation ran longer than ${timeoutMs} ms and its answer was abandoned. Work it ` +
+            'started may still complete: retry a mutation with the same idempotencyKey.',
+          { timeoutMs },
+        );
+        reject(this.timeoutError);
       }, timeoutMs);
       this.timer.unref();
     });

@@ -315,6 +315,16 @@ export class AppConfig {
   MAILPACKR_SHUTDOWN_TIMEOUT_MS: number = 30_000;
 
   /**
+   * How many API processes `npm start` runs, sharing one port (Node's cluster module): Node runs
+   * JavaScript on one core, so a machine with more cores serves more with more processes. Needs
+   * PostgreSQL (`DATABASE_URL`): the embedded PGlite lives in one process.
+   */
+  @IsInt({ message: 'MAILPACKR_API_PROCESSES must be a whole number' })
+  @Min(1)
+  @Max(64)
+  MAILPACKR_API_PROCESSES: number = 1;
+
+  /**
    * Port on which a worker-only process (`MAILPACKR_MODE=worker`) serves `/health`, `/ready` and
    * `/metrics` on HOST; unset: none (the API process serves them on PORT); 0: any free port.
    */
@@ -567,6 +577,12 @@ const crossChecks = (config: AppConfig): string[] => {
       `MAILPACKR_CLAIM_LEASE_MS: must be at least ${transaction} ms, the longest an SMTP transaction ` +
         'can take (3 × MAILPACKR_SMTP_TIMEOUT_MS, or 120000 with the default timeouts); ' +
         'lower MAILPACKR_SMTP_TIMEOUT_MS or raise the lease',
+    );
+  }
+  if (config.MAILPACKR_API_PROCESSES > 1 && !config.DATABASE_URL) {
+    problems.push(
+      'MAILPACKR_API_PROCESSES: more than 1 needs DATABASE_URL (PostgreSQL); the embedded PGlite ' +
+        'lives in one process',
     );
   }
   // An operation the cost limit admits must fit in a tenant's budget, or it could never run.

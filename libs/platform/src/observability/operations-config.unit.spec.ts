@@ -61,4 +61,21 @@ describe('Operations settings', () => {
       ]);
     });
   });
+
+  describe('When several API processes are asked for', () => {
+    it('should need PostgreSQL, and take 1 to 64', () => {
+      expect(loadConfig({}, {}).MAILPACKR_API_PROCESSES).toBe(1);
+      expect(problemsOf({ MAILPACKR_API_PROCESSES: '2' })).toEqual([
+        expect.stringMatching(/^MAILPACKR_API_PROCESSES: more than 1 needs DATABASE_URL/),
+      ]);
+      const pg = { DATABASE_URL: 'postgres://localhost/mailpackr' };
+      expect(loadConfig({}, { ...pg, MAILPACKR_API_PROCESSES: '4' }).MAILPACKR_API_PROCESSES).toBe(
+        4,
+      );
+      expect(problemsOf({ ...pg, MAILPACKR_API_PROCESSES: '0' })).toHaveLength(1);
+      expect(problemsOf({ ...pg, MAILPACKR_API_PROCESSES: 'two' })).toContain(
+        'MAILPACKR_API_PROCESSES: MAILPACKR_API_PROCESSES must be a whole number',
+      );
+    });
+  });
 });
