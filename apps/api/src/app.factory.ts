@@ -34,6 +34,9 @@ export const createApp = async (
     // `Connection: close`; requests already in flight finish.
     return503OnClosing: true,
   });
+  // No ETag: answers are per caller and never cached, and hashing each body (a page of 50 is
+  // ~20 KB) costs CPU on every request.
+  app.set('etag', false);
   // `req.ip` (the login limit per client IP) is the socket's address unless proxies are trusted.
   if (runtime.config.MAILPACKR_TRUST_PROXY !== undefined)
     app.set('trust proxy', runtime.config.trustProxy);
