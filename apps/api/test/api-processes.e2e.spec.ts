@@ -63,9 +63,9 @@ suite('Several API processes on one port', () => {
     }
   }, 120_000);
   afterAll(async () => {
-    if (server.exitCode === null) server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    await database.drop();
+    if (server && server.exitCode === null) server.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it('should serve from both processes, make one default tenant, and stop on SIGTERM', async () => {

@@ -55,8 +55,8 @@ describe('Graceful shutdown of the built server', () => {
     url = /GraphQL at (http:\/\/\S+)\/graphql/.exec(stdout)![1]!;
   });
   afterAll(() => {
-    if (server.exitCode === null) server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    if (server && server.exitCode === null) server.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const graphql = async <T>(query: string, variables: Record<string, unknown> = {}) => {
