@@ -486,6 +486,28 @@ describe.each(sqlBackends())('Accounts and sessions (%s)', (backend) => {
         ownerKey,
       );
       expect(again.eraseAccount.alreadyErased).toBe(true);
+
+      // The person may come back: the address registers again, as a new account.
+      const back = await register('VIEWER', { email: account.email.toUpperCase() });
+      expect(back.id).not.toBe(account.id);
+      expect((await session(account.email)).account).toEqual({ id: back.id, role: 'VIEWER' });
+      expect(
+        codeOf(
+          await api.graphql(
+            REGISTER,
+            {
+              input: {
+                email: account.email,
+                name: 'Twin',
+                company: 'Acme',
+                password: PASSWORD,
+                role: 'VIEWER',
+              },
+            },
+            ownerKey,
+          ),
+        ),
+      ).toMatchObject({ code: 'CONFLICT' });
     });
   });
 

@@ -46,7 +46,10 @@ export const decideAccount = (command: AccountCommand, state: Account): AccountE
 };
 
 const register = ({ data, metadata: { now } }: RegisterAccount, state: Account): AccountEvent[] => {
-  // An erased account keeps its stream (and its id): the address cannot be registered again.
+  // An erased account keeps its stream and its id: registering the address again takes a new
+  // stream (the service moves on to the address's next account id on ACCOUNT_ERASED).
+  if (state.status === 'Erased')
+    throw new AccountError('ACCOUNT_ERASED', 'The account with this id was erased');
   if (state.status !== 'Empty') throw new AccountError('ACCOUNT_ALREADY_EXISTS');
   if (!isUuid(data.tenantId) || !isUuid(data.accountId)) throw new AccountError('INVALID_ACCOUNT');
   if (typeof data.emailIndex !== 'string' || !HEX_INDEX.test(data.emailIndex))

@@ -3,6 +3,7 @@ import { DomainError, type ErrorKindTable } from '../core/domain-error.js';
 export type AccountErrorCode =
   | 'ACCOUNT_NOT_FOUND'
   | 'ACCOUNT_ALREADY_EXISTS'
+  | 'ACCOUNT_ERASED'
   | 'INVALID_ACCOUNT'
   | 'INVALID_ACCOUNT_EMAIL'
   | 'INVALID_ACCOUNT_NAME'
@@ -16,6 +17,7 @@ export type AccountErrorCode =
 export const accountErrorKinds: ErrorKindTable<AccountErrorCode> = {
   ACCOUNT_NOT_FOUND: 'NOT_FOUND',
   ACCOUNT_ALREADY_EXISTS: 'CONFLICT',
+  ACCOUNT_ERASED: 'CONFLICT',
   INVALID_ACCOUNT: 'BAD_USER_INPUT',
   INVALID_ACCOUNT_EMAIL: 'BAD_USER_INPUT',
   INVALID_ACCOUNT_NAME: 'BAD_USER_INPUT',

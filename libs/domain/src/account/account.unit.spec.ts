@@ -254,10 +254,10 @@ describe('Account', () => {
         .thenThrows(AccountError, withCode('ACCOUNT_NOT_FOUND'));
     });
 
-    it('should not register the address again: CONFLICT', () =>
+    it('should not register on its stream again: ACCOUNT_ERASED (the address takes a new id)', () =>
       given([registered(), erased()])
         .when(aRegisterAccount(ids()))
-        .thenThrows(AccountError, withCode('ACCOUNT_ALREADY_EXISTS')));
+        .thenThrows(AccountError, withCode('ACCOUNT_ERASED')));
   });
 
   describe('When addressed with another tenant id', () => {

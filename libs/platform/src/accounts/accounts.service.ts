@@ -75,6 +75,13 @@ export interface AccountsDependencies {
  * changes. The account id is derived from the platform-wide email index, so an address can hold
  * one account only, even under concurrent registrations.
  */
+/** How many times one address may be registered, erased and registered again. */
+const MAX_ACCOUNTS_PER_ADDRESS = 100;
+
+/** The id of an address's account: generation 0 is the first, each erasure moves to the next. */
+const accountIdOf = (emailIndex: string, generation: number): string =>
+  uuidFromName(generation === 0 ? `account:${emailIndex}` : `account:${emailIndex}:${generation}`);
+
 export class Accounts {
   constructor(private readonly deps: AccountsDependencies) {}
 
@@ -101,30 +108,40 @@ export class Accounts {
     const emailIndex = this.emailIndexOf(input.email);
     if (!emailIndex) throw new AccountError('INVALID_ACCOUNT_EMAIL', 'Invalid email address');
     checkNewPassword(input.password, input.email);
-    const accountId = uuidFromName(`account:${emailIndex}`);
     const passwordHash = await this.deps.hasher.hash(input.password);
-    const result = await this.deps.executor.handle(
-      toAccountStreamId(accountId),
-      accountDecider,
-      {
-        type: 'RegisterAccount',
-        data: {
-          tenantId: context.tenantId,
-          accountId,
-          email: input.email,
-          emailIndex,
-          name: input.name,
-          company: input.company,
-          passwordHash,
-          role: input.role,
-          byRole: input.byRole,
-        },
-        metadata: { now: input.now },
-      },
-      context,
-    );
-    await this.caughtUp(result.position);
-    return { accountId, position: result.position };
+    // An address's account ids follow from its index: the first, then one more after each
+    // erasure. Two registrations of one address race for the same stream and one of them wins
+    // (the other: ACCOUNT_ALREADY_EXISTS), so an address holds one live account at a time.
+    for (let generation = 0; generation < MAX_ACCOUNTS_PER_ADDRESS; generation++) {
+      const accountId = accountIdOf(emailIndex, generation);
+      try {
+        const result = await this.deps.executor.handle(
+          toAccountStreamId(accountId),
+          accountDecider,
+          {
+            type: 'RegisterAccount',
+            data: {
+              tenantId: context.tenantId,
+              accountId,
+              email: input.email,
+              emailIndex,
+              name: input.name,
+              company: input.company,
+              passwordHash,
+              role: input.role,
+              byRole: input.byRole,
+            },
+            metadata: { now: input.now },
+          },
+          context,
+        );
+        await this.caughtUp(result.position);
+        return { accountId, position: result.position };
+      } catch (error) {
+        if (!(error instanceof AccountError && error.code === 'ACCOUNT_ERASED')) throw error;
+      }
+    }
+    throw new AccountError('ACCOUNT_ERASED', 'This address was erased too many times');
   }
 
   /**
