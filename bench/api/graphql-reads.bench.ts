@@ -21,26 +21,20 @@
 import 'reflect-metadata';
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
 import autocannon from 'autocannon';
 import pg from 'pg';
 
-import {
-  campaignDecider,
-  contactListDecider,
-  toCampaignStreamId,
-  toContactListStreamId,
-} from '#domain';
-import { MailpackrRuntime, loadConfig, uuidFromName } from '#platform';
+import { MailpackrRuntime, loadConfig } from '#platform';
 
 import { fmt, log, machine, positiveInt, repoRoot, table } from '../common/bench-cli.js';
+import { draftCampaign, seedAudience } from '../common/seed.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
 
 const PAGE = 50;
@@ -226,44 +220,16 @@ const main = async (): Promise<void> => {
       `seeding ${fmt(opts.recipients)} recipients and ${fmt(opts.campaigns)} campaigns (untimed)`,
     );
     runtime = await MailpackrRuntime.start(loadConfig({}, { ...env, MAILPACKR_MODE: 'worker' }));
-    const context = { tenantId, actor: 'bench' };
-    const listId = uuidFromName(`list:${tenantId}:bench`);
-    await runtime.commands.handle(
-      toContactListStreamId(listId),
-      contactListDecider,
-      {
-        type: 'CreateContactList',
-        data: { listId, tenantId, name: 'Audience' },
-        metadata: { now: new Date() },
-      },
-      context,
-    );
-    const csv = [
-      'email,name',
-      ...Array.from({ length: opts.recipients }, (_, i) => `r${i}@bench.example,Person ${i}`),
-    ].join('\n');
-    await runtime.contactImport.run({ context, listId, source: Readable.from([csv]) });
-    for (let i = 0; i < opts.campaigns; i++) {
-      const campaignId = randomUUID();
-      await runtime.commands.handle(
-        toCampaignStreamId(campaignId),
-        campaignDecider,
-        {
-          type: 'DraftCampaign',
-          data: {
-            campaignId,
-            tenantId,
-            name: `Campaign ${i}`,
-            subject: `News ${i}`,
-            fromAddress: 'news@bench.example',
-            mjmlBody: '<mjml><mj-body></mj-body></mjml>',
-            listIds: [listId],
-          },
-          metadata: { now: new Date() },
-        },
-        context,
-      );
-    }
+    const { context, listId } = await seedAudience(runtime, tenantId, {
+      header: 'email,name',
+      row: (i) => `r${i}@bench.example,Person ${i}`,
+      count: opts.recipients,
+    });
+    for (let i = 0; i < opts.campaigns; i++)
+      await draftCampaign(runtime, context, listId, {
+        name: `Campaign ${i}`,
+        subject: `News ${i}`,
+      });
     await runtime.projections.catchUp();
     // The planner's statistics, as autovacuum would have them on a live database.
     await runtime.pool.query('ANALYZE');

@@ -26,27 +26,13 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
-import {
-  type MessageClaimed,
-  type MessageSent,
-  campaignDecider,
-  contactListDecider,
-  toCampaignStreamId,
-  toContactListStreamId,
-  toMessageStreamId,
-} from '#domain';
-import {
-  AuditReplay,
-  MailpackrRuntime,
-  REPLAY_BATCH_SIZE,
-  loadConfig,
-  uuidFromName,
-} from '#platform';
+import { type MessageClaimed, type MessageSent, toMessageStreamId } from '#domain';
+import { AuditReplay, MailpackrRuntime, REPLAY_BATCH_SIZE, loadConfig } from '#platform';
 
 import { log, machine, median, positiveInt, repoRoot, table } from '../common/bench-cli.js';
+import { draftCampaign, seedAudience } from '../common/seed.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
 
 const USAGE = `Usage: npm run bench:audit:replay -- [options]
@@ -108,49 +94,16 @@ const buildHistory = async (runtime: MailpackrRuntime, recipients: number): Prom
     plan: 'pro',
     actor: 'bench',
   });
-  const context = { tenantId, actor: 'bench' };
-  const listId = uuidFromName(`list:${tenantId}:bench`);
-  await runtime.commands.handle(
-    toContactListStreamId(listId),
-    contactListDecider,
-    {
-      type: 'CreateContactList',
-      data: { listId, tenantId, name: 'Audience' },
-      metadata: { now: new Date() },
-    },
-    context,
-  );
   log(`  importing ${fmt(recipients)} recipients`);
-  const csv = [
-    'email,first_name',
-    ...Array.from({ length: recipients }, (_, i) => `r${i}@bench.example,Bench${i}`),
-  ].join('\n');
-  const imported = await runtime.contactImport.run({
-    context,
-    listId,
-    source: Readable.from([csv]),
+  const { context, listId } = await seedAudience(runtime, tenantId, {
+    header: 'email,first_name',
+    row: (i) => `r${i}@bench.example,Bench${i}`,
+    count: recipients,
   });
-  if (imported.added !== recipients) throw new Error(`imported ${imported.added} of ${recipients}`);
-  await runtime.projections.catchUp();
-  const campaignId = randomUUID();
-  await runtime.commands.handle(
-    toCampaignStreamId(campaignId),
-    campaignDecider,
-    {
-      type: 'DraftCampaign',
-      data: {
-        campaignId,
-        tenantId,
-        name: 'Bench',
-        subject: 'Bench',
-        fromAddress: 'news@bench.example',
-        mjmlBody: '<mjml><mj-body></mj-body></mjml>',
-        listIds: [listId],
-      },
-      metadata: { now: new Date() },
-    },
-    context,
-  );
+  const campaignId = await draftCampaign(runtime, context, listId, {
+    name: 'Bench',
+    subject: 'Bench',
+  });
   await runtime.projections.catchUp();
   log('  launching the campaign');
   await runtime.campaigns.launch(context, { campaignId, now: new Date() });

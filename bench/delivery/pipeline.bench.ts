@@ -50,19 +50,12 @@ import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 
-import {
-  campaignDecider,
-  contactListDecider,
-  toCampaignStreamId,
-  toContactListStreamId,
-} from '#domain';
 import {
   DEFAULT_DELIVERY_BATCH,
   DomainThrottle,
@@ -72,7 +65,6 @@ import {
   buildMessageHeaders,
   loadConfig,
   smtpPoolOptions,
-  uuidFromName,
 } from '#platform';
 import { ALL_PROJECTIONS, ProjectionRunner } from '#projections';
 
@@ -85,6 +77,7 @@ import {
   repoRoot,
   round,
 } from '../common/bench-cli.js';
+import { draftCampaign, seedAudience } from '../common/seed.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
 import { startSink } from '../common/smtp-sink.js';
 
@@ -658,53 +651,23 @@ const main = async (): Promise<void> => {
       plan: 'pro',
       actor: 'bench',
     });
-    const context = { tenantId, actor: 'bench' };
-    const listId = uuidFromName(`list:${tenantId}:bench`);
-    await rt.commands.handle(
-      toContactListStreamId(listId),
-      contactListDecider,
-      {
-        type: 'CreateContactList',
-        data: { listId, tenantId, name: 'Audience' },
-        metadata: { now: new Date() },
-      },
-      context,
-    );
     log(`  importing ${fmt(N)} recipients (untimed)`);
     let t = performance.now();
-    const csv = [
-      'email,name',
-      ...Array.from(
-        { length: N },
-        (_, i) => `person.${i}@${DOMAINS[i % DOMAINS.length]},Person ${i}`,
-      ),
-    ].join('\n');
-    const imported = await rt.contactImport.run({ context, listId, source: Readable.from([csv]) });
-    if (imported.added !== N) throw new Error(`imported ${imported.added} of ${N}`);
-    await rt.projections.catchUp();
+    const { context, listId } = await seedAudience(rt, tenantId, {
+      header: 'email,name',
+      row: (i) => `person.${i}@${DOMAINS[i % DOMAINS.length]},Person ${i}`,
+      count: N,
+    });
     const importMs = performance.now() - t;
 
     const newsletter = await sizedNewsletter(rt, options.htmlKb);
-    const campaignId = randomUUID();
-    await rt.commands.handle(
-      toCampaignStreamId(campaignId),
-      campaignDecider,
-      {
-        type: 'DraftCampaign',
-        data: {
-          campaignId,
-          tenantId,
-          name: 'Bench pipeline',
-          subject: SUBJECT,
-          fromAddress: FROM_ADDRESS,
-          fromName: FROM_NAME,
-          mjmlBody: newsletter.mjml,
-          listIds: [listId],
-        },
-        metadata: { now: new Date() },
-      },
-      context,
-    );
+    const campaignId = await draftCampaign(rt, context, listId, {
+      name: 'Bench pipeline',
+      subject: SUBJECT,
+      fromAddress: FROM_ADDRESS,
+      fromName: FROM_NAME,
+      mjmlBody: newsletter.mjml,
+    });
     await rt.projections.catchUp();
 
     log(`  launch`);

@@ -23,20 +23,14 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import {
-  MESSAGE_STREAM_CATEGORY,
-  campaignDecider,
-  contactListDecider,
-  toCampaignStreamId,
-  toContactListStreamId,
-} from '#domain';
-import { MailpackrRuntime, loadConfig, uuidFromName } from '#platform';
+import { MESSAGE_STREAM_CATEGORY } from '#domain';
+import { MailpackrRuntime, loadConfig } from '#platform';
 
 import { machine, positiveInt } from '../common/bench-cli.js';
+import { draftCampaign, seedAudience } from '../common/seed.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
 
 const DEFAULT_SIZES = [50_000, 200_000];
@@ -130,50 +124,17 @@ const benchSize = async (
       plan: 'pro',
       actor: 'bench',
     });
-    const context = { tenantId, actor: 'bench' };
-    const listId = uuidFromName(`list:${tenantId}:bench`);
     const now = () => new Date();
-    await runtime.commands.handle(
-      toContactListStreamId(listId),
-      contactListDecider,
-      {
-        type: 'CreateContactList',
-        data: { listId, tenantId, name: 'Audience' },
-        metadata: { now: now() },
-      },
-      context,
-    );
     log(`${prefix} importing ${size} recipients (untimed)`);
-    const csv = ['email', ...Array.from({ length: size }, (_, i) => `r${i}@bench.example`)].join(
-      '\n',
-    );
-    const imported = await runtime.contactImport.run({
-      context,
-      listId,
-      source: Readable.from([csv]),
+    const { context, listId } = await seedAudience(runtime, tenantId, {
+      header: 'email',
+      row: (i) => `r${i}@bench.example`,
+      count: size,
     });
-    if (imported.added !== size) throw new Error(`imported ${imported.added} of ${size}`);
-    await runtime.projections.catchUp();
-
-    const campaignId = randomUUID();
-    await runtime.commands.handle(
-      toCampaignStreamId(campaignId),
-      campaignDecider,
-      {
-        type: 'DraftCampaign',
-        data: {
-          campaignId,
-          tenantId,
-          name: 'Bench',
-          subject: 'Bench',
-          fromAddress: 'news@bench.example',
-          mjmlBody: '<mjml><mj-body></mj-body></mjml>',
-          listIds: [listId],
-        },
-        metadata: { now: now() },
-      },
-      context,
-    );
+    const campaignId = await draftCampaign(runtime, context, listId, {
+      name: 'Bench',
+      subject: 'Bench',
+    });
     await runtime.projections.catchUp();
 
     log(`${prefix} launch`);
