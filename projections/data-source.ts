@@ -22,6 +22,7 @@ import { CampaignLaunch1764900000000 } from './migrations/1764900000000-campaign
 import { BouncesAndComplaints1765000000000 } from './migrations/1765000000000-bounces-and-complaints.js';
 import { AccountsAndSessions1765100000000 } from './migrations/1765100000000-accounts-and-sessions.js';
 import { ApiUsage1765200000000 } from './migrations/1765200000000-api-usage.js';
+import { TenantRowSecurity1765300000000 } from './migrations/1765300000000-tenant-row-security.js';
 import { AccountEntity } from './accounts/account.entity.js';
 import {
   CampaignDeliveryEntity,
@@ -58,6 +59,7 @@ export const READ_MODEL_MIGRATIONS = [
   BouncesAndComplaints1765000000000,
   AccountsAndSessions1765100000000,
   ApiUsage1765200000000,
+  TenantRowSecurity1765300000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

@@ -1,5 +1,7 @@
 export * from './core/projection.js';
 export * from './core/projection-runner.js';
+export * from './core/row-level-security.js';
+export * from './core/tenant-read-models.js';
 export * from './data-source.js';
 export { CampaignEntity } from './campaigns/campaign.entity.js';
 export {

@@ -44,11 +44,15 @@ export class ApiKeysResolver {
     @Args('after') after?: string | null,
   ): Promise<ApiKeyConnection> {
     const size = pageSize(first);
-    const query = this.runtime.readModels
-      .getRepository(ApiKeyEntity)
-      .createQueryBuilder('k')
-      .where('k.tenant_id = :tenantId', { tenantId: principal.tenantId });
-    const rows = await newestFirstPage(query, 'key_id', size, decodeCursor(after), 'issued_at');
+    const rows = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      newestFirstPage(
+        scope.select(ApiKeyEntity, 'k'),
+        'key_id',
+        size,
+        decodeCursor(after),
+        'issued_at',
+      ),
+    );
     const lastUsed = await this.runtime.apiKeyUsage.lastUsed(rows.map((r) => r.keyId));
     return toConnection(
       rows,
@@ -117,9 +121,9 @@ export class ApiKeysResolver {
         ['api-keys'],
         this.runtime.config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
       );
-    const row = await this.runtime.readModels
-      .getRepository(ApiKeyEntity)
-      .findOne({ where: { keyId, tenantId: principal.tenantId } });
+    const row = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      scope.findOne(ApiKeyEntity, { where: { keyId } }),
+    );
     if (!row) throw new ApiError('NOT_FOUND', 'API key not found');
     return toApiKey(row, await this.runtime.apiKeyUsage.lastUsed([row.keyId]));
   }

@@ -118,10 +118,13 @@ export class CampaignLaunchResolver {
 
   /** From the `campaign_delivery` counts the messages projection keeps. */
   @ResolveField('delivery')
-  async delivery(@Parent() campaign: Campaign): Promise<CampaignDelivery> {
-    const row = await this.runtime.readModels
-      .getRepository(CampaignDeliveryEntity)
-      .findOne({ where: { campaignId: campaign.id } });
+  async delivery(
+    @CurrentPrincipal() principal: Principal,
+    @Parent() campaign: Campaign,
+  ): Promise<CampaignDelivery> {
+    const row = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      scope.findOne(CampaignDeliveryEntity, { where: { campaignId: campaign.id } }),
+    );
     const counts = Object.fromEntries(
       MESSAGE_ROW_STATUSES.map((status) => [status, row?.[status] ?? 0]),
     ) as Record<MessageRowStatus, number>;
@@ -148,19 +151,17 @@ export class CampaignLaunchResolver {
     const size = pageSize(first);
     await this.load(principal, assertUuid(campaignId, 'Campaign'));
     const cursor = decodeMessageCursor(after);
-    const query = this.runtime.readModels
-      .getRepository(MessageEntity)
-      .createQueryBuilder('m')
-      .where('m.campaign_id = :campaignId AND m.tenant_id = :tenantId', {
-        campaignId,
-        tenantId: principal.tenantId,
-      });
-    if (status) query.andWhere('m.status = :status', { status: status.toLowerCase() });
-    if (cursor) query.andWhere('m.message_id > :cursor', { cursor });
-    const rows = await query
-      .orderBy('m.message_id', 'ASC')
-      .limit(size + 1)
-      .getMany();
+    const rows = await this.runtime.tenantReads.read(principal.tenantId, (scope) => {
+      const query = scope
+        .select(MessageEntity, 'm')
+        .andWhere('m.campaign_id = :campaignId', { campaignId });
+      if (status) query.andWhere('m.status = :status', { status: status.toLowerCase() });
+      if (cursor) query.andWhere('m.message_id > :cursor', { cursor });
+      return query
+        .orderBy('m.message_id', 'ASC')
+        .limit(size + 1)
+        .getMany();
+    });
     const edges = rows.slice(0, size).map((row) => ({
       cursor: encodeMessageCursor(row.messageId),
       node: toMessage(row),

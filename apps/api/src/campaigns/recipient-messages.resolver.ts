@@ -7,6 +7,7 @@ import { MessageEntity } from '#projections';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import type { CampaignMessageConnection, Recipient } from '../graphql/graphql.generated.js';
 import { decodeCursor, pageSize, toConnection } from '../graphql/pagination.js';
+import { newestFirstPage } from '../graphql/keyset-page.js';
 import { RUNTIME } from '../runtime/runtime.tokens.js';
 import { toMessage } from './campaign-launch.resolver.js';
 
@@ -28,24 +29,17 @@ export class RecipientMessagesResolver {
   ): Promise<CampaignMessageConnection> {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
-    const query = this.runtime.readModels
-      .getRepository(MessageEntity)
-      .createQueryBuilder('m')
-      .where('m.recipient_id = :recipientId AND m.tenant_id = :tenantId', {
-        recipientId: recipient.id,
-        tenantId: principal.tenantId,
-      });
-    if (cursor) {
-      query.andWhere('(m.queued_at, m.message_id) < (:queuedAt, :messageId)', {
-        queuedAt: cursor.createdAt,
-        messageId: cursor.id,
-      });
-    }
-    const rows = await query
-      .orderBy('m.queued_at', 'DESC')
-      .addOrderBy('m.message_id', 'DESC')
-      .limit(size + 1)
-      .getMany();
+    const rows = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      newestFirstPage(
+        scope
+          .select(MessageEntity, 'm')
+          .andWhere('m.recipient_id = :recipientId', { recipientId: recipient.id }),
+        'message_id',
+        size,
+        cursor,
+        'queued_at',
+      ),
+    );
     return toConnection(
       rows,
       size,

@@ -61,9 +61,9 @@ export class SendingResolver {
   }
 
   private async load(tenantId: string): Promise<TenantSending> {
-    const tenant = await this.runtime.readModels
-      .getRepository(TenantEntity)
-      .findOne({ where: { tenantId } });
+    const tenant = await this.runtime.tenantReads.read(tenantId, (scope) =>
+      scope.findOne(TenantEntity, { where: {} }),
+    );
     if (!tenant) throw new ApiError('NOT_FOUND', 'Tenant not found');
     const { sendingHealth } = this.runtime;
     const [health] = await sendingHealth.measure([tenantId], this.clock());

@@ -201,9 +201,13 @@ export const runRecipientCommand = async (
 
   if (command === 'requests') {
     const status = typeof values.status === 'string' ? values.status : 'open';
-    const rows = await runtime.readModels
-      .getRepository(PrivacyRequestEntity)
-      .find({ where: { tenantId, status: status as 'open' }, order: { dueAt: 'ASC' }, take: 500 });
+    const rows = await runtime.tenantReads.read(tenantId, (scope) =>
+      scope.find(PrivacyRequestEntity, {
+        where: { status: status as 'open' },
+        order: { dueAt: 'ASC' },
+        take: 500,
+      }),
+    );
     if (rows.length === 0) out(`No ${status} privacy requests.`);
     for (const r of rows) {
       const overdue = r.status === 'open' && r.dueAt < now ? '  OVERDUE' : '';

@@ -40,9 +40,11 @@ export class GetContactListHandler implements IQueryHandler<GetContactListQuery>
     listId,
     includeDeleted,
   }: GetContactListQuery): Promise<ContactListEntity | null> {
-    return this.runtime.readModels.getRepository(ContactListEntity).findOne({
-      where: { tenantId, listId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
-    });
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      scope.findOne(ContactListEntity, {
+        where: { listId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
+      }),
+    );
   }
 }
 
@@ -51,10 +53,13 @@ export class ListContactListsHandler implements IQueryHandler<ListContactListsQu
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   execute({ tenantId, first, after }: ListContactListsQuery): Promise<ContactListEntity[]> {
-    const query = this.runtime.readModels
-      .getRepository(ContactListEntity)
-      .createQueryBuilder('l')
-      .where('l.tenant_id = :tenantId AND l.deleted_at IS NULL', { tenantId });
-    return newestFirstPage(query, 'list_id', first, after);
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      newestFirstPage(
+        scope.select(ContactListEntity, 'l').andWhere('l.deleted_at IS NULL'),
+        'list_id',
+        first,
+        after,
+      ),
+    );
   }
 }

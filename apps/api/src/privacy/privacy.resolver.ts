@@ -29,6 +29,7 @@ import type {
 } from '../graphql/graphql.generated.js';
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pagination.js';
+import { newestFirstPage } from '../graphql/keyset-page.js';
 import {
   EraseAccountInputDto,
   ExtendPrivacyRequestInputDto,
@@ -78,9 +79,9 @@ export class PrivacyResolver {
 
   @Query('retentionPolicies')
   async retentionPolicies(@CurrentPrincipal() principal: Principal): Promise<RetentionPolicy[]> {
-    const tenant = await this.runtime.readModels
-      .getRepository(TenantEntity)
-      .findOne({ where: { tenantId: principal.tenantId } });
+    const tenant = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      scope.findOne(TenantEntity, { where: {} }),
+    );
     if (!tenant) throw new ApiError('NOT_FOUND', 'Tenant not found');
     return Object.entries(tenant.retentionPolicies)
       .sort(([a], [b]) => a.localeCompare(b))
@@ -137,25 +138,14 @@ export class PrivacyResolver {
   ): Promise<PrivacyRequestConnection> {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
-    const query = this.runtime.readModels
-      .getRepository(PrivacyRequestEntity)
-      .createQueryBuilder('p')
-      .where('p.tenant_id = :tenantId', { tenantId: principal.tenantId });
-    if (status) query.andWhere('p.status = :status', { status: status.toLowerCase() });
-    if (overdue === true) {
-      query.andWhere(`p.status = 'open' AND p.due_at < :now`, { now: this.clock() });
-    }
-    if (cursor) {
-      query.andWhere('(p.received_at, p.request_id) < (:afterAt, :afterId)', {
-        afterAt: cursor.createdAt,
-        afterId: cursor.id,
-      });
-    }
-    const rows = await query
-      .orderBy('p.received_at', 'DESC')
-      .addOrderBy('p.request_id', 'DESC')
-      .limit(size + 1)
-      .getMany();
+    const rows = await this.runtime.tenantReads.read(principal.tenantId, (scope) => {
+      const query = scope.select(PrivacyRequestEntity, 'p');
+      if (status) query.andWhere('p.status = :status', { status: status.toLowerCase() });
+      if (overdue === true) {
+        query.andWhere(`p.status = 'open' AND p.due_at < :now`, { now: this.clock() });
+      }
+      return newestFirstPage(query, 'request_id', size, cursor, 'received_at');
+    });
     const now = this.clock();
     return toConnection(
       rows,
@@ -190,9 +180,11 @@ export class PrivacyResolver {
     // A request names a recipient of this tenant, never an id from elsewhere.
     if (
       input.recipientId &&
-      !(await this.runtime.readModels
-        .getRepository(RecipientEntity)
-        .exists({ where: { recipientId: input.recipientId, tenantId: principal.tenantId } }))
+      !(await this.runtime.tenantReads.read(
+        principal.tenantId,
+        async (scope) =>
+          (await scope.count(RecipientEntity, { where: { recipientId: input.recipientId! } })) > 0,
+      ))
     )
       throw new RecipientError('RECIPIENT_NOT_FOUND', 'No recipient of this tenant has this id');
     const accountId = recipientId ? null : await this.accountId(principal);
@@ -287,16 +279,16 @@ export class PrivacyResolver {
   }
 
   private async accountId(principal: Principal): Promise<string | null> {
-    const tenant = await this.runtime.readModels
-      .getRepository(TenantEntity)
-      .findOne({ where: { tenantId: principal.tenantId } });
+    const tenant = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      scope.findOne(TenantEntity, { where: {} }),
+    );
     return tenant?.ownerAccountId ?? null;
   }
 
   private async loadRequest(principal: Principal, requestId: string): Promise<PrivacyRequest> {
-    const row = await this.runtime.readModels
-      .getRepository(PrivacyRequestEntity)
-      .findOne({ where: { tenantId: principal.tenantId, requestId } });
+    const row = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      scope.findOne(PrivacyRequestEntity, { where: { requestId } }),
+    );
     if (!row) throw new ApiError('NOT_FOUND', 'Privacy request not found');
     return toPrivacyRequest(row, this.clock());
   }

@@ -9,6 +9,7 @@ import {
   RecipientMembershipEntity,
   SuppressionEntity,
   type SuppressionReason,
+  type TenantScope,
 } from '#projections';
 
 import type { PageCursor } from '../graphql/pagination.js';
@@ -81,9 +82,9 @@ export class GetRecipientHandler implements IQueryHandler<GetRecipientQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   execute({ tenantId, recipientId }: GetRecipientQuery): Promise<RecipientEntity | null> {
-    return this.runtime.readModels
-      .getRepository(RecipientEntity)
-      .findOne({ where: { tenantId, recipientId } });
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      scope.findOne(RecipientEntity, { where: { recipientId } }),
+    );
   }
 }
 
@@ -91,34 +92,42 @@ export class GetRecipientHandler implements IQueryHandler<GetRecipientQuery> {
 export class ListRecipientsHandler implements IQueryHandler<ListRecipientsQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
-  async execute({
-    tenantId,
-    filter,
-    first,
-    after,
-  }: ListRecipientsQuery): Promise<RecipientPageRow[]> {
-    const recipients = this.runtime.readModels.getRepository(RecipientEntity);
-    if (!filter.listId) {
-      const query = recipients
-        .createQueryBuilder('r')
-        .where(`r.tenant_id = :tenantId AND r.status = 'active'`, { tenantId });
-      if (filter.emailIndex) query.andWhere('r.email_index = :index', { index: filter.emailIndex });
-      const rows = await newestFirstPage(query, 'recipient_id', first, after);
-      return rows.map((row) => ({
-        row,
-        cursor: { createdAt: row.createdAt, id: row.recipientId },
-      }));
-    }
-    // A list's members, newest member first: the membership table drives the page.
-    const query = recipients
-      .createQueryBuilder('r')
-      .innerJoin(RecipientMembershipEntity, 'm', 'm.recipient_id = r.recipient_id')
+  execute({ tenantId, filter, first, after }: ListRecipientsQuery): Promise<RecipientPageRow[]> {
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      filter.listId
+        ? this.members(scope, filter.listId, filter, first, after)
+        : this.all(scope, filter, first, after),
+    );
+  }
+
+  private async all(
+    scope: TenantScope,
+    filter: ListRecipientsQuery['filter'],
+    first: number,
+    after: PageCursor | undefined,
+  ): Promise<RecipientPageRow[]> {
+    const query = scope.select(RecipientEntity, 'r').andWhere(`r.status = 'active'`);
+    if (filter.emailIndex) query.andWhere('r.email_index = :index', { index: filter.emailIndex });
+    const rows = await newestFirstPage(query, 'recipient_id', first, after);
+    return rows.map((row) => ({
+      row,
+      cursor: { createdAt: row.createdAt, id: row.recipientId },
+    }));
+  }
+
+  /** A list's members, newest member first: the membership table drives the page. */
+  private async members(
+    scope: TenantScope,
+    listId: string,
+    filter: ListRecipientsQuery['filter'],
+    first: number,
+    after: PageCursor | undefined,
+  ): Promise<RecipientPageRow[]> {
+    const query = scope
+      .select(RecipientEntity, 'r')
+      .innerJoin(RecipientMembershipEntity, 'm', scope.on('m', 'm.recipient_id = r.recipient_id'))
       .addSelect('m.joined_at', 'joined_at')
-      .where(`r.tenant_id = :tenantId AND r.status = 'active' AND m.list_id = :listId`, {
-        tenantId,
-        listId: filter.listId,
-      })
-      .andWhere('m.tenant_id = :tenantId', { tenantId });
+      .andWhere(`r.status = 'active' AND m.list_id = :listId`, { listId });
     if (filter.status) query.andWhere('m.status = :status', { status: filter.status });
     if (filter.emailIndex) query.andWhere('r.email_index = :index', { index: filter.emailIndex });
     if (after) {
@@ -144,18 +153,20 @@ export class ListMembershipsHandler implements IQueryHandler<ListMembershipsQuer
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   async execute({ tenantId, recipientId }: ListMembershipsQuery) {
-    const memberships = await this.runtime.readModels
-      .getRepository(RecipientMembershipEntity)
-      .find({ where: { tenantId, recipientId }, order: { joinedAt: 'ASC' } });
-    if (memberships.length === 0) return [];
-    const lists = await this.runtime.readModels
-      .getRepository(ContactListEntity)
-      .createQueryBuilder('l')
-      .where('l.tenant_id = :tenantId AND l.deleted_at IS NULL AND l.list_id = ANY(:ids)', {
-        tenantId,
-        ids: memberships.map((m) => m.listId),
-      })
-      .getMany();
+    const { memberships, lists } = await this.runtime.tenantReads.read(tenantId, async (scope) => {
+      const memberships = await scope.find(RecipientMembershipEntity, {
+        where: { recipientId },
+        order: { joinedAt: 'ASC' },
+      });
+      if (memberships.length === 0) return { memberships, lists: [] };
+      const lists = await scope
+        .select(ContactListEntity, 'l')
+        .andWhere('l.deleted_at IS NULL AND l.list_id = ANY(:ids)', {
+          ids: memberships.map((m) => m.listId),
+        })
+        .getMany();
+      return { memberships, lists };
+    });
     const byId = new Map(lists.map((l) => [l.listId, l]));
     return memberships.flatMap((membership) => {
       const list = byId.get(membership.listId);
@@ -169,22 +180,11 @@ export class ListSuppressionsHandler implements IQueryHandler<ListSuppressionsQu
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   execute({ tenantId, first, after, reason }: ListSuppressionsQuery): Promise<SuppressionEntity[]> {
-    const query = this.runtime.readModels
-      .getRepository(SuppressionEntity)
-      .createQueryBuilder('s')
-      .where('s.tenant_id = :tenantId', { tenantId });
-    if (reason) query.andWhere('s.reason = :reason', { reason });
-    if (after) {
-      query.andWhere('(s.suppressed_at, s.email_index) < (:afterAt, :afterKey)', {
-        afterAt: after.createdAt,
-        afterKey: after.id,
-      });
-    }
-    return query
-      .orderBy('s.suppressed_at', 'DESC')
-      .addOrderBy('s.email_index', 'DESC')
-      .limit(first + 1)
-      .getMany();
+    return this.runtime.tenantReads.read(tenantId, (scope) => {
+      const query = scope.select(SuppressionEntity, 's');
+      if (reason) query.andWhere('s.reason = :reason', { reason });
+      return newestFirstPage(query, 'email_index', first, after, 'suppressed_at');
+    });
   }
 }
 
@@ -193,8 +193,8 @@ export class GetErasureReceiptHandler implements IQueryHandler<GetErasureReceipt
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   execute({ tenantId, recipientId }: GetErasureReceiptQuery): Promise<ErasureReceiptEntity | null> {
-    return this.runtime.readModels
-      .getRepository(ErasureReceiptEntity)
-      .findOne({ where: { tenantId, recipientId } });
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      scope.findOne(ErasureReceiptEntity, { where: { recipientId } }),
+    );
   }
 }

@@ -454,9 +454,9 @@ export class RecipientsResolver {
     tenantId: string,
     email: { index: string; address: string },
   ): Promise<Suppression | undefined> {
-    const row = await this.runtime.readModels
-      .getRepository(SuppressionEntity)
-      .findOne({ where: { tenantId, emailIndex: email.index } });
+    const row = await this.runtime.tenantReads.read(tenantId, (scope) =>
+      scope.findOne(SuppressionEntity, { where: { emailIndex: email.index } }),
+    );
     if (!row) return undefined;
     const recipient =
       row.recipientId &&

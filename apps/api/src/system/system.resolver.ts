@@ -22,9 +22,9 @@ export class SystemResolver {
 
   @Query('viewer')
   async viewer(@CurrentPrincipal() principal: Principal): Promise<Viewer> {
-    const tenant = await this.runtime.readModels
-      .getRepository(TenantEntity)
-      .findOne({ where: { tenantId: principal.tenantId } });
+    const tenant = await this.runtime.tenantReads.read(principal.tenantId, (scope) =>
+      scope.findOne(TenantEntity, { where: {} }),
+    );
     if (!tenant) throw new ApiError('NOT_FOUND', 'Tenant not found');
     return {
       tenant: {

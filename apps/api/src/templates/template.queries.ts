@@ -40,9 +40,11 @@ export class GetTemplateHandler implements IQueryHandler<GetTemplateQuery> {
     templateId,
     includeDeleted,
   }: GetTemplateQuery): Promise<TemplateEntity | null> {
-    return this.runtime.readModels.getRepository(TemplateEntity).findOne({
-      where: { tenantId, templateId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
-    });
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      scope.findOne(TemplateEntity, {
+        where: { templateId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
+      }),
+    );
   }
 }
 
@@ -52,10 +54,13 @@ export class ListTemplatesHandler implements IQueryHandler<ListTemplatesQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   execute({ tenantId, first, after }: ListTemplatesQuery): Promise<TemplateEntity[]> {
-    const query = this.runtime.readModels
-      .getRepository(TemplateEntity)
-      .createQueryBuilder('t')
-      .where('t.tenant_id = :tenantId AND t.deleted_at IS NULL', { tenantId });
-    return newestFirstPage(query, 'template_id', first, after);
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      newestFirstPage(
+        scope.select(TemplateEntity, 't').andWhere('t.deleted_at IS NULL'),
+        'template_id',
+        first,
+        after,
+      ),
+    );
   }
 }

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import type { DataSource } from 'typeorm';
-
 import {
   type ConsentGiven,
   type ConsentSource,
@@ -33,7 +31,12 @@ import {
   type PersonalDataVault,
   erasureReceiptOf,
 } from '#privacy';
-import { type ProjectionRunner, RecipientEntity, SuppressionEntity } from '#projections';
+import {
+  type ProjectionRunner,
+  RecipientEntity,
+  SuppressionEntity,
+  type TenantReadModels,
+} from '#projections';
 
 import {
   type CommandContext,
@@ -72,7 +75,7 @@ export interface AudienceDependencies {
   store: EventStore;
   vault: PersonalDataVault;
   codec: PersonalDataCodec;
-  readModels: DataSource;
+  tenantReads: TenantReadModels;
   projections: ProjectionRunner;
   readYourWritesTimeoutMs: number;
   /** Base of the links in emails (`AppConfig.publicUrl`). */
@@ -205,14 +208,12 @@ export class Audience {
   /** Suppression reasons by keyed index, for the indexes that are suppressed. */
   async suppressions(tenantId: string, indexes: readonly string[]): Promise<Map<string, string>> {
     if (indexes.length === 0) return new Map();
-    const rows = await this.#deps.readModels
-      .getRepository(SuppressionEntity)
-      .createQueryBuilder('s')
-      .where('s.tenant_id = :tenantId AND s.email_index = ANY(:indexes)', {
-        tenantId,
-        indexes: [...indexes],
-      })
-      .getMany();
+    const rows = await this.#deps.tenantReads.read(tenantId, (scope) =>
+      scope
+        .select(SuppressionEntity, 's')
+        .andWhere('s.email_index = ANY(:indexes)', { indexes: [...indexes] })
+        .getMany(),
+    );
     return new Map(rows.map((row) => [row.emailIndex, row.reason]));
   }
 
@@ -222,16 +223,14 @@ export class Audience {
    */
   async lookup(tenantId: string, indexes: readonly string[]): Promise<Map<string, string>> {
     if (indexes.length === 0) return new Map();
-    const rows = await this.#deps.readModels
-      .getRepository(RecipientEntity)
-      .createQueryBuilder('r')
-      .select(['r.recipientId', 'r.emailIndex'])
-      // Only active rows keep an email_index (erasure clears it): this uses the email index.
-      .where(`r.tenant_id = :tenantId AND r.email_index = ANY(:indexes)`, {
-        tenantId,
-        indexes: [...indexes],
-      })
-      .getMany();
+    const rows = await this.#deps.tenantReads.read(tenantId, (scope) =>
+      scope
+        .select(RecipientEntity, 'r')
+        .select(['r.recipientId', 'r.emailIndex'])
+        // Only active rows keep an email_index (erasure clears it): this uses the email index.
+        .andWhere(`r.email_index = ANY(:indexes)`, { indexes: [...indexes] })
+        .getMany(),
+    );
     return new Map(rows.map((row) => [row.emailIndex!, row.recipientId]));
   }
 

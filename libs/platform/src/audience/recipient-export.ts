@@ -7,8 +7,7 @@ import {
   toRecipientStreamId,
 } from '#domain';
 import { ERASED } from '#privacy';
-import { ContactListEntity, SuppressionEntity } from '#projections';
-import type { DataSource } from 'typeorm';
+import { ContactListEntity, SuppressionEntity, type TenantReadModels } from '#projections';
 import { In } from 'typeorm';
 
 import type { CommandExecutor } from '../commands/command-executor.js';
@@ -54,7 +53,7 @@ export interface RecipientExport {
  * id reads as not found; an erased recipient has nothing left to export.
  */
 export const exportRecipient = async (
-  deps: { commands: CommandExecutor; readModels: DataSource },
+  deps: { commands: CommandExecutor; tenantReads: TenantReadModels },
   tenantId: string,
   recipientId: string,
   now: Date,
@@ -74,15 +73,15 @@ export const exportRecipient = async (
     );
   }
   const listIds = Object.keys(state.memberships);
-  const lists = listIds.length
-    ? await deps.readModels
-        .getRepository(ContactListEntity)
-        .find({ where: { tenantId, listId: In(listIds) } })
-    : [];
+  const { lists, suppression } = await deps.tenantReads.read(tenantId, async (scope) => ({
+    lists: listIds.length
+      ? await scope.find(ContactListEntity, { where: { listId: In(listIds) } })
+      : [],
+    suppression: await scope.findOne(SuppressionEntity, {
+      where: { emailIndex: state.emailIndex },
+    }),
+  }));
   const names = new Map(lists.filter((l) => !l.deletedAt).map((l) => [l.listId, l.name]));
-  const suppression = await deps.readModels
-    .getRepository(SuppressionEntity)
-    .findOne({ where: { tenantId, emailIndex: state.emailIndex } });
   return {
     format: 'mailpackr.recipient-export.v1',
     generatedAt: now.toISOString(),

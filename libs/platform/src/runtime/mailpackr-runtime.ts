@@ -18,6 +18,7 @@ import {
   ALL_PROJECTIONS,
   type ProjectionLogger,
   ProjectionRunner,
+  TenantReadModels,
   openReadModels,
 } from '#projections';
 
@@ -94,6 +95,7 @@ export class MailpackrRuntime {
     logger?: RuntimeLogger,
   ) {
     metrics.watchProjections(projections);
+    this.tenantReads = new TenantReadModels(readModels);
     this.readiness = new ReadinessProbe({
       pool,
       store,
@@ -107,7 +109,7 @@ export class MailpackrRuntime {
       store,
       vault,
       codec,
-      readModels,
+      tenantReads: this.tenantReads,
       projections,
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
       publicUrl: config.publicUrl,
@@ -312,6 +314,9 @@ export class MailpackrRuntime {
 
   /** `GET /ready`: database, event store, projection lag, and whether shutdown has begun. */
   readonly readiness: ReadinessProbe;
+
+  /** Every read of one tenant's read models: the tenant filter and row-level security, in one place. */
+  readonly tenantReads: TenantReadModels;
 
   /** Load → decide → append, with personal fields encrypted on the way in. */
   readonly commands: CommandExecutor;

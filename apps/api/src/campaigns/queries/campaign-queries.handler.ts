@@ -19,9 +19,11 @@ export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
     campaignId,
     includeDeleted,
   }: GetCampaignQuery): Promise<CampaignEntity | null> {
-    return this.runtime.readModels.getRepository(CampaignEntity).findOne({
-      where: { tenantId, campaignId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
-    });
+    return this.runtime.tenantReads.read(tenantId, (scope) =>
+      scope.findOne(CampaignEntity, {
+        where: { campaignId, ...(includeDeleted ? {} : { deletedAt: IsNull() }) },
+      }),
+    );
   }
 }
 
@@ -31,11 +33,10 @@ export class ListCampaignsHandler implements IQueryHandler<ListCampaignsQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
   async execute({ tenantId, first, after, status }: ListCampaignsQuery): Promise<CampaignEntity[]> {
-    const query = this.runtime.readModels
-      .getRepository(CampaignEntity)
-      .createQueryBuilder('c')
-      .where('c.tenant_id = :tenantId AND c.deleted_at IS NULL', { tenantId });
-    if (status) query.andWhere('c.status = :status', { status });
-    return newestFirstPage(query, 'campaign_id', first, after);
+    return this.runtime.tenantReads.read(tenantId, (scope) => {
+      const query = scope.select(CampaignEntity, 'c').andWhere('c.deleted_at IS NULL');
+      if (status) query.andWhere('c.status = :status', { status });
+      return newestFirstPage(query, 'campaign_id', first, after);
+    });
   }
 }

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+
+import {
+  ContactListEntity,
+  RecipientEntity,
+  TENANT_READER_ROLE,
+  TenantReadModels,
+} from '#projections';
+import { ProjectionHarness, anId, sqlBackends } from '#testing';
+
+/**
+ * The two lines of tenant isolation on reads, each proven alone: the application filter that
+ * `TenantScope` adds, and PostgreSQL row-level security for the reader role.
+ */
+describe.each(sqlBackends())('Tenant read models on %s', (backend) => {
+  let harness: ProjectionHarness;
+  let reads: TenantReadModels;
+  const tenantA = anId();
+  const tenantB = anId();
+  const listOf = { [tenantA]: anId(), [tenantB]: anId() };
+
+  beforeAll(async () => {
+    harness = await ProjectionHarness.start(backend, []);
+    // Written as the tables' owner, the way projections write: every tenant at once.
+    for (const tenantId of [tenantA, tenantB]) {
+      await harness.pool.query(
+        `INSERT INTO contact_lists (list_id, tenant_id, name, created_at, updated_at, last_revision)
+         VALUES ($1, $2, $3, now(), now(), 0)`,
+        [listOf[tenantId], tenantId, `List of ${tenantId}`],
+      );
+    }
+  });
+  afterAll(async () => harness.stop());
+  beforeEach(() => {
+    reads = new TenantReadModels(harness.dataSource);
+  });
+
+  const listIdsSeenBy = (tenantId: string) =>
+    reads.read(tenantId, async (scope) => ({
+      find: (await scope.find(ContactListEntity)).map((l) => l.listId),
+      select: (await scope.select(ContactListEntity, 'l').getMany()).map((l) => l.listId),
+      // Raw SQL that forgets its tenant condition: only row security stands in its way.
+      raw: (
+        await scope.query<Array<{ list_id: string }>>(
+          'SELECT list_id FROM contact_lists WHERE $1::uuid IS NOT NULL',
+        )
+      ).map((r) => r.list_id),
+    }));
+
+  describe('Given lists of two tenants, when tenant A reads with both lines on', () => {
+    it('should see only its own list, whichever way it asks', async () => {
+      expect(await listIdsSeenBy(tenantA)).toEqual({
+        find: [listOf[tenantA]],
+        select: [listOf[tenantA]],
+        raw: [listOf[tenantA]],
+      });
+    });
+  });
+
+  describe('When the application filter is off', () => {
+    it('should still see only its own list: row security alone holds', async () => {
+      reads.checks = { applicationFilter: false, rowSecurity: true };
+      expect(await listIdsSeenBy(tenantB)).toEqual({
+        find: [listOf[tenantB]],
+        select: [listOf[tenantB]],
+        raw: [listOf[tenantB]],
+      });
+    });
+  });
+
+  describe('When row security is off', () => {
+    it('should still see only its own list through the scope: the filter alone holds', async () => {
+      reads.checks = { applicationFilter: true, rowSecurity: false };
+      const seen = await listIdsSeenBy(tenantA);
+      expect({ find: seen.find, select: seen.select }).toEqual({
+        find: [listOf[tenantA]],
+        select: [listOf[tenantA]],
+      });
+      // The unfiltered raw SQL shows what each line stops on its own.
+      expect(seen.raw.sort()).toEqual([listOf[tenantA], listOf[tenantB]].sort());
+    });
+  });
+
+  describe('When both lines are off', () => {
+    it("should see the other tenant's rows (so the checks above can fail)", async () => {
+      reads.checks = { applicationFilter: false, rowSecurity: false };
+      expect((await listIdsSeenBy(tenantA)).find.sort()).toEqual(
+        [listOf[tenantA], listOf[tenantB]].sort(),
+      );
+    });
+  });
+
+  describe('When the reader role runs without a tenant', () => {
+    it('should see no row at all', async () => {
+      const client = await harness.pool.connect();
+      try {
+        await client.query(`BEGIN; SET LOCAL ROLE ${TENANT_READER_ROLE}`);
+        const { rows } = await client.query('SELECT list_id FROM contact_lists');
+        expect(rows).toEqual([]);
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    });
+  });
+
+  describe('When a scope tries to write', () => {
+    it('should be refused, and nothing is written', async () => {
+      const attempt = reads.read(tenantA, (scope) =>
+        scope.query(
+          `INSERT INTO contact_lists (list_id, tenant_id, name, created_at, updated_at, last_revision)
+           VALUES (gen_random_uuid(), $1, 'sneaked in', now(), now(), 0)`,
+        ),
+      );
+      await expect(attempt).rejects.toThrow(/read-only transaction/);
+      const { rows } = await harness.pool.query(
+        `SELECT count(*)::int AS n FROM contact_lists WHERE name = 'sneaked in'`,
+      );
+      expect(rows[0].n).toBe(0);
+    });
+  });
+
+  describe('When the tenant id is not a UUID', () => {
+    it('should refuse before any SQL is sent', async () => {
+      await expect(
+        reads.read(`${tenantA}'; SET LOCAL ROLE postgres; --`, (scope) =>
+          scope.find(RecipientEntity),
+        ),
+      ).rejects.toThrow('A tenant id must be a UUID');
+    });
+  });
+
+  describe('When the work fails', () => {
+    it('should end its transaction and give the connection back clean', async () => {
+      await expect(reads.read(tenantA, () => Promise.reject(new Error('boom')))).rejects.toThrow(
+        'boom',
+      );
+      // The next read on the pool still sees its tenant only, as itself.
+      expect((await listIdsSeenBy(tenantB)).find).toEqual([listOf[tenantB]]);
+      const { rows } = await harness.pool.query('SELECT current_user AS who');
+      expect(rows[0].who).not.toBe(TENANT_READER_ROLE);
+    });
+  });
+
+  describe('Every tenant table', () => {
+    it("should be a read model under row security, or out of the reader role's reach", async () => {
+      const { rows } = await harness.pool.query<{
+        table: string;
+        secured: boolean;
+        policies: number;
+        readable: boolean;
+      }>(
+        `SELECT c.relname AS table, c.relrowsecurity AS secured,
+                (SELECT count(*)::int FROM pg_policies p
+                  WHERE p.tablename = c.relname AND p.schemaname = n.nspname
+                    AND $1 = ANY(p.roles)) AS policies,
+                has_table_privilege($1, c.oid, 'SELECT') AS readable
+           FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+          WHERE n.nspname = current_schema() AND c.relkind = 'r'
+          ORDER BY 1`,
+        [TENANT_READER_ROLE],
+      );
+      const readModels = rows.filter((r) => !r.table.startsWith('mp_'));
+      expect(readModels.length).toBeGreaterThanOrEqual(16);
+      expect(readModels.filter((r) => !r.secured || r.policies !== 1 || !r.readable)).toEqual([]);
+      // The event store's and the key vault's own tables: never readable by the reader role.
+      expect(rows.filter((r) => r.table.startsWith('mp_') && r.readable)).toEqual([]);
+    });
+  });
+});
