@@ -11,6 +11,7 @@ import {
 } from '#event-store';
 
 import { type Projection, type SqlExecutor, quoteIdent } from './projection.js';
+import { tenantRowSecuritySql } from './row-level-security.js';
 
 export interface ProjectionLag {
   name: string;
@@ -199,6 +200,13 @@ export class ProjectionRunner {
       await this.query(
         `CREATE TABLE ${quoteIdent(shadow[table]!)} (LIKE ${quoteIdent(table)} INCLUDING ALL)`,
       );
+      // LIKE copies neither grants nor row security: the switched-in table must keep both.
+      const [live] = await this.query<{ relrowsecurity: boolean }>(
+        'SELECT relrowsecurity FROM pg_class WHERE oid = $1::regclass',
+        [quoteIdent(table)],
+      );
+      if (live?.relrowsecurity)
+        for (const sql of tenantRowSecuritySql(quoteIdent(shadow[table]!))) await this.query(sql);
     }
     let position: Position | undefined;
     let events = 0;
