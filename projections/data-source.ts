@@ -23,6 +23,8 @@ import { BouncesAndComplaints1765000000000 } from './migrations/1765000000000-bo
 import { AccountsAndSessions1765100000000 } from './migrations/1765100000000-accounts-and-sessions.js';
 import { ApiUsage1765200000000 } from './migrations/1765200000000-api-usage.js';
 import { TenantRowSecurity1765300000000 } from './migrations/1765300000000-tenant-row-security.js';
+import { Billing1765400000000 } from './migrations/1765400000000-billing.js';
+import { BILLING_ENTITIES } from './billing/billing.entities.js';
 import { AccountEntity } from './accounts/account.entity.js';
 import {
   CampaignDeliveryEntity,
@@ -45,6 +47,7 @@ export const READ_MODEL_ENTITIES = [
   MessageEntity,
   CampaignDeliveryEntity,
   TenantDeliveryHourlyEntity,
+  ...BILLING_ENTITIES,
   ProjectionCheckpointEntity,
 ];
 export const READ_MODEL_MIGRATIONS = [
@@ -60,6 +63,7 @@ export const READ_MODEL_MIGRATIONS = [
   AccountsAndSessions1765100000000,
   ApiUsage1765200000000,
   TenantRowSecurity1765300000000,
+  Billing1765400000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

@@ -57,6 +57,15 @@ export {
   type MessageRowStatus,
   type TenantDeliveryHourlyRow,
 } from './messages/messages.projection.js';
+export * from './billing/billing.entities.js';
+export {
+  billingProjection,
+  plansProjection,
+  type BillingAccountRow,
+  type BillingLaunchRow,
+  type InvoiceRow,
+  type PlanRow,
+} from './billing/billing.projection.js';
 
 import { apiKeysProjection } from './api-keys/api-keys.projection.js';
 import { accountsProjection } from './accounts/accounts.projection.js';
@@ -69,6 +78,7 @@ import { suppressionsProjection } from './suppressions/suppressions.projection.j
 import { tenantsProjection } from './tenants/tenants.projection.js';
 import { templatesProjection } from './templates/templates.projection.js';
 import { messagesProjection } from './messages/messages.projection.js';
+import { billingProjection, plansProjection } from './billing/billing.projection.js';
 
 /** Every read model the worker keeps up to date. */
 export const ALL_PROJECTIONS = [
@@ -83,4 +93,6 @@ export const ALL_PROJECTIONS = [
   privacyRequestsProjection,
   templatesProjection,
   messagesProjection,
+  plansProjection,
+  billingProjection,
 ] as const;

@@ -26,7 +26,7 @@ echo "smoke: $created" | sed 's/mpk_[A-Za-z0-9_-]*/mpk_…/'
 tenant_key=$(echo "$created" | grep -o 'mpk_[A-Za-z0-9_-]*')
 answer=$(curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
   -H "authorization: Bearer $tenant_key" -d '{"query":"{ viewer { tenant { name plan } } }"}')
-[ "$answer" = '{"data":{"viewer":{"tenant":{"name":"Smoke Test Ltd","plan":"PRO"}}}}' ] || { echo "smoke: $answer"; cat "$log"; exit 1; }
+[ "$answer" = '{"data":{"viewer":{"tenant":{"name":"Smoke Test Ltd","plan":"pro"}}}}' ] || { echo "smoke: $answer"; cat "$log"; exit 1; }
 echo "smoke: mailpackr tenant create against the running server works"
 
 # Support staff: import a CSV into a list, erase one person, export another, with the real CLI.

@@ -91,7 +91,7 @@ const APPEND_CHUNK = 1000;
 const buildHistory = async (runtime: MailpackrRuntime, recipients: number): Promise<void> => {
   const { tenantId } = await runtime.tenants.createTenant({
     name: 'Bench Audit',
-    plan: 'pro',
+    plan: 'enterprise',
     actor: 'bench',
   });
   log(`  importing ${fmt(recipients)} recipients`);

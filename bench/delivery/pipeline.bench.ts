@@ -648,7 +648,7 @@ const main = async (): Promise<void> => {
     // ── Set-up: tenant, list, recipients, campaign ──
     const { tenantId } = await rt.tenants.createTenant({
       name: 'Bench Pipeline',
-      plan: 'pro',
+      plan: 'enterprise',
       actor: 'bench',
     });
     log(`  importing ${fmt(N)} recipients (untimed)`);

@@ -489,7 +489,7 @@ class SizeBench {
     this.runtime = await MailpackrRuntime.start(config);
     const created = await this.runtime.tenants.createTenant({
       name: 'Bench Import',
-      plan: 'pro',
+      plan: 'enterprise',
       actor: 'bench',
     });
     this.tenantId = created.tenantId;

@@ -121,7 +121,7 @@ const benchSize = async (
     );
     const { tenantId } = await runtime.tenants.createTenant({
       name: 'Bench Launch',
-      plan: 'pro',
+      plan: 'enterprise',
       actor: 'bench',
     });
     const now = () => new Date();

@@ -114,10 +114,10 @@ describe.each(sqlBackends())('Tenant read models on %s', (backend) => {
         ),
       );
       await expect(attempt).rejects.toThrow(/read-only transaction/);
-      const { rows } = await harness.pool.query(
+      const { rows } = await harness.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM contact_lists WHERE name = 'sneaked in'`,
       );
-      expect(rows[0].n).toBe(0);
+      expect(rows[0]!.n).toBe(0);
     });
   });
 
@@ -138,8 +138,8 @@ describe.each(sqlBackends())('Tenant read models on %s', (backend) => {
       );
       // The next read on the pool still sees its tenant only, as itself.
       expect((await listIdsSeenBy(tenantB)).find).toEqual([listOf[tenantB]]);
-      const { rows } = await harness.pool.query('SELECT current_user AS who');
-      expect(rows[0].who).not.toBe(TENANT_READER_ROLE);
+      const { rows } = await harness.pool.query<{ who: string }>('SELECT current_user AS who');
+      expect(rows[0]!.who).not.toBe(TENANT_READER_ROLE);
     });
   });
 

@@ -16,6 +16,7 @@ import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { ContactListsModule } from './contact-lists/contact-lists.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { BillingModule } from './billing/billing.module.js';
 import { RecipientsModule } from './recipients/recipients.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { ExecuteDomainCommandHandler } from './commands/execute-domain-command.handler.js';
@@ -71,6 +72,7 @@ export class AppModule {
         PrivacyModule,
         AuditModule,
         TemplatesModule,
+        BillingModule,
       ],
       controllers: [
         HealthController,

@@ -35,7 +35,8 @@ export const ensureDefaultTenant = async (
   }
   const created = await runtime.tenants.createTenant({
     name: 'Default',
-    plan: 'free',
+    // The installation's own tenant, for trying and developing: no quota gets in the way.
+    plan: 'enterprise',
     apiKey: bootstrapKey,
     actor: 'system:first-start',
   });

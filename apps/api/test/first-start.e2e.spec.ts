@@ -55,7 +55,7 @@ describe('First start on the embedded store', () => {
     const first = await startAndAsk();
     expect(first).toEqual({
       created: true,
-      viewer: { viewer: { tenant: { name: 'Default', plan: 'FREE' }, role: 'OWNER' } },
+      viewer: { viewer: { tenant: { name: 'Default', plan: 'enterprise' }, role: 'OWNER' } },
     });
     const second = await startAndAsk();
     expect(second).toEqual({ created: false, viewer: first.viewer });

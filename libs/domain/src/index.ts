@@ -433,3 +433,69 @@ export {
   type SuppressionEvent,
   type SuppressionState,
 } from './suppression/suppression.decider.js';
+
+// Billing: plans (data, not code), a tenant's subscription, invoices and payment status
+export type {
+  BillingCommand,
+  ChangeBillingSettings,
+  ChangePaymentStatus,
+  ChangeSubscriptionPlan,
+  DefinePlan,
+  PlanCatalogueCommand,
+  RecordInvoice,
+  RetirePlan,
+} from './billing/billing.commands.js';
+export {
+  BILLING_EVENT_TYPES,
+  PAYMENT_STATUSES,
+  PLAN_CATALOGUE_EVENT_TYPES,
+  PLAN_CHANGE_SOURCES,
+  type BillingEvent,
+  type BillingEventType,
+  type BillingSettingsChanged,
+  type InvoiceIssued,
+  type PaymentStatus,
+  type PaymentStatusChanged,
+  type PlanCatalogueEvent,
+  type PlanChangeSource,
+  type PlanDefined,
+  type PlanRetired,
+  type SubscriptionPlanChanged,
+} from './billing/billing.events.js';
+export { DEFAULT_PLANS, PLAN_LIMITS, isPlanId, type Plan } from './billing/billing.plans.js';
+export {
+  evolveBillingAccount,
+  evolvePlanCatalogue,
+  initialBillingAccount,
+  initialPlanCatalogue,
+  type BillingAccount,
+  type CataloguePlan,
+  type PlanCatalogue,
+} from './billing/billing.state.js';
+export {
+  BILLING_LIMITS,
+  decideBilling,
+  decidePlanCatalogue,
+  validPlan,
+} from './billing/billing.decide.js';
+export { billingDecider, planCatalogueDecider } from './billing/billing.decider.js';
+export {
+  BillingError,
+  billingErrorKinds,
+  type BillingErrorCode,
+} from './billing/billing.errors.js';
+export {
+  BILLING_STREAM_CATEGORY,
+  PLAN_CATALOGUE_STREAM_CATEGORY,
+  PLAN_CATALOGUE_STREAM_ID,
+  PLATFORM_TENANT_ID,
+  toBillingStreamId,
+} from './billing/billing.stream.js';
+export { billingMonthOf, isTimeZone, nextBillingMonthStart } from './billing/billing-period.js';
+export {
+  assertContactCapacity,
+  assertPaymentAllowsLaunch,
+  assertWithinMonthlyQuota,
+  graceEndsAt,
+  type PaymentStanding,
+} from './billing/billing.limits.js';

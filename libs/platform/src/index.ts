@@ -316,3 +316,13 @@ export {
   type ApiUsageDay,
   type ApiUsageSample,
 } from './usage/api-usage.recorder.js';
+export {
+  Billing,
+  type BillingDependencies,
+  type BillingOverview,
+  type BillingProviderEvent,
+  type BillingRecordsExport,
+  type BillingUsage,
+  type InvoiceRecord,
+  type ProviderInvoice,
+} from './billing/billing.service.js';

@@ -5,6 +5,7 @@ export * from './builders/campaign.builders.js';
 export * from './builders/message.builders.js';
 export * from './builders/tenant.builders.js';
 export * from './builders/account.builders.js';
+export * from './builders/billing.builders.js';
 export * from './projection-harness.js';
 export * from './canary.js';
 export * from './builders/contact-list.builders.js';

@@ -41,6 +41,8 @@ export const FIELD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'Query.accounts': 'manage_access',
   'Query.auditVerify': 'audit',
   'Query.auditErasures': 'audit',
+  'Query.billing': 'read_billing',
+  'Query.plans': 'read',
   // ── Campaigns and templates ──
   'Mutation.draftCampaign': 'manage_campaigns',
   'Mutation.reviseCampaign': 'manage_campaigns',

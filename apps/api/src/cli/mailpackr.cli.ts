@@ -9,14 +9,24 @@ import { ConfigError, ContactsCsvError, MailpackrRuntime, loadConfig } from '#pl
 import { CliAccessError, cliCaller } from './cli-caller.js';
 import { RECIPIENT_COMMANDS, UsageError, runRecipientCommand } from './recipient.commands.js';
 import { AUDIT_USAGE, isAuditCommand, runAuditCommand } from './audit.commands.js';
+import { runBillingCommand } from './billing.commands.js';
 import { isPrivacyError } from '#privacy';
 
 const USAGE = `MailPackr operator CLI
 
 Usage:
-  mailpackr tenant create <name> [--plan free|starter|pro|enterprise]
+  mailpackr tenant create <name> [--plan <plan id>, default free]
                                  [--owner-email <address>] [--owner-name <name>]
       Creates a tenant and prints its first owner API key (shown once).
+  mailpackr tenant plan <tenant id> <plan id>
+      Moves a tenant to another plan of the catalogue (a SubscriptionPlanChanged event).
+  mailpackr tenant time-zone <tenant id> <IANA zone>
+      The time zone whose calendar months the tenant's usage counters follow (default UTC).
+  mailpackr plans list
+  mailpackr plans define <plan id> --name <name> [--messages <n|unlimited>]
+                         [--contacts <n|unlimited>] [--api-keys <n|unlimited>] [--price <ref>]
+      Adds a plan to the catalogue or replaces one (limits not given: unlimited).
+  mailpackr plans retire <plan id>     New tenants can no longer take it.
   mailpackr projections status       How far each read model is behind the event log.
   mailpackr projections rebuild <name>
       Rebuilds a read model from the first event into fresh tables, then switches atomically.
@@ -61,6 +71,11 @@ const run = async (argv: string[]): Promise<number> => {
     allowPositionals: true,
     options: {
       plan: { type: 'string' },
+      name: { type: 'string' },
+      messages: { type: 'string' },
+      contacts: { type: 'string' },
+      'api-keys': { type: 'string' },
+      price: { type: 'string' },
       'owner-email': { type: 'string' },
       'owner-name': { type: 'string' },
       stream: { type: 'string' },
@@ -95,7 +110,16 @@ const run = async (argv: string[]): Promise<number> => {
     out(USAGE);
     return 0;
   }
-  const known = ['tenant create', 'projections status', 'projections rebuild'];
+  const known = [
+    'tenant create',
+    'tenant plan',
+    'tenant time-zone',
+    'plans list',
+    'plans define',
+    'plans retire',
+    'projections status',
+    'projections rebuild',
+  ];
   const recipientCommand = RECIPIENT_COMMANDS.find((c) => c === group);
   // Every `audit <verify|erasures|export|replay>` goes through audit.commands.ts.
   const auditCommand = group === 'audit' && isAuditCommand(action) ? action : undefined;
@@ -119,11 +143,15 @@ const run = async (argv: string[]): Promise<number> => {
         operatorRun ? null : await cliCaller(runtime, apiKey, values.tenant),
       );
     }
+    if (group === 'tenant' || group === 'plans') {
+      const done = await runBillingCommand(runtime, `${group} ${action}`, rest, values, out);
+      if (done !== undefined) return done;
+    }
     if (group === 'tenant') {
       const name = rest.join(' ').trim();
       if (!name) throw new UsageError('tenant create needs a name');
       const plan = values.plan ?? 'free';
-      if (!isTenantPlan(plan)) throw new UsageError(`Unknown plan: ${plan}`);
+      if (!isTenantPlan(plan)) throw new UsageError(`Unknown plan: ${String(plan)}`);
       const email = values['owner-email'];
       const created = await runtime.tenants.createTenant({
         name,

@@ -17,13 +17,6 @@ export enum CampaignStatus {
     CANCELLED = "CANCELLED"
 }
 
-export enum TenantPlan {
-    FREE = "FREE",
-    STARTER = "STARTER",
-    PRO = "PRO",
-    ENTERPRISE = "ENTERPRISE"
-}
-
 export enum ApiKeyRole {
     OWNER = "OWNER",
     ADMIN = "ADMIN",
@@ -133,6 +126,12 @@ export enum AccountErasureBasis {
     GDPR_ART17 = "GDPR_ART17",
     CCPA_DELETE = "CCPA_DELETE",
     CHILD_UNDER_13 = "CHILD_UNDER_13"
+}
+
+export enum PaymentStatus {
+    ACTIVE = "ACTIVE",
+    PAST_DUE = "PAST_DUE",
+    CANCELLED = "CANCELLED"
 }
 
 export class LoginInput {
@@ -538,7 +537,7 @@ export class ContactListConnection {
 export class Tenant {
     id: string;
     name: string;
-    plan: TenantPlan;
+    plan: string;
     owner?: Nullable<Account>;
     createdAt: DateTime;
 }
@@ -878,6 +877,45 @@ export class AccountDataExport {
     json: string;
 }
 
+export class Plan {
+    id: string;
+    name: string;
+    monthlyMessageQuota?: Nullable<number>;
+    maxContacts?: Nullable<number>;
+    maxApiKeys?: Nullable<number>;
+    priceReference?: Nullable<string>;
+}
+
+export class BillingUsage {
+    month: string;
+    timeZone: string;
+    resetsAt: DateTime;
+    messagesUsed: number;
+    messagesLeft?: Nullable<number>;
+    contacts: number;
+    apiKeys: number;
+}
+
+export class Invoice {
+    id: string;
+    reference: string;
+    amountMinor: number;
+    currency: string;
+    periodStart: DateTime;
+    periodEnd: DateTime;
+    issuedAt: DateTime;
+}
+
+export class Billing {
+    plan: Plan;
+    usage: BillingUsage;
+    paymentStatus: PaymentStatus;
+    paymentStatusSince?: Nullable<DateTime>;
+    graceEndsAt?: Nullable<DateTime>;
+    launchAllowed: boolean;
+    invoices: Invoice[];
+}
+
 export abstract class IQuery {
     abstract viewer(): Viewer | Promise<Viewer>;
 
@@ -924,6 +962,10 @@ export abstract class IQuery {
     abstract apiUsage(days?: Nullable<number>, apiKeyId?: Nullable<string>): ApiUsage | Promise<ApiUsage>;
 
     abstract accounts(first?: Nullable<number>, after?: Nullable<string>): AccountConnection | Promise<AccountConnection>;
+
+    abstract billing(): Billing | Promise<Billing>;
+
+    abstract plans(): Plan[] | Promise<Plan[]>;
 }
 
 export class CampaignDeletion {

@@ -11,7 +11,6 @@ import type {
   Account,
   ApiKeyRole,
   ProjectionStatus,
-  TenantPlan,
   Viewer,
 } from '../graphql/graphql.generated.js';
 import { RUNTIME } from '../runtime/runtime.tokens.js';
@@ -30,7 +29,7 @@ export class SystemResolver {
       tenant: {
         id: tenant.tenantId,
         name: tenant.name,
-        plan: tenant.plan.toUpperCase() as TenantPlan,
+        plan: await this.runtime.billing.planIdOf(tenant.tenantId, tenant.plan),
         owner: await this.owner(tenant),
         createdAt: tenant.createdAt,
       },

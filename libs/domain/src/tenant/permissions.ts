@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   'audit',
   'manage_access',
   'read_api_usage',
+  'read_billing',
   'manage_account',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -36,6 +37,7 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   manage_access:
     'register accounts, change their roles, end their sessions; issue, revoke and re-role API keys (only an owner grants or touches the owner role)',
   read_api_usage: 'read API usage: requests, cost and errors per key, operation and day',
+  read_billing: 'read the plan, its quota used and left this month, payment status and invoices',
   manage_account: "export and erase the account holder's own data",
 };
 

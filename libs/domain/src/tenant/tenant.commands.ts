@@ -9,6 +9,8 @@ export type CreateTenant = Command<
     tenantId: string;
     name: string;
     plan: TenantPlan;
+    /** The plan catalogue's plans open to new tenants; absent: the default catalogue's. */
+    availablePlans?: readonly string[];
     /** The first owner's account (MailPackr is its controller). Email and name are personal data. */
     owner?: TenantOwner;
   }
@@ -31,6 +33,8 @@ export type IssueApiKey = Command<
     byRole?: ApiKeyRole;
     /** The account that issued the key from its session: the key is that account's. */
     accountId?: string;
+    /** The tenant's plan's limit of working keys (null or absent: none). */
+    maxApiKeys?: number | null;
   }
 >;
 

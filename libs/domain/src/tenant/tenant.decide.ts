@@ -20,7 +20,7 @@ import {
   RETENTION_POLICY_KINDS,
   isApiKeyRole,
   isRetentionPolicyKind,
-  isTenantPlan,
+  TENANT_PLANS,
   type ApiKeyRole,
   type TenantPlan,
 } from './tenant.plans.js';
@@ -82,7 +82,7 @@ const create = ({ data, metadata: { now } }: CreateTenant, state: Tenant): Tenan
       data: {
         tenantId: data.tenantId,
         name: validName(data.name),
-        plan: validPlan(data.plan),
+        plan: validPlan(data.plan, data.availablePlans ?? TENANT_PLANS),
         owner: data.owner ? validOwner(data.owner) : null,
         createdAt: now.toISOString(),
       },
@@ -95,6 +95,13 @@ const issueApiKey = ({ data, metadata: { now } }: IssueApiKey, state: Tenant): T
   if (tenant.apiKeys.has(data.keyId)) throw new TenantError('API_KEY_ALREADY_EXISTS');
   const role = validRole(data.role);
   if (role === 'owner') onlyAnOwner(data.byRole);
+  const max = data.maxApiKeys ?? null;
+  const working = [...tenant.apiKeys.values()].filter((k) => k.revokedAt === null).length;
+  if (max !== null && working >= max)
+    throw new TenantError(
+      'API_KEY_LIMIT_REACHED',
+      `The plan allows ${max} working API keys and the tenant has ${working}: revoke one or change plan`,
+    );
   return [
     {
       type: 'ApiKeyIssued',
@@ -194,8 +201,9 @@ const validName = (name: unknown): string => {
   return trimmed;
 };
 
-const validPlan = (plan: unknown): TenantPlan => {
-  if (!isTenantPlan(plan)) throw new TenantError('INVALID_PLAN', 'Unknown plan');
+const validPlan = (plan: unknown, available: readonly string[]): TenantPlan => {
+  if (typeof plan !== 'string' || !available.includes(plan))
+    throw new TenantError('INVALID_PLAN', `Unknown plan; one of ${available.join(', ')}`);
   return plan;
 };
 

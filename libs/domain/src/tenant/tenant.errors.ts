@@ -17,7 +17,8 @@ export type TenantErrorCode =
   | 'INVALID_RETENTION_POLICY'
   | 'ACCOUNT_NOT_FOUND'
   | 'INVALID_LEGAL_BASIS'
-  | 'INVALID_SENDING_PAUSE';
+  | 'INVALID_SENDING_PAUSE'
+  | 'API_KEY_LIMIT_REACHED';
 
 /** The one place a tenant error code gets its API kind. */
 export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
@@ -38,6 +39,7 @@ export const tenantErrorKinds: ErrorKindTable<TenantErrorCode> = {
   ACCOUNT_NOT_FOUND: 'NOT_FOUND',
   INVALID_LEGAL_BASIS: 'BAD_USER_INPUT',
   INVALID_SENDING_PAUSE: 'BAD_USER_INPUT',
+  API_KEY_LIMIT_REACHED: 'CONFLICT',
 };
 
 export class TenantError extends DomainError<TenantErrorCode> {

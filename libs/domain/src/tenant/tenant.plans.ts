@@ -1,8 +1,15 @@
-export const TENANT_PLANS = ['free', 'starter', 'pro', 'enterprise'] as const;
-export type TenantPlan = (typeof TENANT_PLANS)[number];
+import { DEFAULT_PLANS, isPlanId } from '../billing/billing.plans.js';
 
-export const isTenantPlan = (value: unknown): value is TenantPlan =>
-  (TENANT_PLANS as readonly unknown[]).includes(value);
+/**
+ * A plan id of the plan catalogue (plans are data: see `billing/`). `TENANT_PLANS` are the ids of
+ * the catalogue a new installation starts with, which a tenant is checked against when the
+ * caller does not pass the current catalogue (`CreateTenant.availablePlans`).
+ */
+export type TenantPlan = string;
+export const TENANT_PLANS: readonly string[] = DEFAULT_PLANS.map((p) => p.planId);
+
+/** A well-formed plan id (whether the catalogue holds it is for the catalogue to say). */
+export const isTenantPlan = (value: unknown): value is TenantPlan => isPlanId(value);
 
 export const API_KEY_ROLES = [
   'owner',

@@ -17,7 +17,6 @@ import {
   type TenantCommand,
   type TenantErrorCode,
   type TenantEvent,
-  type TenantPlan,
 } from '#domain';
 
 import { aNow, anId } from '../../../testing/src/builders/common.builders.js';
@@ -149,7 +148,7 @@ describe('Tenant', () => {
 
     it.each([['platinum'], ['PRO'], ['']])('should reject the unknown plan "%s"', (plan) =>
       given([])
-        .when(aCreateTenant({ tenantId, plan: plan as TenantPlan }))
+        .when(aCreateTenant({ tenantId, plan }))
         .thenThrows(TenantError, withCode('INVALID_PLAN')),
     );
 

@@ -18,6 +18,7 @@ import { ApiKeyEntity } from '#projections';
 import type { Accounts } from '../accounts/accounts.service.js';
 import type { SessionStore } from '../accounts/session-store.js';
 import type { CommandContext, CommandExecutor } from '../commands/command-executor.js';
+import type { BillingRecordsExport } from '../billing/billing.service.js';
 
 /** Everything MailPackr (as controller) holds about a tenant's account holder. */
 export interface AccountExport {
@@ -33,6 +34,12 @@ export interface AccountExport {
     revokedAt: string | null;
   }>;
   retentionPolicies: Record<string, number>;
+  /**
+   * Billing records (MailPackr is the controller): plan, payment status, invoices and the billing
+   * history. References and amounts only, never card data; kept for the legal period even after
+   * the account is erased.
+   */
+  billing: BillingRecordsExport | null;
   /** The tenant's registered (login) accounts: decrypted, `[erased]` where shredded. */
   registeredAccounts: Array<{
     id: string;
@@ -67,6 +74,8 @@ export class AccountRights {
       /** Registered (login) accounts: their export, and on erasure their sessions are revoked. */
       accounts?: Accounts;
       sessions?: SessionStore;
+      /** Billing records for the export. */
+      billing?: { exportRecords(tenantId: string): Promise<BillingRecordsExport> };
       waitFor?: (position: Position | undefined, readModels: readonly string[]) => Promise<void>;
     },
   ) {}
@@ -105,6 +114,7 @@ export class AccountRights {
         revokedAt: k.revokedAt?.toISOString() ?? null,
       })),
       retentionPolicies: { ...tenant.retention },
+      billing: (await this.deps.billing?.exportRecords(tenantId)) ?? null,
       registeredAccounts:
         (await this.deps.accounts?.list(tenantId, 10_000))?.map((a) => ({
           id: a.accountId,

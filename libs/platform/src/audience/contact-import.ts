@@ -112,6 +112,11 @@ export class ContactImporter {
       store: EventStore;
       codec: PersonalDataCodec;
       vault: PersonalDataVault;
+      /**
+       * The plan's contact limit for one import: a check called before each batch is written
+       * with the new contacts it adds (throws to refuse the batch and end the import).
+       */
+      contactCapacity?: (tenantId: string) => Promise<(adding: number) => void>;
     },
   ) {}
 
@@ -122,6 +127,10 @@ export class ContactImporter {
     const maxProblems = options.maxProblems ?? 1000;
     const now = options.now ?? (() => new Date());
     await this.deps.audience.assertListsActive(context.tenantId, [listId]);
+    // Looked up while the file starts streaming (a paused upload stream would fail unheard).
+    const capacity = this.deps.contactCapacity?.(context.tenantId);
+    capacity?.catch(() => undefined); // awaited by the first batch
+    const reserveContacts = async (adding: number) => (await capacity)?.(adding);
     const report: ImportReport = {
       importId: randomUUID(),
       listId,
@@ -167,6 +176,7 @@ export class ContactImporter {
         now: now(),
         invalid,
         skip,
+        reserveContacts,
       }).then((position) => {
         if (position && (!report.position || comparePositions(position, report.position) > 0)) {
           report.position = position;
@@ -224,6 +234,7 @@ export class ContactImporter {
       now: Date;
       invalid: (line: number, reason: string) => void;
       skip: (why: keyof ImportSkipped) => void;
+      reserveContacts: (adding: number) => Promise<void>;
     },
   ): Promise<Position | undefined> {
     const { tenantId } = ctx.context;
@@ -298,6 +309,8 @@ export class ContactImporter {
       );
     }
     if (decided.length === 0) return undefined;
+    // The plan's contact limit: a batch that would pass it is refused whole (nothing of it written).
+    await ctx.reserveContacts(decided.filter((d) => d.revision < 0n).length);
     const requests: AppendRequest[] = await Promise.all(
       decided.map(async (d) => ({
         streamId: toRecipientStreamId(d.recipientId),

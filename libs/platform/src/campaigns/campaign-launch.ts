@@ -47,6 +47,11 @@ export interface CampaignDeliveryDependencies {
   readModels: DataSource;
   projections: ProjectionRunner;
   readYourWritesTimeoutMs: number;
+  /**
+   * Checked before a launch freezes its audience (the plan's monthly quota, payment standing):
+   * throws to refuse the launch, which then changes nothing.
+   */
+  launchGuard?: (tenantId: string, recipients: number, now: Date) => Promise<void>;
 }
 
 /** One recipient of a frozen audience, and the campaign list it was found on. */
@@ -196,6 +201,7 @@ export class CampaignDelivery {
     if ((state.status === 'Draft' || state.status === 'Scheduled') && state.tenantId === tenantId) {
       await this.catchUp(AUDIENCE_READ_MODELS);
       audience = await this.audienceOf(tenantId, state.listIds, now);
+      await this.deps.launchGuard?.(tenantId, audience.members.length, now);
     }
     const launched = await this.campaignCommand(context, {
       type: 'LaunchCampaign',

@@ -33,7 +33,14 @@ export interface CreatedTenant {
  * managed by the tenant's owners and admins through the API (`byRole` is then the caller's role).
  */
 export class TenantAdministration {
-  constructor(private readonly executor: CommandExecutor) {}
+  constructor(
+    private readonly executor: CommandExecutor,
+    /** The plan catalogue and each tenant's plan limits (`Billing`). */
+    private readonly plans?: {
+      plans(): Promise<ReadonlyArray<{ planId: string }>>;
+      maxApiKeys(tenantId: string): Promise<number | null>;
+    },
+  ) {}
 
   async createTenant(input: {
     name: string;
@@ -46,6 +53,7 @@ export class TenantAdministration {
     const tenantId = randomUUID();
     const now = input.now ?? new Date();
     const context = { tenantId, actor: input.actor };
+    const availablePlans = (await this.plans?.plans())?.map((p) => p.planId);
     await this.executor.handle(
       toTenantStreamId(tenantId),
       tenantDecider,
@@ -55,6 +63,7 @@ export class TenantAdministration {
           tenantId,
           name: input.name,
           plan: input.plan ?? 'free',
+          ...(availablePlans ? { availablePlans } : {}),
           owner: input.owner ? { accountId: randomUUID(), ...input.owner } : undefined,
         },
         metadata: { now },
@@ -68,6 +77,7 @@ export class TenantAdministration {
       apiKey: input.apiKey,
       actor: input.actor,
       now,
+      withinPlan: false,
     });
     return { tenantId, ...issued };
   }
@@ -82,9 +92,13 @@ export class TenantAdministration {
     /** The account issuing the key from its session: the key is that account's. */
     accountId?: string;
     now?: Date;
+    /** false: not counted against the plan's key limit (the tenant's first owner key). */
+    withinPlan?: boolean;
   }): Promise<{ apiKeyId: string; apiKey: string; position?: Position }> {
     const apiKey = input.apiKey ?? generateApiKey();
     const apiKeyId = randomUUID();
+    const maxApiKeys =
+      input.withinPlan === false ? null : ((await this.plans?.maxApiKeys(input.tenantId)) ?? null);
     const result = await this.executor.handle(
       toTenantStreamId(input.tenantId),
       tenantDecider,
@@ -97,6 +111,7 @@ export class TenantAdministration {
           role: input.role,
           label: input.label,
           byRole: input.byRole,
+          maxApiKeys,
           ...(input.accountId ? { accountId: input.accountId } : {}),
         },
         metadata: { now: input.now ?? new Date() },

@@ -115,6 +115,27 @@ export class AppConfig {
   MAILPACKR_API_USAGE_RETENTION_DAYS: number = 400;
 
   /**
+   * Shared secret of the billing webhook (`POST /webhooks/billing-events`, HMAC-SHA256 signature,
+   * the same scheme as the delivery-events webhook); unset: the billing webhook is off.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'MAILPACKR_BILLING_WEBHOOK_SECRET must be at least 32 characters' })
+  MAILPACKR_BILLING_WEBHOOK_SECRET?: string;
+
+  /** Days a payment may stay past due before new campaigns can no longer launch (0 to 90). */
+  @IsInt()
+  @Min(0)
+  @Max(90)
+  MAILPACKR_BILLING_GRACE_DAYS: number = 14;
+
+  /** Years billing records are kept (legal obligation), even after the account is erased. */
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  MAILPACKR_BILLING_RECORDS_RETENTION_YEARS: number = 10;
+
+  /**
    * SMTP server campaign mail goes to: `smtp://[user:pass@]host[:port]` (STARTTLS when offered) or
    * `smtps://…`. Unset: the embedded capture server, which stores every message as a `.eml` file
    * in `<data dir>/outbox`.
@@ -528,6 +549,7 @@ const KNOWN = new Set(
     'MAILPACKR_INBOUND_SMTP_PORT',
     'MAILPACKR_SMTP_TIMEOUT_MS',
     'MAILPACKR_WEBHOOK_SECRET',
+    'MAILPACKR_BILLING_WEBHOOK_SECRET',
     'MAILPACKR_GRAPHQL_INTROSPECTION',
     'MAILPACKR_GRAPHQL_FIELD_SUGGESTIONS',
     'MAILPACKR_LOG_FORMAT',

@@ -35,6 +35,7 @@ import { PrivacyRequests } from '../audience/privacy-requests.service.js';
 import { RetentionRunner } from '../audience/retention-runner.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 import { TenantAdministration } from '../commands/tenant-administration.js';
+import { Billing } from '../billing/billing.service.js';
 import { TemplateService } from '../templates/template.service.js';
 import { CampaignDelivery } from '../campaigns/campaign-launch.js';
 import { CampaignScheduler } from '../campaigns/campaign-scheduler.js';
@@ -103,7 +104,17 @@ export class MailpackrRuntime {
       maxLag: config.MAILPACKR_READY_MAX_LAG,
     });
     this.commands = new CommandExecutor(store, codec);
-    this.tenants = new TenantAdministration(this.commands);
+    this.billing = new Billing({
+      executor: this.commands,
+      store,
+      readModels,
+      tenantReads: this.tenantReads,
+      projections,
+      readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      graceDays: config.MAILPACKR_BILLING_GRACE_DAYS,
+      recordsRetentionYears: config.MAILPACKR_BILLING_RECORDS_RETENTION_YEARS,
+    });
+    this.tenants = new TenantAdministration(this.commands, this.billing);
     this.audience = new Audience({
       executor: this.commands,
       store,
@@ -114,7 +125,13 @@ export class MailpackrRuntime {
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
       publicUrl: config.publicUrl,
     });
-    this.contactImport = new ContactImporter({ audience: this.audience, store, codec, vault });
+    this.contactImport = new ContactImporter({
+      audience: this.audience,
+      store,
+      codec,
+      vault,
+      contactCapacity: (tenantId) => this.billing.contactCapacity(tenantId),
+    });
     this.templates = new TemplateService({
       executor: this.commands,
       audience: this.audience,
@@ -164,6 +181,7 @@ export class MailpackrRuntime {
       ),
     });
     this.accounts = new AccountRights({
+      billing: this.billing,
       executor: this.commands,
       vault,
       readModels,
@@ -194,6 +212,8 @@ export class MailpackrRuntime {
       readModels,
       projections,
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
+      launchGuard: (tenantId, recipients, now) =>
+        this.billing.assertCanLaunch(tenantId, recipients, now),
     });
     this.scheduler = new CampaignScheduler({ delivery: this.campaigns, pool, readModels });
     this.audience.onErased((tenantId, recipientId) =>
@@ -317,6 +337,9 @@ export class MailpackrRuntime {
 
   /** Every read of one tenant's read models: the tenant filter and row-level security, in one place. */
   readonly tenantReads: TenantReadModels;
+
+  /** Plans (data), quotas, the tenants' subscriptions, invoices and payment status. */
+  readonly billing: Billing;
 
   /** Load → decide → append, with personal fields encrypted on the way in. */
   readonly commands: CommandExecutor;
