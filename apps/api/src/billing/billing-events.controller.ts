@@ -6,21 +6,18 @@ import type { MailpackrRuntime } from '#platform';
 
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 import {
-  WEBHOOK_SIGNATURE_HEADER,
-  WEBHOOK_TOLERANCE_SECONDS,
-  verifyWebhookSignature,
-} from '../webhooks/webhook-signature.js';
+  type SignedWebhookRefusal,
+  admitSignedWebhook,
+  answerWebhook,
+  failWebhook,
+} from '../webhooks/signed-webhook.js';
 import { parseBillingEvent } from './billing-events.payload.js';
 
 /** Largest body taken, in bytes: one event is well under 2 KiB. */
 export const BILLING_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
 
 export type BillingWebhookErrorCode =
-  | 'WEBHOOK_DISABLED'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'INVALID_SIGNATURE'
-  | 'STALE_SIGNATURE'
+  | SignedWebhookRefusal
   | 'INVALID_PAYLOAD'
   | 'CARD_DATA_REFUSED'
   | 'TENANT_NOT_FOUND'
@@ -50,55 +47,16 @@ export class BillingEventsController {
 
   @Post('billing-events')
   async receive(@Req() req: RawBodyRequest<Request>, @Res() res: Response): Promise<void> {
-    const secret = this.runtime.config.MAILPACKR_BILLING_WEBHOOK_SECRET;
-    if (!secret) {
-      fail(
-        res,
-        404,
-        'WEBHOOK_DISABLED',
-        'The billing webhook is off (set MAILPACKR_BILLING_WEBHOOK_SECRET)',
-      );
-      return;
-    }
-    if (!isJson(req.headers['content-type'])) {
-      fail(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the event as Content-Type: application/json');
-      return;
-    }
-    const rawBody = req.rawBody ?? Buffer.alloc(0);
-    if (rawBody.length > BILLING_WEBHOOK_MAX_BODY_BYTES) {
-      fail(
-        res,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `The body is over ${BILLING_WEBHOOK_MAX_BODY_BYTES} bytes`,
-      );
-      return;
-    }
     const now = this.clock();
-    const signature = verifyWebhookSignature({
-      header: req.headers[WEBHOOK_SIGNATURE_HEADER],
-      secret,
-      rawBody,
+    const admitted = admitSignedWebhook(req, res, {
+      name: 'billing webhook',
+      secret: this.runtime.config.MAILPACKR_BILLING_WEBHOOK_SECRET,
+      secretSetting: 'MAILPACKR_BILLING_WEBHOOK_SECRET',
+      maxBytes: BILLING_WEBHOOK_MAX_BODY_BYTES,
       now,
+      logger: this.logger,
     });
-    if (!signature.ok) {
-      this.logger.warn(`Refused a call: signature ${signature.reason}`);
-      if (signature.reason === 'stale')
-        fail(
-          res,
-          401,
-          'STALE_SIGNATURE',
-          `The signature timestamp is more than ${WEBHOOK_TOLERANCE_SECONDS} seconds from our clock`,
-        );
-      else
-        fail(
-          res,
-          401,
-          'INVALID_SIGNATURE',
-          `The MailPackr-Signature header is ${signature.reason === 'missing' ? 'missing' : 'not a valid signature of this body'}`,
-        );
-      return;
-    }
+    if (!admitted) return;
     const payload = parseBillingEvent(req.body);
     if (!payload.ok) {
       // The path names keys only, never a value: nothing of a card number reaches the log.
@@ -113,10 +71,7 @@ export class BillingEventsController {
       const result = await this.runtime.billing.ingest(event, now);
       const outcome = result.events.length > 0 ? 'recorded' : 'unchanged';
       this.logger.log(`Billing event ${event.type} for tenant ${event.tenantId}: ${outcome}`);
-      res
-        .status(200)
-        .set(NO_STORE)
-        .json({ result: { id: event.id, outcome } });
+      answerWebhook(res, { result: { id: event.id, outcome } });
     } catch (error) {
       if (error instanceof TenantError && error.code === 'TENANT_NOT_FOUND') {
         this.logger.warn(`Refused a ${event.type} event: unknown tenant`);
@@ -145,11 +100,6 @@ export class BillingEventsController {
   }
 }
 
-const NO_STORE = { 'cache-control': 'no-store' };
-
-const isJson = (contentType: string | undefined): boolean =>
-  contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
-
 const fail = (
   res: Response,
   status: number,
@@ -157,9 +107,4 @@ const fail = (
   message: string,
   extra: { path?: string; reason?: string } = {},
   headers: Record<string, string> = {},
-): void => {
-  res
-    .status(status)
-    .set({ ...NO_STORE, ...headers })
-    .json({ error: { code, message, ...extra } });
-};
+): void => failWebhook(res, status, code, message, extra, headers);

@@ -6,22 +6,16 @@ import type { FeedbackOutcome, FeedbackResult, MailpackrRuntime } from '#platfor
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 import { type DeliveryEvent, parseDeliveryEvents } from './delivery-events.payload.js';
 import {
-  WEBHOOK_SIGNATURE_HEADER,
-  WEBHOOK_TOLERANCE_SECONDS,
-  verifyWebhookSignature,
-} from './webhook-signature.js';
+  type SignedWebhookRefusal,
+  admitSignedWebhook,
+  answerWebhook,
+  failWebhook,
+} from './signed-webhook.js';
 
 /** Largest body taken, in bytes (1 MiB: 500 events with full diagnostics fit easily). */
 export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 
-export type WebhookErrorCode =
-  | 'WEBHOOK_DISABLED'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'INVALID_SIGNATURE'
-  | 'STALE_SIGNATURE'
-  | 'INVALID_PAYLOAD'
-  | 'TEMPORARY_FAILURE';
+export type WebhookErrorCode = SignedWebhookRefusal | 'INVALID_PAYLOAD' | 'TEMPORARY_FAILURE';
 
 export interface DeliveryEventResult {
   id: string;
@@ -52,55 +46,16 @@ export class DeliveryEventsController {
 
   @Post('delivery-events')
   async receive(@Req() req: RawBodyRequest<Request>, @Res() res: Response): Promise<void> {
-    const secret = this.runtime.config.MAILPACKR_WEBHOOK_SECRET;
-    if (!secret) {
-      fail(
-        res,
-        404,
-        'WEBHOOK_DISABLED',
-        'The delivery-events webhook is off (set MAILPACKR_WEBHOOK_SECRET)',
-      );
-      return;
-    }
-    if (!isJson(req.headers['content-type'])) {
-      fail(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the events as Content-Type: application/json');
-      return;
-    }
-    const rawBody = req.rawBody ?? Buffer.alloc(0);
-    if (rawBody.length > WEBHOOK_MAX_BODY_BYTES) {
-      fail(
-        res,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `The body is over ${WEBHOOK_MAX_BODY_BYTES} bytes: send fewer events per call`,
-      );
-      return;
-    }
-    const signature = verifyWebhookSignature({
-      header: req.headers[WEBHOOK_SIGNATURE_HEADER],
-      secret,
-      rawBody,
+    const admitted = admitSignedWebhook(req, res, {
+      name: 'delivery-events webhook',
+      secret: this.runtime.config.MAILPACKR_WEBHOOK_SECRET,
+      secretSetting: 'MAILPACKR_WEBHOOK_SECRET',
+      maxBytes: WEBHOOK_MAX_BODY_BYTES,
+      tooLargeHint: 'send fewer events per call',
       now: this.clock(),
+      logger: this.logger,
     });
-    if (!signature.ok) {
-      this.logger.warn(`Refused a call: signature ${signature.reason}`);
-      if (signature.reason === 'stale') {
-        fail(
-          res,
-          401,
-          'STALE_SIGNATURE',
-          `The signature timestamp is more than ${WEBHOOK_TOLERANCE_SECONDS} seconds from our clock`,
-        );
-      } else {
-        fail(
-          res,
-          401,
-          'INVALID_SIGNATURE',
-          `The MailPackr-Signature header is ${signature.reason === 'missing' ? 'missing' : 'not a valid signature of this body'}`,
-        );
-      }
-      return;
-    }
+    if (!admitted) return;
     const payload = parseDeliveryEvents(req.body);
     if (!payload.ok) {
       this.logger.warn(`Refused a call: invalid payload at ${payload.path}`);
@@ -129,7 +84,7 @@ export class DeliveryEventsController {
       return;
     }
     this.logger.log(`${results.length} delivery events: ${summary(results)}`);
-    res.status(200).set(NO_STORE).json({ results });
+    answerWebhook(res, { results });
   }
 
   #record(event: DeliveryEvent): Promise<FeedbackResult> {
@@ -153,11 +108,6 @@ export class DeliveryEventsController {
   }
 }
 
-const NO_STORE = { 'cache-control': 'no-store' };
-
-const isJson = (contentType: string | undefined): boolean =>
-  contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
-
 /** `recorded 2, duplicate 1, unknown_message 1 (<message id>)`: outcomes counted, ids of the odd ones. */
 const summary = (results: readonly DeliveryEventResult[]): string => {
   const byOutcome = new Map<FeedbackOutcome, string[]>();
@@ -180,9 +130,4 @@ const fail = (
   message: string,
   extra: { path?: string } = {},
   headers: Record<string, string> = {},
-): void => {
-  res
-    .status(status)
-    .set({ ...NO_STORE, ...headers })
-    .json({ error: { code, message, ...extra } });
-};
+): void => failWebhook(res, status, code, message, extra, headers);

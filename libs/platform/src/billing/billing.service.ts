@@ -8,6 +8,7 @@ import {
   type PaymentStatus,
   type Plan,
   type PlanCatalogue,
+  type PlanCatalogueCommand,
   type PlanChangeSource,
   BillingError,
   TenantError,
@@ -227,24 +228,20 @@ export class Billing {
   }
 
   /** Adds or changes a plan (platform operator). Bad quotas: `INVALID_PLAN`, nothing changed. */
-  async definePlan(plan: Plan, actor: string, now = new Date()) {
-    await this.catalogue();
-    const result = await this.deps.executor.handle(
-      PLAN_CATALOGUE_STREAM_ID,
-      planCatalogueDecider,
-      { type: 'DefinePlan', data: { plan }, metadata: { now } },
-      { tenantId: PLATFORM_TENANT_ID, actor },
-    );
-    await this.waitFor(result.position, ['plans']);
-    return result;
+  definePlan(plan: Plan, actor: string, now = new Date()) {
+    return this.changeCatalogue({ type: 'DefinePlan', data: { plan }, metadata: { now } }, actor);
   }
 
-  async retirePlan(planId: string, actor: string, now = new Date()) {
+  retirePlan(planId: string, actor: string, now = new Date()) {
+    return this.changeCatalogue({ type: 'RetirePlan', data: { planId }, metadata: { now } }, actor);
+  }
+
+  private async changeCatalogue(command: PlanCatalogueCommand, actor: string) {
     await this.catalogue();
     const result = await this.deps.executor.handle(
       PLAN_CATALOGUE_STREAM_ID,
       planCatalogueDecider,
-      { type: 'RetirePlan', data: { planId }, metadata: { now } },
+      command,
       { tenantId: PLATFORM_TENANT_ID, actor },
     );
     await this.waitFor(result.position, ['plans']);
