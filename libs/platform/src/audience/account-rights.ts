@@ -12,8 +12,8 @@ import {
 } from '#domain';
 import type { Position } from '#event-store';
 import type { PersonalDataVault } from '#privacy';
-import { IsNull, type DataSource } from 'typeorm';
-import { ApiKeyEntity } from '#projections';
+import { IsNull } from 'typeorm';
+import { ApiKeyEntity, type TenantReadModels } from '#projections';
 
 import type { Accounts } from '../accounts/accounts.service.js';
 import type { SessionStore } from '../accounts/session-store.js';
@@ -69,7 +69,7 @@ export class AccountRights {
     private readonly deps: {
       executor: CommandExecutor;
       vault: PersonalDataVault;
-      readModels: DataSource;
+      tenantReads: TenantReadModels;
       waitForTenants: (position: Position | undefined) => Promise<void>;
       /** Registered (login) accounts: their export, and on erasure their sessions are revoked. */
       accounts?: Accounts;
@@ -93,9 +93,9 @@ export class AccountRights {
     const owner = created.data.owner;
     if (!owner || !tenant.owner)
       throw new TenantError('ACCOUNT_NOT_FOUND', 'This tenant has no account holder on record');
-    const keys = await this.deps.readModels
-      .getRepository(ApiKeyEntity)
-      .find({ where: { tenantId }, order: { issuedAt: 'ASC' } });
+    const keys = await this.deps.tenantReads.read(tenantId, (scope) =>
+      scope.find(ApiKeyEntity, { order: { issuedAt: 'ASC' } }),
+    );
     return {
       format: 'mailpackr.account-export.v1',
       generatedAt: now.toISOString(),
@@ -207,9 +207,9 @@ export class AccountRights {
       accountId: input.accountId,
       now: input.now,
     });
-    const keys = await this.deps.readModels
-      .getRepository(ApiKeyEntity)
-      .find({ where: { tenantId, accountId: input.accountId, revokedAt: IsNull() } });
+    const keys = await this.deps.tenantReads.read(tenantId, (scope) =>
+      scope.find(ApiKeyEntity, { where: { accountId: input.accountId, revokedAt: IsNull() } }),
+    );
     let last = result.position;
     for (const key of keys) {
       try {

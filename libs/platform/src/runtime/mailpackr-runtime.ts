@@ -184,7 +184,7 @@ export class MailpackrRuntime {
       billing: this.billing,
       executor: this.commands,
       vault,
-      readModels,
+      tenantReads: this.tenantReads,
       accounts: this.registeredAccounts,
       sessions: this.sessions,
       waitFor: async (position, names) => {
