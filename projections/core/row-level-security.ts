@@ -22,12 +22,23 @@ export const tenantReaderRoleSql = (): string[] => [
      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${TENANT_READER_ROLE}') THEN
        BEGIN
          CREATE ROLE ${TENANT_READER_ROLE} NOLOGIN NOBYPASSRLS;
-       EXCEPTION WHEN duplicate_object OR unique_violation THEN
-         NULL; -- another database of the cluster created it at the same moment
+       EXCEPTION
+         WHEN duplicate_object OR unique_violation THEN
+           NULL; -- another database of the cluster created it at the same moment
+         WHEN insufficient_privilege THEN
+           RAISE EXCEPTION 'MailPackr reads tenant data as the role ${TENANT_READER_ROLE}, and % may not create it'
+             , current_user
+             USING HINT = format('As a superuser: CREATE ROLE ${TENANT_READER_ROLE} NOLOGIN; GRANT ${TENANT_READER_ROLE} TO %I;', current_user);
        END;
      END IF;
      IF NOT pg_has_role(current_user, '${TENANT_READER_ROLE}', 'MEMBER') THEN
-       EXECUTE format('GRANT ${TENANT_READER_ROLE} TO %I', current_user);
+       BEGIN
+         EXECUTE format('GRANT ${TENANT_READER_ROLE} TO %I', current_user);
+       EXCEPTION WHEN insufficient_privilege THEN
+         RAISE EXCEPTION 'MailPackr reads tenant data as the role ${TENANT_READER_ROLE}, and % is not a member of it'
+           , current_user
+           USING HINT = format('As a superuser: GRANT ${TENANT_READER_ROLE} TO %I;', current_user);
+       END;
      END IF;
      EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${TENANT_READER_ROLE}', current_schema());
    END $$`,

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 
 import {
   ContactListEntity,
@@ -6,8 +9,9 @@ import {
   TENANT_READER_ROLE,
   TenantReadModels,
   contactListsProjection,
+  openReadModels,
 } from '#projections';
-import { ProjectionHarness, anId, sqlBackends } from '#testing';
+import { ProjectionHarness, anId, reportSkipped, sqlBackends } from '#testing';
 
 /**
  * The two lines of tenant isolation on reads, each proven alone: the application filter that
@@ -185,5 +189,74 @@ describe.each(sqlBackends())('Tenant read models on %s', (backend) => {
       // The event store's and the key vault's own tables: never readable by the reader role.
       expect(rows.filter((r) => r.table.startsWith('mp_') && r.readable)).toEqual([]);
     });
+  });
+});
+
+/**
+ * Production's shape on PostgreSQL: the application connects as the owner of its tables, neither
+ * superuser nor BYPASSRLS. Its migrations must say what is missing when it may not create the
+ * reader role, and its tenant reads must then be held by row security.
+ */
+const adminUrl = process.env.DATABASE_URL;
+if (!adminUrl)
+  reportSkipped('tenant reads as a non-superuser owner on PostgreSQL', 'DATABASE_URL not set');
+
+(adminUrl ? describe : describe.skip)('Tenant read models for a non-superuser owner', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const owner = `mp_owner_${suffix}`;
+  const database = `mp_rls_${suffix}`;
+  let admin: pg.Client;
+  const ownerUrl = () => {
+    const url = new URL(adminUrl!);
+    url.username = owner;
+    url.password = '';
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS`);
+    await admin.query(`CREATE DATABASE ${database} OWNER ${owner}`);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.query(`DROP ROLE IF EXISTS ${owner}`);
+    await admin.end();
+  });
+
+  it('should refuse to migrate until it may read as the reader role, naming the fix', async () => {
+    // The reader role exists in the cluster (the tests above made it); this owner is no member.
+    await admin.query(
+      `DO $$ BEGIN CREATE ROLE ${TENANT_READER_ROLE} NOLOGIN; EXCEPTION WHEN OTHERS THEN NULL; END $$`,
+    );
+    await expect(openReadModels(ownerUrl())).rejects.toMatchObject({
+      message: expect.stringContaining(`${owner} is not a member of it`),
+      hint: `As a superuser: GRANT ${TENANT_READER_ROLE} TO ${owner};`,
+    });
+  });
+
+  it('should then read one tenant only, with the application filter off', async () => {
+    await admin.query(`GRANT ${TENANT_READER_ROLE} TO ${owner}`);
+    const readModels = await openReadModels(ownerUrl());
+    try {
+      const [mine, theirs] = [anId(), anId()];
+      for (const tenantId of [mine, theirs])
+        await readModels.query(
+          `INSERT INTO contact_lists (list_id, tenant_id, name, created_at, updated_at, last_revision)
+           VALUES ($1, $2, 'list', now(), now(), 0)`,
+          [anId(), tenantId],
+        );
+      // The owner writes and reads every tenant, as projections do.
+      expect(await readModels.query('SELECT tenant_id FROM contact_lists')).toHaveLength(2);
+      const reads = new TenantReadModels(readModels);
+      reads.checks = { applicationFilter: false, rowSecurity: true };
+      const seen = await reads.read(mine, (scope) => scope.find(ContactListEntity));
+      expect(seen.map((l) => l.tenantId)).toEqual([mine]);
+    } finally {
+      await readModels.destroy();
+      await admin.query(`REVOKE ${TENANT_READER_ROLE} FROM ${owner}`);
+    }
   });
 });
