@@ -24,6 +24,7 @@ import { AccountsAndSessions1765100000000 } from './migrations/1765100000000-acc
 import { ApiUsage1765200000000 } from './migrations/1765200000000-api-usage.js';
 import { TenantRowSecurity1765300000000 } from './migrations/1765300000000-tenant-row-security.js';
 import { Billing1765400000000 } from './migrations/1765400000000-billing.js';
+import { QuotaOverflow1765500000000 } from './migrations/1765500000000-quota-overflow.js';
 import { BILLING_ENTITIES } from './billing/billing.entities.js';
 import { AccountEntity } from './accounts/account.entity.js';
 import {
@@ -64,6 +65,7 @@ export const READ_MODEL_MIGRATIONS = [
   ApiUsage1765200000000,
   TenantRowSecurity1765300000000,
   Billing1765400000000,
+  QuotaOverflow1765500000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

@@ -49,6 +49,10 @@ export class BillingAccountEntity {
   @Column({ name: 'time_zone', type: 'text' })
   timeZone: string;
 
+  /** A launch over the month's quota: `refuse` (default) or `pause` (send up to it, pause). */
+  @Column({ name: 'over_quota', type: 'text', default: 'refuse' })
+  overQuota: string;
+
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 
@@ -87,10 +91,17 @@ export class InvoiceEntity {
   recordedAt: Date;
 }
 
-/** Read model `billing_launches`: one row per campaign launch, in its month (tenant's zone). */
+/**
+ * Read model `billing_launches`: one row per campaign launch (its messages allowed), and one per
+ * quota release of a resumed campaign, each in its month (tenant's zone).
+ */
 @Entity({ name: 'billing_launches' })
 export class BillingLaunchEntity {
-  @PrimaryColumn({ name: 'campaign_id', type: 'uuid' })
+  /** The campaign id for the launch; `<campaign id>:<revision>` for a release. */
+  @PrimaryColumn({ name: 'entry_id', type: 'text' })
+  entryId: string;
+
+  @Column({ name: 'campaign_id', type: 'uuid' })
   campaignId: string;
 
   @Column({ name: 'tenant_id', type: 'uuid' })

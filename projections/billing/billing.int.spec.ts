@@ -214,4 +214,99 @@ describe.each(sqlBackends())('Billing projections on %s', (backend) => {
       expect(await used(tenantId, '2025-01')).toBe(3);
     });
   });
+
+  describe('Given a launch limited by the quota (overQuota: pause), resumed the next month', () => {
+    it('should count what may be sent: the limit in January, each release in its month', async () => {
+      const tenantId = anId();
+      await harness.append(
+        toBillingStreamId(tenantId),
+        [
+          {
+            type: 'BillingSettingsChanged',
+            data: {
+              tenantId,
+              timeZone: 'UTC',
+              overQuota: 'pause',
+              changedAt: '2025-01-01T00:00:00.000Z',
+            },
+          },
+        ],
+        tenantId,
+      );
+      const started = aCampaignStarted({
+        tenantId,
+        startedAt: '2025-01-20T10:00:00.000Z',
+        audience: { ...aCampaignStarted().data.audience, recipients: 5 },
+        sendLimit: 3,
+      });
+      const { campaignId } = started.data;
+      const stream = toCampaignStreamId(campaignId);
+      await harness.append(
+        stream,
+        [
+          started,
+          {
+            type: 'CampaignPaused',
+            data: { campaignId, tenantId, pausedAt: '2025-01-20T11:00:00.000Z', reason: 'quota' },
+          },
+          // A release in February, then a manual pause and resume (nothing more sent).
+          {
+            type: 'CampaignResumed',
+            data: { campaignId, tenantId, resumedAt: '2025-02-01T09:00:00.000Z', released: 1 },
+          },
+          {
+            type: 'CampaignPaused',
+            data: { campaignId, tenantId, pausedAt: '2025-02-01T09:30:00.000Z' },
+          },
+          {
+            type: 'CampaignResumed',
+            data: { campaignId, tenantId, resumedAt: '2025-02-01T09:40:00.000Z' },
+          },
+          {
+            type: 'CampaignPaused',
+            data: { campaignId, tenantId, pausedAt: '2025-02-01T10:00:00.000Z', reason: 'quota' },
+          },
+          {
+            type: 'CampaignResumed',
+            data: { campaignId, tenantId, resumedAt: '2025-03-03T09:00:00.000Z', released: 1 },
+          },
+        ],
+        tenantId,
+      );
+      await caughtUp();
+
+      expect(await account(tenantId)).toMatchObject({ over_quota: 'pause' });
+      expect(
+        (await launches(tenantId)).map((l) => [l.entry_id, l.campaign_id, l.month, l.messages]),
+      ).toEqual([
+        [campaignId, campaignId, '2025-01', 3],
+        [`${campaignId}:2`, campaignId, '2025-02', 1],
+        [`${campaignId}:6`, campaignId, '2025-03', 1],
+      ]);
+      expect(await used(tenantId, '2025-01')).toBe(3);
+      expect(await used(tenantId, '2025-02')).toBe(1);
+
+      await redeliver(
+        billingProjection,
+        (await harness.store.readStream(stream)).filter((e) =>
+          billingProjection.filter.eventTypes?.includes(e.type),
+        ),
+      );
+      expect((await launches(tenantId)).map((l) => l.messages)).toEqual([3, 1, 1]);
+    });
+
+    it('should read an account set before the setting existed as refuse', async () => {
+      const tenantId = anId();
+      await harness.append(
+        toBillingStreamId(tenantId),
+        [aBillingSettingsChanged({ tenantId, timeZone: 'Europe/Paris' })],
+        tenantId,
+      );
+      await caughtUp();
+      expect(await account(tenantId)).toMatchObject({
+        time_zone: 'Europe/Paris',
+        over_quota: 'refuse',
+      });
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import {
   type BillingEvent,
+  type CampaignResumed,
   type CampaignStarted,
   type PlanCatalogueEvent,
   BILLING_EVENT_TYPES,
@@ -73,6 +74,7 @@ export interface BillingAccountRow {
   payment_status: string;
   payment_status_since: string | Date | null;
   time_zone: string;
+  over_quota: string;
   updated_at: string | Date;
   last_revision: string | number;
 }
@@ -90,6 +92,8 @@ export interface InvoiceRow {
 }
 
 export interface BillingLaunchRow {
+  /** The campaign id for its launch; `<campaign id>:<revision>` for a quota release. */
+  entry_id: string;
   campaign_id: string;
   tenant_id: string;
   month: string;
@@ -97,21 +101,23 @@ export interface BillingLaunchRow {
   started_at: string | Date;
 }
 
-type Handled = BillingEvent | CampaignStarted;
+type Handled = BillingEvent | CampaignStarted | CampaignResumed;
 
 /**
  * `billing`: each tenant's billing account (from its `billing-<tenant>` stream), its invoices, and
  * one row per campaign launch with the calendar month, in the tenant's time zone at that point of
- * the log, that the launch counts against. The monthly usage is the sum of a month's launches (a
- * few rows per tenant and month), so the counter resets by itself when the month changes.
- * Redelivery is harmless: accounts by stream revision, invoices and launches by their ids.
+ * the log, that the launch counts against: its `sendLimit` when the quota limited it, else its
+ * whole audience; and one row per quota release (`CampaignResumed.released`) in the month of the
+ * resume. The monthly usage is the sum of a month's rows (a few per tenant and month), so the
+ * counter resets by itself when the month changes. Redelivery is harmless: accounts by stream
+ * revision, invoices and launch rows by their ids.
  */
 export const billingProjection: Projection = {
   name: 'billing',
   tables: ['billing_accounts', 'invoices', 'billing_launches'],
   filter: {
     categories: [BILLING_STREAM_CATEGORY, CAMPAIGN_STREAM_CATEGORY],
-    eventTypes: [...BILLING_EVENT_TYPES, 'CampaignStarted'],
+    eventTypes: [...BILLING_EVENT_TYPES, 'CampaignStarted', 'CampaignResumed'],
   },
   async apply(batch, sql, tables) {
     const table = (name: string) => quoteIdent(tables[name] ?? name);
@@ -138,11 +144,26 @@ export const billingProjection: Projection = {
       if (event.type === 'CampaignStarted') {
         const zone = accounts.get(tenantId)?.time_zone ?? 'UTC';
         launches.push({
+          entry_id: event.data.campaignId,
           campaign_id: event.data.campaignId,
           tenant_id: tenantId,
           month: billingMonthOf(new Date(event.data.startedAt), zone),
-          messages: event.data.audience.recipients,
+          messages: event.data.sendLimit ?? event.data.audience.recipients,
           started_at: event.data.startedAt,
+        });
+        continue;
+      }
+      if (event.type === 'CampaignResumed') {
+        const released = event.data.released ?? 0;
+        if (released <= 0) continue; // a manual resume sends nothing new
+        const zone = accounts.get(tenantId)?.time_zone ?? 'UTC';
+        launches.push({
+          entry_id: `${event.data.campaignId}:${recorded.revision.toString()}`,
+          campaign_id: event.data.campaignId,
+          tenant_id: tenantId,
+          month: billingMonthOf(new Date(event.data.resumedAt), zone),
+          messages: released,
+          started_at: event.data.resumedAt,
         });
         continue;
       }
@@ -152,6 +173,7 @@ export const billingProjection: Projection = {
         payment_status: 'active',
         payment_status_since: null,
         time_zone: 'UTC',
+        over_quota: 'refuse',
         updated_at: recorded.metadata.timestamp,
         last_revision: -1,
       };
@@ -169,6 +191,7 @@ export const billingProjection: Projection = {
           break;
         case 'BillingSettingsChanged':
           next.time_zone = event.data.timeZone;
+          next.over_quota = event.data.overQuota ?? next.over_quota;
           next.updated_at = event.data.changedAt;
           break;
         case 'InvoiceIssued': {
@@ -203,6 +226,6 @@ export const billingProjection: Projection = {
     if (invoices.length > 0)
       await upsertRows(sql, table('invoices'), quoteIdent('invoice_id'), invoices);
     if (launches.length > 0)
-      await upsertRows(sql, table('billing_launches'), quoteIdent('campaign_id'), launches);
+      await upsertRows(sql, table('billing_launches'), quoteIdent('entry_id'), launches);
   },
 };

@@ -80,6 +80,10 @@ export class CampaignEntity {
   @Column({ name: 'paused_at', type: 'timestamptz', nullable: true })
   pausedAt: Date | null;
 
+  /** Why it is paused: `manual` (the tenant) or `quota` (the month's quota ran out). */
+  @Column({ name: 'paused_reason', type: 'text', nullable: true })
+  pausedReason: string | null;
+
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt: Date | null;
 

@@ -34,6 +34,8 @@ export interface CampaignRow {
   queued_at: string | Date | null;
   queued_messages: number | null;
   paused_at: string | Date | null;
+  /** Why it is paused (`manual`, `quota`); null when not paused. */
+  paused_reason: string | null;
   /** When every message reached its outcome (`CampaignCompleted`). */
   completed_at: string | Date | null;
   last_revision: string | number;
@@ -72,6 +74,7 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         queued_at: null,
         queued_messages: null,
         paused_at: null,
+        paused_reason: null,
         completed_at: null,
         last_revision: revision,
       };
@@ -139,6 +142,7 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         ...row,
         status: 'PAUSED',
         paused_at: event.data.pausedAt,
+        paused_reason: event.data.reason ?? 'manual',
         updated_at: event.data.pausedAt,
         last_revision: revision,
       };
@@ -148,6 +152,9 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         ...row,
         status: 'SENDING',
         paused_at: null,
+        paused_reason: null,
+        // Held-back members released: queueing again until the next `CampaignQueued`.
+        ...((event.data.released ?? 0) > 0 ? { queued_at: null, queued_messages: null } : {}),
         updated_at: event.data.resumedAt,
         last_revision: revision,
       };
@@ -157,6 +164,7 @@ const evolve = (row: CampaignRow | undefined, recorded: RecordedEvent): Campaign
         ...row,
         status: 'COMPLETED',
         paused_at: null,
+        paused_reason: null,
         completed_at: event.data.completedAt,
         updated_at: event.data.completedAt,
         last_revision: revision,

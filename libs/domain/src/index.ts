@@ -28,7 +28,9 @@ export type {
 } from './campaign/campaign.commands.js';
 export {
   CAMPAIGN_EVENT_TYPES,
+  CAMPAIGN_PAUSE_REASONS,
   isCampaignEventType,
+  type CampaignPauseReason,
   type CampaignAudience,
   type CampaignAudienceExclusions,
   type CampaignPaused,
@@ -447,6 +449,7 @@ export type {
 } from './billing/billing.commands.js';
 export {
   BILLING_EVENT_TYPES,
+  OVER_QUOTA_POLICIES,
   PAYMENT_STATUSES,
   PLAN_CATALOGUE_EVENT_TYPES,
   PLAN_CHANGE_SOURCES,
@@ -454,6 +457,7 @@ export {
   type BillingEventType,
   type BillingSettingsChanged,
   type InvoiceIssued,
+  type OverQuotaPolicy,
   type PaymentStatus,
   type PaymentStatusChanged,
   type PlanCatalogueEvent,
@@ -497,5 +501,6 @@ export {
   assertPaymentAllowsLaunch,
   assertWithinMonthlyQuota,
   graceEndsAt,
+  monthlySendAllowance,
   type PaymentStanding,
 } from './billing/billing.limits.js';

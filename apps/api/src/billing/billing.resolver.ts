@@ -5,7 +5,7 @@ import type { Plan as DomainPlan } from '#domain';
 import type { MailpackrRuntime } from '#platform';
 
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
-import type { Billing, PaymentStatus, Plan } from '../graphql/graphql.generated.js';
+import type { Billing, PaymentStatus, Plan, QuotaOverflow } from '../graphql/graphql.generated.js';
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 
 const toPlan = (plan: DomainPlan): Plan => ({
@@ -35,6 +35,7 @@ export class BillingResolver {
       paymentStatusSince: overview.paymentStatusSince,
       graceEndsAt: overview.graceEndsAt,
       launchAllowed: overview.launchAllowed,
+      overQuota: overview.overQuota.toUpperCase() as QuotaOverflow,
       invoices: overview.invoices,
     };
   }

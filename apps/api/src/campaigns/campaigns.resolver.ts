@@ -24,6 +24,7 @@ import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pag
 import {
   type Campaign as CampaignType,
   type CampaignDeletion,
+  CampaignPauseReason,
   CampaignStatus,
 } from '../graphql/graphql.generated.js';
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
@@ -60,6 +61,10 @@ export const toCampaign = (row: CampaignEntity): Campaign => ({
   cancelledAt: row.cancelledAt,
   startedAt: row.startedAt,
   pausedAt: row.pausedAt,
+  pausedReason:
+    row.status === 'PAUSED'
+      ? ((row.pausedReason ?? 'manual').toUpperCase() as CampaignPauseReason)
+      : null,
   completedAt: row.completedAt,
   audience: row.audience && {
     listIds: [...row.audience.listIds],

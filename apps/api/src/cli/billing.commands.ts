@@ -1,4 +1,10 @@
-import { type Plan, isTenantPlan, isUuid } from '#domain';
+import {
+  OVER_QUOTA_POLICIES,
+  type OverQuotaPolicy,
+  type Plan,
+  isTenantPlan,
+  isUuid,
+} from '#domain';
 import type { MailpackrRuntime } from '#platform';
 
 import { UsageError } from './recipient.commands.js';
@@ -25,7 +31,8 @@ const describePlan = (plan: Plan): string =>
 
 /**
  * The platform operator's billing commands (no API key: they act on the platform's catalogue or
- * on any tenant): `tenant plan`, `tenant time-zone`, `plans list|define|retire`. Returns
+ * on any tenant): `tenant plan`, `tenant time-zone`, `tenant over-quota`,
+ * `plans list|define|retire`. Returns
  * undefined for a command that is not one of them.
  */
 export const runBillingCommand = async (
@@ -36,9 +43,14 @@ export const runBillingCommand = async (
   out: (line?: string) => void,
 ): Promise<number | undefined> => {
   if (
-    !['tenant plan', 'tenant time-zone', 'plans list', 'plans define', 'plans retire'].includes(
-      command,
-    )
+    ![
+      'tenant plan',
+      'tenant time-zone',
+      'tenant over-quota',
+      'plans list',
+      'plans define',
+      'plans retire',
+    ].includes(command)
   )
     return undefined;
   // Read your own writes: keep the read models moving while the command runs.
@@ -74,6 +86,19 @@ export const runBillingCommand = async (
         throw new UsageError('tenant time-zone needs a tenant id and a time zone');
       await runtime.billing.setTimeZone({ tenantId, timeZone, actor: ACTOR, now });
       out(`Tenant ${tenantId}: usage counted by calendar month in ${timeZone}`);
+      return 0;
+    }
+    case 'tenant over-quota': {
+      const [tenantId, policy] = args;
+      if (!isUuid(tenantId) || !OVER_QUOTA_POLICIES.includes(policy as OverQuotaPolicy))
+        throw new UsageError('tenant over-quota needs a tenant id and refuse or pause');
+      const overQuota = policy as OverQuotaPolicy;
+      await runtime.billing.setOverQuota({ tenantId, overQuota, actor: ACTOR, now });
+      out(
+        overQuota === 'pause'
+          ? `Tenant ${tenantId}: a launch over the month's quota sends up to it, then pauses`
+          : `Tenant ${tenantId}: a launch over the month's quota is refused`,
+      );
       return 0;
     }
     case 'plans list': {

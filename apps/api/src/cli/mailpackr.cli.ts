@@ -22,6 +22,9 @@ Usage:
       Moves a tenant to another plan of the catalogue (a SubscriptionPlanChanged event).
   mailpackr tenant time-zone <tenant id> <IANA zone>
       The time zone whose calendar months the tenant's usage counters follow (default UTC).
+  mailpackr tenant over-quota <tenant id> refuse|pause
+      A launch over what is left of the month's quota: refused (default), or sent up to the
+      quota and paused (resume it once the quota has room).
   mailpackr plans list
   mailpackr plans define <plan id> --name <name> [--messages <n|unlimited>]
                          [--contacts <n|unlimited>] [--api-keys <n|unlimited>] [--price <ref>]
@@ -114,6 +117,7 @@ const run = async (argv: string[]): Promise<number> => {
     'tenant create',
     'tenant plan',
     'tenant time-zone',
+    'tenant over-quota',
     'plans list',
     'plans define',
     'plans retire',

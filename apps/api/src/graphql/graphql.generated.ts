@@ -17,6 +17,11 @@ export enum CampaignStatus {
     CANCELLED = "CANCELLED"
 }
 
+export enum CampaignPauseReason {
+    MANUAL = "MANUAL",
+    QUOTA = "QUOTA"
+}
+
 export enum ApiKeyRole {
     OWNER = "OWNER",
     ADMIN = "ADMIN",
@@ -132,6 +137,11 @@ export enum PaymentStatus {
     ACTIVE = "ACTIVE",
     PAST_DUE = "PAST_DUE",
     CANCELLED = "CANCELLED"
+}
+
+export enum QuotaOverflow {
+    REFUSE = "REFUSE",
+    PAUSE = "PAUSE"
 }
 
 export class LoginInput {
@@ -404,6 +414,7 @@ export class Campaign {
     cancelledAt?: Nullable<DateTime>;
     startedAt?: Nullable<DateTime>;
     pausedAt?: Nullable<DateTime>;
+    pausedReason?: Nullable<CampaignPauseReason>;
     completedAt?: Nullable<DateTime>;
     audience?: Nullable<CampaignAudience>;
     delivery: CampaignDelivery;
@@ -913,6 +924,7 @@ export class Billing {
     paymentStatusSince?: Nullable<DateTime>;
     graceEndsAt?: Nullable<DateTime>;
     launchAllowed: boolean;
+    overQuota: QuotaOverflow;
     invoices: Invoice[];
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from '../core/decider.js';
 
-import type { PaymentStatus, PlanChangeSource } from './billing.events.js';
+import type { OverQuotaPolicy, PaymentStatus, PlanChangeSource } from './billing.events.js';
 import type { Plan } from './billing.plans.js';
 
 // ── Plan catalogue (platform operator) ─────────────────────────────────────────────────────────
@@ -48,10 +48,13 @@ export type ChangePaymentStatus = Command<
   { tenantId: string; status: PaymentStatus; providerEventId?: string | null }
 >;
 
-/** The time zone whose calendar months the usage counters follow. */
+/**
+ * The time zone whose calendar months the usage counters follow, and what a launch over the
+ * quota does; a field left out stays as it is.
+ */
 export type ChangeBillingSettings = Command<
   'ChangeBillingSettings',
-  { tenantId: string; timeZone: string }
+  { tenantId: string; timeZone?: string; overQuota?: OverQuotaPolicy }
 >;
 
 export type BillingCommand =

@@ -14,6 +14,7 @@ import type {
 } from './billing.commands.js';
 import { BillingError } from './billing.errors.js';
 import {
+  OVER_QUOTA_POLICIES,
   PAYMENT_STATUSES,
   PLAN_CHANGE_SOURCES,
   type BillingEvent,
@@ -291,7 +292,7 @@ const changeSettings = (
   { data, metadata: { now } }: ChangeBillingSettings,
   state: BillingAccount,
 ): BillingEvent[] => {
-  const { timeZone } = data;
+  const timeZone = data.timeZone ?? state.timeZone;
   if (!isTimeZone(timeZone)) {
     throw new BillingError(
       'INVALID_BILLING_SETTINGS',
@@ -299,11 +300,24 @@ const changeSettings = (
       { field: 'timeZone' },
     );
   }
-  if (timeZone === state.timeZone) return [];
+  const overQuota = data.overQuota ?? state.overQuota;
+  if (!OVER_QUOTA_POLICIES.includes(overQuota)) {
+    throw new BillingError(
+      'INVALID_BILLING_SETTINGS',
+      `overQuota is one of ${OVER_QUOTA_POLICIES.join(', ')}`,
+      { field: 'overQuota' },
+    );
+  }
+  if (timeZone === state.timeZone && overQuota === state.overQuota) return [];
   return [
     {
       type: 'BillingSettingsChanged',
-      data: { tenantId: data.tenantId, timeZone, changedAt: now.toISOString() },
+      data: {
+        tenantId: data.tenantId,
+        timeZone,
+        ...(overQuota !== state.overQuota ? { overQuota } : {}),
+        changedAt: now.toISOString(),
+      },
     },
   ];
 };

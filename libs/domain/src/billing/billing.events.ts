@@ -74,9 +74,17 @@ export type PaymentStatusChanged = Event<
   }
 >;
 
+/**
+ * What a launch over what is left of the month's quota does: `refuse` it (the default), or
+ * `pause`: send up to the quota and pause until a resume releases more.
+ */
+export const OVER_QUOTA_POLICIES = ['refuse', 'pause'] as const;
+export type OverQuotaPolicy = (typeof OVER_QUOTA_POLICIES)[number];
+
+/** `overQuota` absent (older events): unchanged (`refuse` until first set). */
 export type BillingSettingsChanged = Event<
   'BillingSettingsChanged',
-  { tenantId: string; timeZone: string; changedAt: string }
+  { tenantId: string; timeZone: string; overQuota?: OverQuotaPolicy; changedAt: string }
 >;
 
 export type BillingEvent =

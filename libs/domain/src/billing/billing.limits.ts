@@ -62,6 +62,28 @@ export const assertWithinMonthlyQuota = (input: {
   );
 };
 
+/**
+ * How many of a launch's `audience` messages the month's quota lets it send: null when all of
+ * them (an unlimited plan, or within what is left). Over what is left, `refuse` throws
+ * `MONTHLY_QUOTA_EXCEEDED` (as `assertWithinMonthlyQuota`); `pause` allows what is left (maybe 0).
+ */
+export const monthlySendAllowance = (input: {
+  plan: Plan;
+  used: number;
+  audience: number;
+  month: string;
+  overQuota: 'refuse' | 'pause';
+}): number | null => {
+  const { plan, used, audience, overQuota } = input;
+  const quota = plan.monthlyMessageQuota;
+  if (quota === null) return null;
+  const left = Math.max(0, quota - used);
+  if (audience <= left) return null;
+  if (overQuota === 'pause') return left;
+  assertWithinMonthlyQuota(input);
+  return null;
+};
+
 /** Refuses adding `adding` new contacts to `contacts` when that passes the plan's limit. */
 export const assertContactCapacity = (input: {
   plan: Plan;

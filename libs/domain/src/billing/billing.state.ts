@@ -1,6 +1,11 @@
 import { assertNever } from '../core/assert-never.js';
 
-import type { BillingEvent, PaymentStatus, PlanCatalogueEvent } from './billing.events.js';
+import type {
+  BillingEvent,
+  OverQuotaPolicy,
+  PaymentStatus,
+  PlanCatalogueEvent,
+} from './billing.events.js';
 import type { Plan } from './billing.plans.js';
 
 export type CataloguePlan = Plan & Readonly<{ retired: boolean }>;
@@ -43,6 +48,8 @@ export type BillingAccount = Readonly<{
   /** When the payment status last changed (null: never). */
   paymentStatusSince: string | null;
   timeZone: string;
+  /** A launch over the month's quota: refused, or sent up to the quota and paused. */
+  overQuota: OverQuotaPolicy;
   /** Invoice references recorded, and every provider event id applied (replay protection). */
   invoiceReferences: ReadonlySet<string>;
   providerEventIds: ReadonlySet<string>;
@@ -53,6 +60,7 @@ export const initialBillingAccount = (): BillingAccount => ({
   paymentStatus: 'active',
   paymentStatusSince: null,
   timeZone: 'UTC',
+  overQuota: 'refuse',
   invoiceReferences: new Set(),
   providerEventIds: new Set(),
 });
@@ -85,7 +93,11 @@ export const evolveBillingAccount = (
         event.data.providerEventId,
       );
     case 'BillingSettingsChanged':
-      return { ...state, timeZone: event.data.timeZone };
+      return {
+        ...state,
+        timeZone: event.data.timeZone,
+        overQuota: event.data.overQuota ?? state.overQuota,
+      };
     default:
       return assertNever(event, 'Unknown billing event');
   }

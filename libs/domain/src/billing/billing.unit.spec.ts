@@ -13,6 +13,7 @@ import {
   billingMonthOf,
   graceEndsAt,
   isTimeZone,
+  monthlySendAllowance,
   nextBillingMonthStart,
   planCatalogueDecider,
   tenantDecider,
@@ -290,6 +291,55 @@ describe('Billing account', () => {
         .thenThrows(BillingError, withCode('INVALID_BILLING_SETTINGS')));
   });
 
+  describe('When the over-quota setting changes', () => {
+    const settings = (data: { timeZone?: string; overQuota?: 'refuse' | 'pause' }) =>
+      ({ type: 'ChangeBillingSettings', data: { tenantId, ...data }, metadata: { now } }) as const;
+
+    it('should record pause, keeping the time zone', () =>
+      givenBilling([])
+        .when(settings({ overQuota: 'pause' }))
+        .then([
+          {
+            type: 'BillingSettingsChanged',
+            data: { tenantId, timeZone: 'UTC', overQuota: 'pause', changedAt: now.toISOString() },
+          },
+        ]));
+
+    it('should be refuse until set (events before the setting included)', () =>
+      givenBilling([
+        {
+          type: 'BillingSettingsChanged',
+          data: { tenantId, timeZone: 'Asia/Kolkata', changedAt: now.toISOString() },
+        },
+      ])
+        .when(settings({ timeZone: 'Asia/Kolkata', overQuota: 'refuse' }))
+        .thenNothing());
+
+    it('should keep the setting when only the time zone changes', () =>
+      givenBilling([
+        {
+          type: 'BillingSettingsChanged',
+          data: { tenantId, timeZone: 'UTC', overQuota: 'pause', changedAt: now.toISOString() },
+        },
+        {
+          type: 'BillingSettingsChanged',
+          data: { tenantId, timeZone: 'Europe/Paris', changedAt: now.toISOString() },
+        },
+      ])
+        .when(settings({ timeZone: 'Europe/Paris', overQuota: 'pause' }))
+        .thenNothing());
+
+    it('should record nothing when it is already so', () =>
+      givenBilling([])
+        .when(settings({ overQuota: 'refuse' }))
+        .thenNothing());
+
+    it('should refuse anything but refuse or pause', () =>
+      givenBilling([])
+        .when(settings({ overQuota: 'stop' as never }))
+        .thenThrows(BillingError, withCode('INVALID_BILLING_SETTINGS')));
+  });
+
   it('should name its stream billing-<tenant id>', () =>
     expect(toBillingStreamId(tenantId)).toBe(`billing-${tenantId}`));
 
@@ -330,6 +380,32 @@ describe('Quotas', () => {
           month: '2025-01',
         }),
       ).not.toThrow());
+  });
+
+  describe('Given 60 of 100 messages launched this month, launching to 50', () => {
+    const allowance = (overQuota: 'refuse' | 'pause', audience = 50) =>
+      monthlySendAllowance({ plan, used: 60, audience, month: '2025-01', overQuota });
+
+    it('should allow the 40 left with pause', () => expect(allowance('pause')).toBe(40));
+
+    it('should refuse with refuse: MONTHLY_QUOTA_EXCEEDED', () =>
+      expect(catchError(() => allowance('refuse'))).toMatchObject({
+        code: 'MONTHLY_QUOTA_EXCEEDED',
+      }));
+
+    it('should not limit an audience within what is left', () =>
+      expect(allowance('pause', 40)).toBeNull());
+
+    it('should allow 0 once the quota is used up', () =>
+      expect(
+        monthlySendAllowance({
+          plan,
+          used: 100,
+          audience: 5,
+          month: '2025-01',
+          overQuota: 'pause',
+        }),
+      ).toBe(0));
   });
 
   describe('Given 45 contacts', () => {

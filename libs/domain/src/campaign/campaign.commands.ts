@@ -52,13 +52,21 @@ export type DeleteCampaign = Command<'DeleteCampaign', { campaignId: string; ten
 /**
  * Start sending now (a draft, or a scheduled campaign whose time has come): freezes the audience
  * the caller counted on the campaign's lists. Launching a started campaign changes nothing.
+ * `sendLimit` (absent: none): only that many of the audience may be sent now (the month's quota,
+ * `overQuota: pause`); the others are held back until a resume releases them.
  */
 export type LaunchCampaign = Command<
   'LaunchCampaign',
-  { campaignId: string; tenantId: string; recipients: number; excluded: CampaignAudienceExclusions }
+  {
+    campaignId: string;
+    tenantId: string;
+    recipients: number;
+    excluded: CampaignAudienceExclusions;
+    sendLimit?: number;
+  }
 >;
 
-/** Every message of the frozen audience is queued (`messages` of them). */
+/** Every message of the frozen audience it may send now is queued (`messages` of them in all). */
 export type CompleteCampaignLaunch = Command<
   'CompleteCampaignLaunch',
   { campaignId: string; tenantId: string; messages: number }
@@ -66,7 +74,14 @@ export type CompleteCampaignLaunch = Command<
 
 export type PauseCampaign = Command<'PauseCampaign', { campaignId: string; tenantId: string }>;
 
-export type ResumeCampaign = Command<'ResumeCampaign', { campaignId: string; tenantId: string }>;
+/**
+ * `allowance`: for a campaign paused for its quota, how many messages the month's quota has left
+ * now (null: unlimited), read by the caller; ignored otherwise.
+ */
+export type ResumeCampaign = Command<
+  'ResumeCampaign',
+  { campaignId: string; tenantId: string; allowance?: number | null }
+>;
 
 /**
  * Sending is over: the caller (the delivery worker) found none of the campaign's messages queued,

@@ -1,3 +1,4 @@
+import { BillingError } from '../billing/billing.errors.js';
 import { assertNever } from '../core/assert-never.js';
 import { hasLineBreak, isUuid, isValidDate, utf8ByteLength } from '../core/validation.js';
 
@@ -188,6 +189,12 @@ const launch = ({ data, metadata: { now } }: LaunchCampaign, state: Campaign): C
   if (campaign.listIds.length === 0) {
     throw new CampaignError('CAMPAIGN_HAS_NO_LISTS', 'A campaign needs a contact list to launch');
   }
+  const recipients = validCount(data.recipients);
+  // A limit at or over the audience limits nothing.
+  const sendLimit =
+    data.sendLimit === undefined || data.sendLimit === null
+      ? undefined
+      : Math.min(validCount(data.sendLimit), recipients);
   return [
     {
       type: 'CampaignStarted',
@@ -197,9 +204,10 @@ const launch = ({ data, metadata: { now } }: LaunchCampaign, state: Campaign): C
         startedAt: now.toISOString(),
         audience: {
           listIds: [...campaign.listIds],
-          recipients: validCount(data.recipients),
+          recipients,
           excluded: validExclusions(data.excluded),
         },
+        ...(sendLimit !== undefined && sendLimit < recipients ? { sendLimit } : {}),
       },
     },
   ];
@@ -211,18 +219,34 @@ const completeLaunch = (
 ): CampaignEvent[] => {
   const campaign = started(ownedBy(state, data.tenantId));
   if (campaign.queuedMessages !== null) return [];
-  return [
-    {
-      type: 'CampaignQueued',
-      data: {
-        campaignId: campaign.campaignId,
-        tenantId: campaign.tenantId,
-        messages: validCount(data.messages),
-        queuedAt: now.toISOString(),
-      },
+  const queued: CampaignEvent = {
+    type: 'CampaignQueued',
+    data: {
+      campaignId: campaign.campaignId,
+      tenantId: campaign.tenantId,
+      messages: validCount(data.messages),
+      queuedAt: now.toISOString(),
     },
-  ];
+  };
+  // Nothing more to send this month (a launch with no quota left): it pauses at once.
+  if (campaign.status === 'Sending' && campaign.heldRecipients > 0 && data.messages === 0) {
+    return [queued, quotaPause(campaign, now)];
+  }
+  return [queued];
 };
+
+const quotaPause = (
+  campaign: Readonly<{ campaignId: string; tenantId: string }>,
+  now: Date,
+): CampaignEvent => ({
+  type: 'CampaignPaused',
+  data: {
+    campaignId: campaign.campaignId,
+    tenantId: campaign.tenantId,
+    pausedAt: now.toISOString(),
+    reason: 'quota',
+  },
+});
 
 const pause = ({ data, metadata: { now } }: PauseCampaign, state: Campaign): CampaignEvent[] => {
   const campaign = started(ownedBy(state, data.tenantId));
@@ -242,6 +266,31 @@ const pause = ({ data, metadata: { now } }: PauseCampaign, state: Campaign): Cam
 const resume = ({ data, metadata: { now } }: ResumeCampaign, state: Campaign): CampaignEvent[] => {
   const campaign = started(ownedBy(state, data.tenantId));
   if (campaign.status === 'Sending') return [];
+  if (campaign.pausedReason === 'quota' && campaign.heldRecipients > 0) {
+    // Paused for the quota: resuming releases what the month's quota has left now (null:
+    // unlimited). Not given (the caller did not check the quota): nothing is released.
+    const allowance = data.allowance === null ? null : validCount(data.allowance ?? 0);
+    const released =
+      allowance === null ? campaign.heldRecipients : Math.min(campaign.heldRecipients, allowance);
+    if (released === 0) {
+      throw new BillingError(
+        'MONTHLY_QUOTA_EXCEEDED',
+        `No messages are left this month for the ${campaign.heldRecipients} held back`,
+        { left: 0, held: campaign.heldRecipients },
+      );
+    }
+    return [
+      {
+        type: 'CampaignResumed',
+        data: {
+          campaignId: campaign.campaignId,
+          tenantId: campaign.tenantId,
+          resumedAt: now.toISOString(),
+          released,
+        },
+      },
+    ];
+  }
   return [
     {
       type: 'CampaignResumed',
@@ -263,6 +312,11 @@ const complete = (
   const campaign = started(owned);
   if (campaign.queuedMessages === null) {
     throw new CampaignError('CAMPAIGN_STILL_QUEUEING', 'The launch is still queueing messages');
+  }
+  if (campaign.heldRecipients > 0) {
+    // The messages the quota allowed are done, others are held back: pause until a resume
+    // releases them (a campaign paused already stays as it is).
+    return campaign.status === 'Sending' ? [quotaPause(campaign, now)] : [];
   }
   return [
     {

@@ -66,10 +66,20 @@ export type CampaignAudience = Readonly<{
   excluded: CampaignAudienceExclusions;
 }>;
 
-/** The launch: the audience is frozen; one message per recipient is queued next. */
+/**
+ * The launch: the audience is frozen; one message per recipient is queued next. `sendLimit`
+ * (absent: none) is how many of them the month's quota lets the launch send: only the first
+ * `sendLimit` members (by recipient id) are queued, the others are held back (`overQuota: pause`).
+ */
 export type CampaignStarted = Event<
   'CampaignStarted',
-  { campaignId: string; tenantId: string; startedAt: string; audience: CampaignAudience }
+  {
+    campaignId: string;
+    tenantId: string;
+    startedAt: string;
+    audience: CampaignAudience;
+    sendLimit?: number;
+  }
 >;
 
 /** The launch completed: every message of the frozen audience is queued. */
@@ -78,14 +88,23 @@ export type CampaignQueued = Event<
   { campaignId: string; tenantId: string; messages: number; queuedAt: string }
 >;
 
+/** Why a campaign paused: the tenant asked (`manual`), or its quota ran out (`quota`). */
+export const CAMPAIGN_PAUSE_REASONS = ['manual', 'quota'] as const;
+export type CampaignPauseReason = (typeof CAMPAIGN_PAUSE_REASONS)[number];
+
+/** `reason` absent (older events): `manual`. */
 export type CampaignPaused = Event<
   'CampaignPaused',
-  { campaignId: string; tenantId: string; pausedAt: string }
+  { campaignId: string; tenantId: string; pausedAt: string; reason?: CampaignPauseReason }
 >;
 
+/**
+ * `released` (only when resuming a campaign paused for its quota): how many held-back members of
+ * the audience the month's quota lets it send now; they are queued next.
+ */
 export type CampaignResumed = Event<
   'CampaignResumed',
-  { campaignId: string; tenantId: string; resumedAt: string }
+  { campaignId: string; tenantId: string; resumedAt: string; released?: number }
 >;
 
 /** Every message reached its outcome (sent, bounced, failed or cancelled): sending is over. */

@@ -5,6 +5,7 @@ import type {
   CampaignChanges,
   CampaignContent,
   CampaignEvent,
+  CampaignPauseReason,
 } from './campaign.events.js';
 
 type Identity = Readonly<{ campaignId: string; tenantId: string }>;
@@ -14,8 +15,12 @@ type Launch = Readonly<{
   sendAt: string | null;
   startedAt: string;
   audience: CampaignAudience;
-  /** null while the launch is still queueing messages. */
+  /** null while the launch (or a quota release) is still queueing messages. */
   queuedMessages: number | null;
+  /** The launch had a `sendLimit`: it queues only what the quota allowed and released. */
+  limited: boolean;
+  /** Members of the audience held back by the month's quota (`sendLimit`), not released yet. */
+  heldRecipients: number;
 }>;
 
 export type Campaign =
@@ -23,7 +28,10 @@ export type Campaign =
   | (Identity & CampaignContent & Readonly<{ status: 'Draft' }>)
   | (Identity & CampaignContent & Readonly<{ status: 'Scheduled'; sendAt: string }>)
   | (Identity & CampaignContent & Launch & Readonly<{ status: 'Sending' }>)
-  | (Identity & CampaignContent & Launch & Readonly<{ status: 'Paused'; pausedAt: string }>)
+  | (Identity &
+      CampaignContent &
+      Launch &
+      Readonly<{ status: 'Paused'; pausedAt: string; pausedReason: CampaignPauseReason }>)
   | (Identity & CampaignContent & Launch & Readonly<{ status: 'Completed'; completedAt: string }>)
   | (Identity & Readonly<{ status: 'Cancelled'; cancelledAt: string; startedAt?: string }>)
   | (Identity & Readonly<{ status: 'Deleted'; deletedAt: string }>);
@@ -96,6 +104,11 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
         startedAt: event.data.startedAt,
         audience: event.data.audience,
         queuedMessages: null,
+        limited: event.data.sendLimit !== undefined,
+        heldRecipients:
+          event.data.sendLimit === undefined
+            ? 0
+            : Math.max(0, event.data.audience.recipients - event.data.sendLimit),
       };
     }
     case 'CampaignQueued':
@@ -104,18 +117,31 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
         : state;
     case 'CampaignPaused': {
       if (state.status !== 'Sending') return state;
-      return { ...state, status: 'Paused', pausedAt: event.data.pausedAt };
+      return {
+        ...state,
+        status: 'Paused',
+        pausedAt: event.data.pausedAt,
+        pausedReason: event.data.reason ?? 'manual',
+      };
     }
     case 'CampaignResumed': {
       if (state.status !== 'Paused') return state;
-      const { pausedAt: _pausedAt, ...rest } = state;
-      return { ...rest, status: 'Sending' };
+      const { pausedAt: _pausedAt, pausedReason: _reason, ...rest } = state;
+      const released = event.data.released ?? 0;
+      if (released <= 0) return { ...rest, status: 'Sending' };
+      // The released members are queued next: queueing again until `CampaignQueued`.
+      return {
+        ...rest,
+        status: 'Sending',
+        queuedMessages: null,
+        heldRecipients: Math.max(0, rest.heldRecipients - released),
+      };
     }
     case 'CampaignCompleted': {
       const { completedAt } = event.data;
       if (state.status === 'Sending') return { ...state, status: 'Completed', completedAt };
       if (state.status !== 'Paused') return state;
-      const { pausedAt: _pausedAt, ...rest } = state;
+      const { pausedAt: _pausedAt, pausedReason: _reason, ...rest } = state;
       return { ...rest, status: 'Completed', completedAt };
     }
     case 'CampaignDeleted':

@@ -3,6 +3,7 @@ import {
   type BillingEvent,
   type CataloguePlan,
   DEFAULT_PLANS,
+  type OverQuotaPolicy,
   PLAN_CATALOGUE_STREAM_ID,
   PLATFORM_TENANT_ID,
   type PaymentStatus,
@@ -18,6 +19,7 @@ import {
   billingDecider,
   billingMonthOf,
   graceEndsAt,
+  monthlySendAllowance,
   nextBillingMonthStart,
   planCatalogueDecider,
   tenantDecider,
@@ -71,6 +73,8 @@ export interface BillingOverview {
   graceEndsAt: Date | null;
   /** Whether a new campaign may launch now, as far as payment goes. */
   launchAllowed: boolean;
+  /** A launch over what is left of the month's quota: refused, or sent up to it and paused. */
+  overQuota: OverQuotaPolicy;
   invoices: InvoiceRecord[];
 }
 
@@ -90,6 +94,7 @@ export interface BillingRecordsExport {
   paymentStatus: PaymentStatus;
   paymentStatusSince: string | null;
   timeZone: string;
+  overQuota: OverQuotaPolicy;
   /** Kept until at least this long after they were issued (legal obligation). */
   retentionYears: number;
   invoices: Array<{
@@ -329,6 +334,21 @@ export class Billing {
     });
   }
 
+  /** What a launch over what is left of the month's quota does (`refuse` or `pause`). */
+  async setOverQuota(input: {
+    tenantId: string;
+    overQuota: OverQuotaPolicy;
+    actor: string;
+    now: Date;
+  }) {
+    await this.creationPlan(input.tenantId);
+    return this.billingCommand(input.tenantId, input.actor, {
+      type: 'ChangeBillingSettings',
+      data: { tenantId: input.tenantId, overQuota: input.overQuota },
+      metadata: { now: input.now },
+    });
+  }
+
   /**
    * Records one event of the billing provider's webhook. A provider event id seen before is
    * `DUPLICATE_PROVIDER_EVENT` (replay protection), nothing changed.
@@ -407,6 +427,20 @@ export class Billing {
    * month's quota (`MONTHLY_QUOTA_EXCEEDED` with the counts).
    */
   async assertCanLaunch(tenantId: string, audience: number, now: Date): Promise<void> {
+    await this.launchAllowance(tenantId, audience, now, 'refuse');
+  }
+
+  /**
+   * The launch check with the tenant's `overQuota` setting: payment blocks and `refuse` throw as
+   * `assertCanLaunch`; with `pause`, an audience over what is left is allowed that many messages
+   * (maybe 0). Returns the send limit, or null when the whole audience may be sent.
+   */
+  async launchAllowance(
+    tenantId: string,
+    audience: number,
+    now: Date,
+    policy?: OverQuotaPolicy,
+  ): Promise<number | null> {
     await this.catchUp(['billing', 'plans']);
     const standing = await this.standing(tenantId);
     assertPaymentAllowsLaunch(
@@ -418,10 +452,47 @@ export class Billing {
       now,
     );
     const { plan } = standing;
-    if (plan.monthlyMessageQuota === null) return;
+    if (plan.monthlyMessageQuota === null) return null;
     const month = billingMonthOf(now, standing.timeZone);
     const used = await this.messagesLaunched(tenantId, month);
-    assertWithinMonthlyQuota({ plan, used, audience, month });
+    const overQuota = policy ?? standing.overQuota;
+    if (overQuota === 'refuse') {
+      assertWithinMonthlyQuota({ plan, used, audience, month });
+      return null;
+    }
+    return monthlySendAllowance({ plan, used, audience, month, overQuota });
+  }
+
+  /**
+   * Resuming a campaign paused for its quota: how many messages are left this month (null:
+   * unlimited). None left is `MONTHLY_QUOTA_EXCEEDED` (with the counts), and nothing changes.
+   * Payment blocks apply as at launch.
+   */
+  async releaseAllowance(tenantId: string, held: number, now: Date): Promise<number | null> {
+    await this.catchUp(['billing', 'plans']);
+    const standing = await this.standing(tenantId);
+    assertPaymentAllowsLaunch(
+      {
+        status: standing.paymentStatus,
+        since: standing.paymentStatusSince,
+        graceDays: this.deps.graceDays,
+      },
+      now,
+    );
+    const { plan } = standing;
+    const quota = plan.monthlyMessageQuota;
+    if (quota === null) return null;
+    const month = billingMonthOf(now, standing.timeZone);
+    const used = await this.messagesLaunched(tenantId, month);
+    const left = Math.max(0, quota - used);
+    if (left === 0) {
+      throw new BillingError(
+        'MONTHLY_QUOTA_EXCEEDED',
+        `No messages are left this month (${month}) on the ${plan.planId} plan (quota ${quota}, ${used} used) for the ${held} held back`,
+        { planId: plan.planId, month, quota, used, left, audience: held },
+      );
+    }
+    return left;
   }
 
   /**
@@ -433,12 +504,14 @@ export class Billing {
     paymentStatus: PaymentStatus;
     paymentStatusSince: string | null;
     timeZone: string;
+    overQuota: OverQuotaPolicy;
   }> {
     const [row] = await this.read<
       Array<{
         payment_status: PaymentStatus | null;
         payment_status_since: Date | null;
         time_zone: string | null;
+        over_quota: OverQuotaPolicy | null;
         plan_id: string | null;
         name: string | null;
         monthly_message_quota: number | null;
@@ -448,7 +521,7 @@ export class Billing {
       }>
     >(
       tenantId,
-      `SELECT b.payment_status, b.payment_status_since, b.time_zone, p.plan_id, p.name,
+      `SELECT b.payment_status, b.payment_status_since, b.time_zone, b.over_quota, p.plan_id, p.name,
               p.monthly_message_quota, p.max_contacts, p.max_api_keys, p.price_reference
          FROM tenants t
          LEFT JOIN billing_accounts b ON b.tenant_id = t.tenant_id
@@ -462,6 +535,7 @@ export class Billing {
         paymentStatus: state.paymentStatus,
         paymentStatusSince: state.paymentStatusSince,
         timeZone: state.timeZone,
+        overQuota: state.overQuota,
       };
     }
     return {
@@ -476,6 +550,7 @@ export class Billing {
       paymentStatus: row.payment_status ?? 'active',
       paymentStatusSince: row.payment_status_since?.toISOString() ?? null,
       timeZone: row.time_zone ?? 'UTC',
+      overQuota: row.over_quota ?? 'refuse',
     };
   }
 
@@ -558,6 +633,7 @@ export class Billing {
       paymentStatusSince: state.paymentStatusSince ? new Date(state.paymentStatusSince) : null,
       graceEndsAt: graceEndsAt(payment),
       launchAllowed,
+      overQuota: state.overQuota,
       invoices: await this.invoices(tenantId),
     };
   }
@@ -602,6 +678,7 @@ export class Billing {
       paymentStatus: state.paymentStatus,
       paymentStatusSince: state.paymentStatusSince,
       timeZone: state.timeZone,
+      overQuota: state.overQuota,
       retentionYears: years,
       invoices: history
         .filter(({ recorded }) => recorded.type === 'InvoiceIssued')

@@ -49,9 +49,15 @@ export interface CampaignDeliveryDependencies {
   readYourWritesTimeoutMs: number;
   /**
    * Checked before a launch freezes its audience (the plan's monthly quota, payment standing):
-   * throws to refuse the launch, which then changes nothing.
+   * throws to refuse the launch, which then changes nothing. A number is the launch's send limit
+   * (`overQuota: pause`): only that many of the audience are queued, the others held back.
    */
-  launchGuard?: (tenantId: string, recipients: number, now: Date) => Promise<void>;
+  launchGuard?: (tenantId: string, recipients: number, now: Date) => Promise<number | null | void>;
+  /**
+   * Resuming a campaign paused for its quota: how many messages the month's quota has left now
+   * (null: unlimited); throws to refuse (none left), which then changes nothing.
+   */
+  releaseGuard?: (tenantId: string, held: number, now: Date) => Promise<number | null>;
 }
 
 /** One recipient of a frozen audience, and the campaign list it was found on. */
@@ -198,10 +204,11 @@ export class CampaignDelivery {
     }
     let audience: FrozenAudience | undefined;
     let position: Position | undefined;
+    let sendLimit: number | null = null;
     if ((state.status === 'Draft' || state.status === 'Scheduled') && state.tenantId === tenantId) {
       await this.catchUp(AUDIENCE_READ_MODELS);
       audience = await this.audienceOf(tenantId, state.listIds, now);
-      await this.deps.launchGuard?.(tenantId, audience.members.length, now);
+      sendLimit = (await this.deps.launchGuard?.(tenantId, audience.members.length, now)) ?? null;
     }
     const launched = await this.campaignCommand(context, {
       type: 'LaunchCampaign',
@@ -210,6 +217,7 @@ export class CampaignDelivery {
         tenantId,
         recipients: audience?.members.length ?? 0,
         excluded: audience?.excluded ?? NO_EXCLUSIONS,
+        ...(sendLimit !== null ? { sendLimit } : {}),
       },
       metadata: { now },
     });
@@ -239,19 +247,31 @@ export class CampaignDelivery {
     const batchSize = options.batchSize ?? LAUNCH_BATCH_SIZE;
     let appended = 0;
     let interrupted = false;
+    // A launch limited by the quota queues the first members (by recipient id) up to what the
+    // quota allowed and released so far: counting those queued before, so a resumed launch or a
+    // release picks the next ones.
+    const cap = state.limited
+      ? state.audience.recipients - state.heldRecipients
+      : Number.POSITIVE_INFINITY;
+    let counted = 0; // members with a message: queued before or by this run
     const empty = messageDecider.initialState();
     for (let offset = 0, batch = 0; offset < audience.members.length; offset += batchSize) {
+      if (counted >= cap) break;
       let slice = audience.members.slice(offset, offset + batchSize);
       if (resumed) {
         const existing = await this.deps.store.readStreams(
           slice.map((m) => toMessageStreamId(this.messageId(campaignId, m.recipientId))),
         );
-        slice = slice.filter(
+        const missing = slice.filter(
           (m) =>
             (existing.get(toMessageStreamId(this.messageId(campaignId, m.recipientId))) ?? [])
               .length === 0,
         );
+        counted += slice.length - missing.length;
+        slice = missing;
       }
+      if (state.limited) slice = slice.slice(0, Math.max(0, cap - counted));
+      counted += slice.length;
       const requests: AppendRequest[] = await Promise.all(
         slice.map(async ({ recipientId, listId }) => {
           const messageId = this.messageId(campaignId, recipientId);
@@ -303,7 +323,11 @@ export class CampaignDelivery {
     try {
       completed = await this.campaignCommand(system, {
         type: 'CompleteCampaignLaunch',
-        data: { campaignId, tenantId, messages: audience.members.length },
+        data: {
+          campaignId,
+          tenantId,
+          messages: state.limited ? Math.min(counted, cap) : audience.members.length,
+        },
         metadata: { now },
       });
     } catch (error) {
@@ -332,12 +356,52 @@ export class CampaignDelivery {
     });
   }
 
-  resume(context: CommandContext, input: { campaignId: string; now: Date }) {
-    return this.campaignCommand(context, {
+  /**
+   * Resumes a paused campaign. One paused for its quota asks billing what is left this month
+   * (`releaseGuard`: none left refuses, nothing changes), releases up to that many held-back
+   * members (`CampaignResumed.released`) and queues them as a resumed launch does.
+   */
+  async resume(
+    context: CommandContext,
+    input: { campaignId: string; now: Date },
+  ): Promise<CommandResult<Campaign, CampaignEvent>> {
+    const { campaignId, now } = input;
+    const current = await this.deps.executor.read(toCampaignStreamId(campaignId), campaignDecider);
+    let allowance: number | null | undefined;
+    if (
+      current.status === 'Paused' &&
+      current.tenantId === context.tenantId &&
+      current.pausedReason === 'quota' &&
+      current.heldRecipients > 0
+    ) {
+      allowance = this.deps.releaseGuard
+        ? await this.deps.releaseGuard(context.tenantId, current.heldRecipients, now)
+        : null;
+    }
+    const result = await this.campaignCommand(context, {
       type: 'ResumeCampaign',
-      data: { campaignId: input.campaignId, tenantId: context.tenantId },
-      metadata: { now: input.now },
+      data: {
+        campaignId,
+        tenantId: context.tenantId,
+        ...(allowance !== undefined ? { allowance } : {}),
+      },
+      metadata: { now },
     });
+    if (
+      result.events.length === 0 ||
+      result.state.status !== 'Sending' ||
+      result.state.queuedMessages !== null
+    )
+      return result;
+    // Released: queue the next members of the frozen audience (the launch's resume path).
+    const system: CommandContext = {
+      ...context,
+      commandId: undefined,
+      expectedRevision: undefined,
+    };
+    const queued = await this.launch(system, { campaignId, now });
+    const state = await this.deps.executor.read(toCampaignStreamId(campaignId), campaignDecider);
+    return { ...result, state, position: queued.position ?? result.position };
   }
 
   /**

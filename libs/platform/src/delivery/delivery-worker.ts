@@ -382,7 +382,8 @@ export class DeliveryWorker {
 
   /**
    * Campaigns whose launch queued every message and none of whose messages is still queued,
-   * being sent or deferred: `CompleteCampaign` (status COMPLETED). The counts must add up to the
+   * being sent or deferred: `CompleteCampaign` (status COMPLETED; PAUSED for the quota when the
+   * launch still holds members back, and those already paused for it are left alone). The counts must add up to the
    * queued messages first, so a messages read model behind the campaigns one completes nothing
    * early (a stale count only ever shows more outstanding, never less).
    */
@@ -394,6 +395,7 @@ export class DeliveryWorker {
          FROM campaigns c
          LEFT JOIN campaign_delivery d ON d.campaign_id = c.campaign_id
         WHERE c.status IN ('SENDING', 'PAUSED') AND c.deleted_at IS NULL
+          AND c.paused_reason IS DISTINCT FROM 'quota'
           AND c.queued_messages IS NOT NULL
           AND COALESCE(d.queued, 0) + COALESCE(d.sending, 0) + COALESCE(d.deferred, 0) = 0
           AND COALESCE(d.sent + d.bounced + d.failed + d.cancelled, 0) = c.queued_messages
@@ -412,7 +414,8 @@ export class DeliveryWorker {
           },
           { tenantId: row.tenant_id, actor: DELIVERY_ACTOR },
         );
-        completed += result.events.length > 0 ? 1 : 0;
+        // A campaign paused for its quota (members held back) is not counted as completed.
+        completed += result.events.length > 0 && result.state.status === 'Completed' ? 1 : 0;
       } catch (error) {
         if (!(error instanceof CampaignError)) throw error;
       }

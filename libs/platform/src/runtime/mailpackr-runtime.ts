@@ -213,7 +213,8 @@ export class MailpackrRuntime {
       projections,
       readYourWritesTimeoutMs: config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS,
       launchGuard: (tenantId, recipients, now) =>
-        this.billing.assertCanLaunch(tenantId, recipients, now),
+        this.billing.launchAllowance(tenantId, recipients, now),
+      releaseGuard: (tenantId, held, now) => this.billing.releaseAllowance(tenantId, held, now),
     });
     this.scheduler = new CampaignScheduler({ delivery: this.campaigns, pool, readModels });
     this.audience.onErased((tenantId, recipientId) =>
