@@ -225,10 +225,15 @@ describe('Campaign launch limited by the monthly quota', () => {
           },
         ]));
 
-    it('should leave a campaign paused by hand as it is when its messages are done', () =>
+    it('should hand a campaign paused by hand to the quota when its messages are done', () =>
       given([drafted(), started(3), queued(3), manualPause()])
         .when(finish())
-        .thenNothing());
+        .then([quotaPaused()]));
+
+    it('should then release the members held back when resumed', () =>
+      given([drafted(), started(3), queued(3), manualPause(), quotaPaused()])
+        .when(resume(2))
+        .then([released(2)]));
   });
 
   describe('When replaying events recorded before the setting', () => {

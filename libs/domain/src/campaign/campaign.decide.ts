@@ -314,9 +314,12 @@ const complete = (
     throw new CampaignError('CAMPAIGN_STILL_QUEUEING', 'The launch is still queueing messages');
   }
   if (campaign.heldRecipients > 0) {
-    // The messages the quota allowed are done, others are held back: pause until a resume
-    // releases them (a campaign paused already stays as it is).
-    return campaign.status === 'Sending' ? [quotaPause(campaign, now)] : [];
+    // The messages the quota allowed are done, others are held back: paused for the quota until
+    // a resume releases them. A campaign paused by hand meanwhile is now held by the quota too,
+    // so its resume releases them (and the delivery worker stops looking at it).
+    return campaign.status === 'Paused' && campaign.pausedReason === 'quota'
+      ? []
+      : [quotaPause(campaign, now)];
   }
   return [
     {

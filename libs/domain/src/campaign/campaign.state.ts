@@ -116,7 +116,8 @@ export const evolveCampaign = (state: Campaign, event: CampaignEvent): Campaign 
         ? { ...state, queuedMessages: event.data.messages }
         : state;
     case 'CampaignPaused': {
-      if (state.status !== 'Sending') return state;
+      // Paused again: a pause by hand that the quota now holds (its reason changes).
+      if (state.status !== 'Sending' && state.status !== 'Paused') return state;
       return {
         ...state,
         status: 'Paused',
