@@ -441,6 +441,43 @@ export class Billing {
     now: Date,
     policy?: OverQuotaPolicy,
   ): Promise<number | null> {
+    const month = await this.monthToSend(tenantId, now);
+    if (!month) return null;
+    const { plan, used, standing } = month;
+    const overQuota = policy ?? standing.overQuota;
+    if (overQuota === 'refuse') {
+      assertWithinMonthlyQuota({ plan, used, audience, month: month.month });
+      return null;
+    }
+    return monthlySendAllowance({ plan, used, audience, month: month.month, overQuota });
+  }
+
+  /**
+   * Resuming a campaign paused for its quota: how many messages are left this month (null:
+   * unlimited). None left is `MONTHLY_QUOTA_EXCEEDED` (with the counts), and nothing changes.
+   * Payment blocks apply as at launch.
+   */
+  async releaseAllowance(tenantId: string, held: number, now: Date): Promise<number | null> {
+    const current = await this.monthToSend(tenantId, now);
+    if (!current) return null;
+    const { plan, used, month } = current;
+    const quota = plan.monthlyMessageQuota!;
+    const left = Math.max(0, quota - used);
+    if (left === 0) {
+      throw new BillingError(
+        'MONTHLY_QUOTA_EXCEEDED',
+        `No messages are left this month (${month}) on the ${plan.planId} plan (quota ${quota}, ${used} used) for the ${held} held back`,
+        { planId: plan.planId, month, quota, used, left, audience: held },
+      );
+    }
+    return left;
+  }
+
+  /**
+   * What sending may use now: payment blocks throw; an unlimited plan is `null`; otherwise the
+   * plan, the calendar month in the tenant's time zone and the messages it has used.
+   */
+  private async monthToSend(tenantId: string, now: Date) {
     await this.catchUp(['billing', 'plans']);
     const standing = await this.standing(tenantId);
     assertPaymentAllowsLaunch(
@@ -454,45 +491,7 @@ export class Billing {
     const { plan } = standing;
     if (plan.monthlyMessageQuota === null) return null;
     const month = billingMonthOf(now, standing.timeZone);
-    const used = await this.messagesLaunched(tenantId, month);
-    const overQuota = policy ?? standing.overQuota;
-    if (overQuota === 'refuse') {
-      assertWithinMonthlyQuota({ plan, used, audience, month });
-      return null;
-    }
-    return monthlySendAllowance({ plan, used, audience, month, overQuota });
-  }
-
-  /**
-   * Resuming a campaign paused for its quota: how many messages are left this month (null:
-   * unlimited). None left is `MONTHLY_QUOTA_EXCEEDED` (with the counts), and nothing changes.
-   * Payment blocks apply as at launch.
-   */
-  async releaseAllowance(tenantId: string, held: number, now: Date): Promise<number | null> {
-    await this.catchUp(['billing', 'plans']);
-    const standing = await this.standing(tenantId);
-    assertPaymentAllowsLaunch(
-      {
-        status: standing.paymentStatus,
-        since: standing.paymentStatusSince,
-        graceDays: this.deps.graceDays,
-      },
-      now,
-    );
-    const { plan } = standing;
-    const quota = plan.monthlyMessageQuota;
-    if (quota === null) return null;
-    const month = billingMonthOf(now, standing.timeZone);
-    const used = await this.messagesLaunched(tenantId, month);
-    const left = Math.max(0, quota - used);
-    if (left === 0) {
-      throw new BillingError(
-        'MONTHLY_QUOTA_EXCEEDED',
-        `No messages are left this month (${month}) on the ${plan.planId} plan (quota ${quota}, ${used} used) for the ${held} held back`,
-        { planId: plan.planId, month, quota, used, left, audience: held },
-      );
-    }
-    return left;
+    return { standing, plan, month, used: await this.messagesLaunched(tenantId, month) };
   }
 
   /**
