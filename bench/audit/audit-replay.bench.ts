@@ -20,20 +20,19 @@
  */
 import 'reflect-metadata';
 
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 import { type MessageClaimed, type MessageSent, toMessageStreamId } from '#domain';
-import { AuditReplay, MailpackrRuntime, REPLAY_BATCH_SIZE, loadConfig } from '#platform';
+import { AuditReplay, type MailpackrRuntime, REPLAY_BATCH_SIZE } from '#platform';
 
 import { log, machine, median, positiveInt, repoRoot, table } from '../common/bench-cli.js';
 import { draftCampaign, seedAudience } from '../common/seed.js';
-import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
+import { startBenchRuntime } from '../common/bench-runtime.js';
 
 const USAGE = `Usage: npm run bench:audit:replay -- [options]
   --events <n>     events in the log, about (default 100000; 8000 with --quick)
@@ -161,25 +160,9 @@ const figure = (events: number, ms: readonly number[]): Figure => ({
 });
 
 const run = async (options: Options) => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mp-bench-audit-'));
-  let scratch: ScratchDatabase | undefined;
-  let runtime: MailpackrRuntime | undefined;
+  const bench = await startBenchRuntime(options, 'audit');
+  const { runtime } = bench;
   try {
-    if (options.backend === 'postgres') {
-      scratch = await createScratchDatabase(options.databaseUrl!, log);
-    }
-    runtime = await MailpackrRuntime.start(
-      loadConfig(
-        {},
-        {
-          DATABASE_URL: scratch?.connectionString,
-          MAILPACKR_KEK: randomBytes(32).toString('base64'),
-          MAILPACKR_DATA_DIR: dataDir,
-          NODE_ENV: 'production',
-          MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS: '60000',
-        },
-      ),
-    );
     log(`[${options.backend}] building a log of about ${fmt(options.events)} events (untimed)`);
     await buildHistory(runtime, Math.max(1, Math.round(options.events / 4)));
     const [{ n }] = (
@@ -228,7 +211,7 @@ const run = async (options: Options) => {
       let from;
       let read = 0;
       for (;;) {
-        const page = await runtime!.store.readAll({ from, maxCount: REPLAY_BATCH_SIZE });
+        const page = await runtime.store.readAll({ from, maxCount: REPLAY_BATCH_SIZE });
         if (page.length === 0) break;
         read += page.length;
         from = page[page.length - 1]!.position;
@@ -275,9 +258,7 @@ const run = async (options: Options) => {
       auditReplayWithComparison: figure(events, total),
     };
   } finally {
-    await runtime?.close();
-    await scratch?.dispose();
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 };
 

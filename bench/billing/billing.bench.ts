@@ -19,14 +19,11 @@
 import 'reflect-metadata';
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-
-import { MailpackrRuntime, loadConfig } from '#platform';
 
 import { parseBillingEvent } from '../../apps/api/src/billing/billing-events.payload.js';
 import {
@@ -34,7 +31,7 @@ import {
   webhookSignatureHeader,
 } from '../../apps/api/src/webhooks/webhook-signature.js';
 import { fmt, log, machine, positiveInt, repoRoot, round, table } from '../common/bench-cli.js';
-import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
+import { startBenchRuntime } from '../common/bench-runtime.js';
 
 const SECRET = `bench-${randomBytes(24).toString('hex')}`;
 /** Tenants the events are spread over (20 per tenant with the default 2000: about two years of billing). */
@@ -76,24 +73,9 @@ const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const main = async () => {
   const options = parseCommandLine();
   const startedAt = new Date();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mp-bench-billing-'));
-  let scratch: ScratchDatabase | undefined;
-  let runtime: MailpackrRuntime | undefined;
+  const bench = await startBenchRuntime(options, 'billing');
+  const { runtime } = bench;
   try {
-    if (options.backend === 'postgres')
-      scratch = await createScratchDatabase(options.databaseUrl!, log);
-    runtime = await MailpackrRuntime.start(
-      loadConfig(
-        {},
-        {
-          DATABASE_URL: scratch?.connectionString,
-          MAILPACKR_KEK: randomBytes(32).toString('base64'),
-          MAILPACKR_DATA_DIR: dataDir,
-          NODE_ENV: 'production',
-          MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS: '60000',
-        },
-      ),
-    );
     await runtime.projections.start();
     const tenants: string[] = [];
     for (let i = 0; i < TENANTS; i++) {
@@ -152,9 +134,10 @@ const main = async () => {
     // ── 2. Quota check at launch ──
     const now = new Date();
     await runtime.pool.query(
-      `INSERT INTO billing_launches (campaign_id, tenant_id, month, messages, started_at)
-       SELECT gen_random_uuid(), t, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'), 10, now()
-         FROM unnest($1::uuid[]) AS t, generate_series(1, 50)`,
+      `INSERT INTO billing_launches (entry_id, campaign_id, tenant_id, month, messages, started_at)
+       SELECT c::text, c, t, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'), 10, now()
+         FROM (SELECT gen_random_uuid() AS c, t
+                 FROM unnest($1::uuid[]) AS t, generate_series(1, 50)) AS launches`,
       [tenants],
     );
     const checkStart = performance.now();
@@ -223,9 +206,7 @@ const main = async () => {
     );
     process.stdout.write(`${lines.join('\n')}\n\n${json}\n`);
   } finally {
-    await runtime?.close();
-    await scratch?.dispose();
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 };
 

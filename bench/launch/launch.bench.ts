@@ -17,9 +17,8 @@
  */
 import 'reflect-metadata';
 
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,11 +26,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { MESSAGE_STREAM_CATEGORY } from '#domain';
-import { MailpackrRuntime, loadConfig } from '#platform';
 
 import { machine, positiveInt } from '../common/bench-cli.js';
 import { draftCampaign, seedAudience } from '../common/seed.js';
-import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
+import { startBenchRuntime } from '../common/bench-runtime.js';
 
 const DEFAULT_SIZES = [50_000, 200_000];
 const QUICK_SIZES = [5_000];
@@ -99,26 +97,10 @@ const benchSize = async (
   size: number,
 ): Promise<SizeResult> => {
   const result: SizeResult = { size };
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mp-bench-launch-'));
-  let scratch: ScratchDatabase | undefined;
-  let runtime: MailpackrRuntime | undefined;
+  const bench = await startBenchRuntime(options, 'launch');
+  const { runtime } = bench;
   const prefix = `[${options.backend} ${size}]`;
   try {
-    if (options.backend === 'postgres') {
-      scratch = await createScratchDatabase(options.databaseUrl!, log);
-    }
-    runtime = await MailpackrRuntime.start(
-      loadConfig(
-        {},
-        {
-          DATABASE_URL: scratch?.connectionString,
-          MAILPACKR_KEK: randomBytes(32).toString('base64'),
-          MAILPACKR_DATA_DIR: dataDir,
-          NODE_ENV: 'production',
-          MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS: '60000',
-        },
-      ),
-    );
     const { tenantId } = await runtime.tenants.createTenant({
       name: 'Bench Launch',
       plan: 'enterprise',
@@ -230,9 +212,7 @@ const benchSize = async (
     result.error = error instanceof Error ? error.message : String(error);
     log(`${prefix} ERROR ${result.error}`);
   } finally {
-    await runtime?.close();
-    await scratch?.dispose();
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
   return result;
 };
