@@ -25,6 +25,7 @@ import { ApiUsage1765200000000 } from './migrations/1765200000000-api-usage.js';
 import { TenantRowSecurity1765300000000 } from './migrations/1765300000000-tenant-row-security.js';
 import { Billing1765400000000 } from './migrations/1765400000000-billing.js';
 import { QuotaOverflow1765500000000 } from './migrations/1765500000000-quota-overflow.js';
+import { DueMessagesByCampaign1765600000000 } from './migrations/1765600000000-due-messages-by-campaign.js';
 import { BILLING_ENTITIES } from './billing/billing.entities.js';
 import { AccountEntity } from './accounts/account.entity.js';
 import {
@@ -66,6 +67,7 @@ export const READ_MODEL_MIGRATIONS = [
   TenantRowSecurity1765300000000,
   Billing1765400000000,
   QuotaOverflow1765500000000,
+  DueMessagesByCampaign1765600000000,
 ];
 
 const MIGRATION_LOCK = 0x6d70_0003;

@@ -474,9 +474,19 @@ export class DeliveryWorker {
 
   /**
    * Queued, due deferred, and lapsed claims, of campaigns that are sending, of tenants whose
-   * sending is not paused; oldest first (the `messages_due` partial index).
+   * sending is not paused; oldest first. Each sending campaign's messages of each due status are
+   * read in order from `messages_campaign_status_page` (campaign, status, message id), at most
+   * `limit` of each, so a run costs the page it takes, not the campaign: one query over every due
+   * row, sorted, read all of a 100k campaign's rows on every run, and an index walk in queue order
+   * would step over every message of a paused campaign queued earlier.
    */
   async #due(now: Date, limit: number): Promise<DueMessage[]> {
+    const columns =
+      'm.message_id, m.tenant_id, m.campaign_id, m.recipient_id, m.list_id, m.queued_at';
+    const page = (condition: string) =>
+      `(SELECT ${columns} FROM messages m
+         WHERE m.campaign_id = c.campaign_id AND m.tenant_id = c.tenant_id AND ${condition}
+         ORDER BY m.message_id LIMIT $3)`;
     const rows = await this.#deps.readModels.query<
       Array<{
         message_id: string;
@@ -486,17 +496,17 @@ export class DeliveryWorker {
         list_id: string;
       }>
     >(
-      `SELECT m.message_id, m.tenant_id, m.campaign_id, m.recipient_id, m.list_id
-         FROM messages m
-         JOIN campaigns c ON c.campaign_id = m.campaign_id AND c.tenant_id = m.tenant_id
+      `SELECT d.message_id, d.tenant_id, d.campaign_id, d.recipient_id, d.list_id
+         FROM campaigns c
+        CROSS JOIN LATERAL (
+          ${page(`m.status = 'queued'`)}
+          UNION ALL ${page(`m.status = 'deferred' AND m.next_attempt_at <= $1`)}
+          UNION ALL ${page(`m.status = 'sending' AND m.updated_at <= $2`)}
+        ) d
         WHERE c.status = 'SENDING' AND c.deleted_at IS NULL
-          AND m.status IN ('queued', 'deferred', 'sending')
           AND NOT EXISTS (SELECT 1 FROM tenants t
-                           WHERE t.tenant_id = m.tenant_id AND t.sending_paused_at IS NOT NULL)
-          AND (m.status = 'queued'
-               OR (m.status = 'deferred' AND m.next_attempt_at <= $1)
-               OR (m.status = 'sending' AND m.updated_at <= $2))
-        ORDER BY m.queued_at, m.message_id
+                           WHERE t.tenant_id = c.tenant_id AND t.sending_paused_at IS NOT NULL)
+        ORDER BY d.queued_at, d.message_id
         LIMIT $3`,
       [now.toISOString(), new Date(now.getTime() - this.#leaseMs).toISOString(), limit],
     );
