@@ -19,7 +19,14 @@ import {
 } from '../event-store.port.js';
 import { eventContentDigest } from '../hash-chain.js';
 import { prepareAppendMany, serializeEvent, validateAppend } from '../prepare-append.js';
-import { WakeSignal } from '../wake-signal.js';
+import {
+  WakeSignal,
+  type WakeTopics,
+  formatWakeTopics,
+  mergeWakeTopics,
+  parseWakeTopics,
+  wakeTopics,
+} from '../wake-signal.js';
 import { EVENT_STORE_SCHEMA_SQL } from './event-store.schema.js';
 import { verifyPostgresChain } from './postgres-chain-verifier.js';
 
@@ -59,7 +66,8 @@ export class PostgresEventStore implements EventStore {
   private readonly wake = new WakeSignal();
   private listener?: pg.Client;
   private notifying = false;
-  private notifyAgain = false;
+  /** Topics of the appends made while a NOTIFY was in flight: sent together after it. */
+  private pendingTopics?: WakeTopics;
   private readonly pollIntervalMs: number;
   /** Events this process appended since it last refreshed the log's statistics, and the next mark. */
   private readonly growth = { since: 0, threshold: ANALYZE_AFTER_EVENTS };
@@ -99,7 +107,7 @@ export class PostgresEventStore implements EventStore {
 
   private async startListening(): Promise<void> {
     const client = new pg.Client(this.pool.options);
-    client.on('notification', () => this.wake.notify());
+    client.on('notification', (message) => this.wake.notify(parseWakeTopics(message.payload)));
     client.on('error', () => {
       // The poll fallback keeps subscribers going; drop the broken listener.
       this.listener = undefined;
@@ -135,8 +143,7 @@ export class PostgresEventStore implements EventStore {
         [streamId, expected.toString(), ids, types, data, metadata, digests],
       );
       const row = rows[0]!;
-      this.wake.notify();
-      this.notifyOtherProcesses();
+      this.announce(wakeTopics([streamId], types));
       this.analyzeWhenGrown(ids.length);
       return {
         nextExpectedRevision: BigInt(row.next_revision),
@@ -212,8 +219,7 @@ export class PostgresEventStore implements EventStore {
         throw this.translate(error, failed?.streamId ?? '', failed?.expected ?? 'any');
       }
     }
-    this.wake.notify();
-    this.notifyOtherProcesses();
+    this.announce(wakeTopics(streams, types));
     this.analyzeWhenGrown(ids.length);
     // The function returns one row per request, in request order.
     return rows.map((row) => ({
@@ -222,27 +228,34 @@ export class PostgresEventStore implements EventStore {
     }));
   }
 
+  /** Wakes this process's subscribers at once and, by NOTIFY, those of other processes. */
+  private announce(topics: WakeTopics): void {
+    this.wake.notify(topics);
+    this.notifyOtherProcesses(topics);
+  }
+
   /**
    * Wakes subscribers in other processes. Sent after the append, in its own statement: a NOTIFY
    * inside the append's transaction holds a global lock until the commit is on disk, which would
-   * make concurrent appends commit one at a time. At most one in flight; bursts coalesce.
+   * make concurrent appends commit one at a time. At most one in flight; bursts coalesce, their
+   * topics merged. The payload names the categories and event types appended (see
+   * `formatWakeTopics`), so the other processes' projections that handle none of them stay asleep.
    */
-  private notifyOtherProcesses(): void {
+  private notifyOtherProcesses(topics: WakeTopics): void {
     if (!this.options.listen) return;
     if (this.notifying) {
-      this.notifyAgain = true;
+      this.pendingTopics = mergeWakeTopics(this.pendingTopics, topics);
       return;
     }
     this.notifying = true;
     void this.pool
-      .query(`SELECT pg_notify('mp_events', '')`)
+      .query(`SELECT pg_notify('mp_events', $1)`, [formatWakeTopics(topics)])
       .catch(() => undefined) // the poll fallback covers a lost wake-up
       .finally(() => {
         this.notifying = false;
-        if (this.notifyAgain) {
-          this.notifyAgain = false;
-          this.notifyOtherProcesses();
-        }
+        const pending = this.pendingTopics;
+        this.pendingTopics = undefined;
+        if (pending) this.notifyOtherProcesses(pending);
       });
   }
 
@@ -355,13 +368,32 @@ export class PostgresEventStore implements EventStore {
       if (head && (!from || comparePositions(head, from) > 0)) from = head;
       // Caught up. A signal that arrived since the read started may stand for a commit that an
       // older running transaction still hides: retry soon a few times, then rest until woken.
-      if (seen !== this.wake.current && quickRetries < 20) {
+      if (this.wake.concerns(seen, options.filter) && quickRetries < 20) {
         quickRetries++;
         await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** quickRetries, 50)));
         continue;
       }
       quickRetries = 0;
-      await this.wake.wait(seen, this.pollIntervalMs, signal);
+      await this.restUntilConcerned(seen, options.filter, signal);
+    }
+  }
+
+  /**
+   * Waits for a signal after `seen` that may be for `filter` (appends of its categories and types,
+   * or of unknown ones), or for the poll interval. Signals for other events are slept through:
+   * nothing this subscription reads can have arrived with them.
+   */
+  private async restUntilConcerned(
+    seen: number,
+    filter: SubscribeOptions['filter'],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const deadline = Date.now() + this.pollIntervalMs;
+    for (let heard = seen; ; heard = this.wake.current) {
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return;
+      await this.wake.wait(heard, left, signal);
+      if (this.wake.concerns(seen, filter)) return;
     }
   }
 
