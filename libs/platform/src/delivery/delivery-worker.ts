@@ -227,6 +227,8 @@ export class DeliveryWorker {
   /** Tenants with verdicts since their rates were last checked (checked at the next run). */
   readonly #unchecked = new Set<string>();
   readonly #leaseMs: number;
+  /** Per campaign, the last queued message the previous run was given (see `#due`). */
+  readonly #queuedAfter = new Map<string, string>();
   #opening?: Promise<MailTransport>;
   #capture?: SmtpCaptureServer;
   #closed = false;
@@ -479,37 +481,64 @@ export class DeliveryWorker {
    * `limit` of each, so a run costs the page it takes, not the campaign: one query over every due
    * row, sorted, read all of a 100k campaign's rows on every run, and an index walk in queue order
    * would step over every message of a paused campaign queued earlier.
+   *
+   * Queued messages are read on from the last one the previous run was given (`#queuedAfter`, per
+   * campaign), not from the start: the index entries of the messages sent since are dead until a
+   * vacuum, and stepping over them cost a 100k campaign 85 ms a run. A page that comes back short
+   * is read again from the start, so a message left behind (its domain backing off, a message
+   * queued later by a quota release) is always found, and "nothing due" is always true.
    */
   async #due(now: Date, limit: number): Promise<DueMessage[]> {
-    const columns =
-      'm.message_id, m.tenant_id, m.campaign_id, m.recipient_id, m.list_id, m.queued_at';
-    const page = (condition: string) =>
-      `(SELECT ${columns} FROM messages m
-         WHERE m.campaign_id = c.campaign_id AND m.tenant_id = c.tenant_id AND ${condition}
-         ORDER BY m.message_id LIMIT $3)`;
-    const rows = await this.#deps.readModels.query<
-      Array<{
-        message_id: string;
-        tenant_id: string;
-        campaign_id: string;
-        recipient_id: string;
-        list_id: string;
-      }>
-    >(
-      `SELECT d.message_id, d.tenant_id, d.campaign_id, d.recipient_id, d.list_id
-         FROM campaigns c
-        CROSS JOIN LATERAL (
-          ${page(`m.status = 'queued'`)}
-          UNION ALL ${page(`m.status = 'deferred' AND m.next_attempt_at <= $1`)}
-          UNION ALL ${page(`m.status = 'sending' AND m.updated_at <= $2`)}
-        ) d
-        WHERE c.status = 'SENDING' AND c.deleted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM tenants t
-                           WHERE t.tenant_id = c.tenant_id AND t.sending_paused_at IS NOT NULL)
-        ORDER BY d.queued_at, d.message_id
-        LIMIT $3`,
-      [now.toISOString(), new Date(now.getTime() - this.#leaseMs).toISOString(), limit],
-    );
+    const read = (after: ReadonlyMap<string, string>) => {
+      const columns =
+        'm.message_id, m.tenant_id, m.campaign_id, m.recipient_id, m.list_id, m.queued_at, m.status';
+      const page = (condition: string) =>
+        `(SELECT ${columns} FROM messages m
+           WHERE m.campaign_id = c.campaign_id AND m.tenant_id = c.tenant_id AND ${condition}
+           ORDER BY m.message_id LIMIT $3)`;
+      return this.#deps.readModels.query<
+        Array<{
+          message_id: string;
+          tenant_id: string;
+          campaign_id: string;
+          recipient_id: string;
+          list_id: string;
+          status: string;
+        }>
+      >(
+        `SELECT d.message_id, d.tenant_id, d.campaign_id, d.recipient_id, d.list_id, d.status
+           FROM campaigns c
+           LEFT JOIN unnest($4::uuid[], $5::uuid[]) AS a (campaign_id, after)
+             ON a.campaign_id = c.campaign_id
+          CROSS JOIN LATERAL (
+            ${page(`m.status = 'queued' AND m.message_id > COALESCE(a.after, '00000000-0000-0000-0000-000000000000')`)}
+            UNION ALL ${page(`m.status = 'deferred' AND m.next_attempt_at <= $1`)}
+            UNION ALL ${page(`m.status = 'sending' AND m.updated_at <= $2`)}
+          ) d
+          WHERE c.status = 'SENDING' AND c.deleted_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM tenants t
+                             WHERE t.tenant_id = c.tenant_id AND t.sending_paused_at IS NOT NULL)
+          ORDER BY d.queued_at, d.message_id
+          LIMIT $3`,
+        [
+          now.toISOString(),
+          new Date(now.getTime() - this.#leaseMs).toISOString(),
+          limit,
+          [...after.keys()],
+          [...after.values()],
+        ],
+      );
+    };
+    let rows = await read(this.#queuedAfter);
+    if (rows.length < limit && this.#queuedAfter.size > 0) rows = await read(new Map());
+    this.#queuedAfter.clear();
+    for (const row of rows) {
+      // Ids come back in the index's order (uuid order is the order of their lower-case text).
+      const last = this.#queuedAfter.get(row.campaign_id);
+      if (row.status === 'queued' && (!last || row.message_id > last)) {
+        this.#queuedAfter.set(row.campaign_id, row.message_id);
+      }
+    }
     return rows.map((row) => ({
       messageId: row.message_id,
       tenantId: row.tenant_id,
