@@ -23,7 +23,7 @@ const GET = `query($id: ID!) { recipient(id: $id) { email name attributes status
   timeline { type data } } }`;
 const ADD = `mutation($input: AddRecipientInput!) { addRecipient(input: $input) { id } }`;
 
-/** Every file under `dir` whose bytes hold a spelling of `marker`. */
+/** Every file under `dir` whose bytes hold a spelling of `marker` (also quoted-printable). */
 const filesHoldingMarker = (dir: string, marker: string): string[] => {
   const spellings = spellingsOf(marker);
   const found: string[] = [];
@@ -32,8 +32,14 @@ const filesHoldingMarker = (dir: string, marker: string): string[] => {
       const full = join(path, entry);
       if (statSync(full).isDirectory()) walk(full);
       else {
-        const text = readFileSync(full).toString('latin1').toLowerCase();
-        if (spellings.some((s) => text.includes(s))) found.push(full);
+        const raw = readFileSync(full).toString('latin1');
+        // Mail bodies are quoted-printable, where a soft line break can fall inside a marker: read
+        // every file as it is and as quoted-printable decoded.
+        const decoded = raw
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+        const texts = [raw.toLowerCase(), decoded.toLowerCase()];
+        if (spellings.some((s) => texts.some((text) => text.includes(s)))) found.push(full);
       }
     }
   };

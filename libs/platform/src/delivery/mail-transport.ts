@@ -1,5 +1,6 @@
 import nodemailer, { type SMTPPoolOptions, type Transporter } from 'nodemailer';
 
+import { quotedPrintablePart } from './quoted-printable.js';
 import {
   type SendOutcome,
   classifySendError,
@@ -93,6 +94,19 @@ export const smtpPoolOptions = (
 };
 
 /**
+ * The HTML and text parts, quoted-printable encoded here in one pass (`encodeQuotedPrintable`) and
+ * streamed by nodemailer as given. Only as the two parts of a multipart/alternative: a raw part
+ * that is the whole message (HTML alone) would replace its headers, so that goes the usual way.
+ */
+const bodyParts = (message: OutgoingMessage) =>
+  message.text === undefined
+    ? { html: message.html }
+    : {
+        html: { raw: quotedPrintablePart('text/html', message.html) },
+        text: { raw: quotedPrintablePart('text/plain', message.text) },
+      };
+
+/**
  * Sends one message at a time over a pool of SMTP connections (nodemailer, `pool: true`) and
  * says what became of it as a `SendOutcome`; it never throws for a refused or failed send. Many
  * `send` calls may run at once: the pool runs up to `maxConnections` transactions in parallel and
@@ -153,8 +167,7 @@ export class MailTransport {
         to: message.to,
         ...(message.replyTo ? { replyTo: message.replyTo } : {}),
         subject: message.subject,
-        html: message.html,
-        ...(message.text !== undefined ? { text: message.text } : {}),
+        ...bodyParts(message),
         headers,
         ...(messageId ? { messageId } : {}),
         envelope: { from: message.envelopeFrom, to: [message.to] },
