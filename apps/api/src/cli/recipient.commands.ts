@@ -240,6 +240,8 @@ export const runRecipientCommand = async (
           metadata: { now },
         }),
     );
+    // Read your own writes, as the GraphQL mutations do: what support reads next shows it.
+    await runtime.audience.waitForReadModels(result.position);
     out(
       result.events.length === 0
         ? `Recipient ${recipientId}: nothing to change (${type.outcome} already)`
