@@ -85,6 +85,22 @@ export const createReadModelDataSource = (connectionString: string): DataSource 
     extra: { max: 10 },
   });
 
+/**
+ * A second pool over the read models, PostgreSQL only, whose connections serve nothing but tenant
+ * reads: `TenantReadModels` keeps each in the reader role with a tenant set for the session, so a
+ * read is one round trip instead of three (see `TenantReadModels.read`). No migrations: the main
+ * data source runs them.
+ */
+export const createTenantReaderDataSource = (connectionString: string, max = 10): DataSource =>
+  new DataSource({
+    type: 'postgres',
+    url: connectionString,
+    entities: READ_MODEL_ENTITIES,
+    synchronize: false,
+    logging: false,
+    extra: { max, application_name: 'mailpackr-tenant-reads' },
+  });
+
 /** Initialises the data source and applies pending migrations, one process at a time. */
 export const openReadModels = async (connectionString: string): Promise<DataSource> => {
   const dataSource = createReadModelDataSource(connectionString);

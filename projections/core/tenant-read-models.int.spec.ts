@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 
 import {
@@ -9,6 +9,7 @@ import {
   TENANT_READER_ROLE,
   TenantReadModels,
   contactListsProjection,
+  createTenantReaderDataSource,
   openReadModels,
 } from '#projections';
 import { ProjectionHarness, anId, reportSkipped, sqlBackends } from '#testing';
@@ -36,9 +37,18 @@ describe.each(sqlBackends())('Tenant read models on %s', (backend) => {
     }
   });
   afterAll(async () => harness.stop());
+  // As the runtime builds it: on PostgreSQL a pool of reader sessions, on PGlite transactions.
+  const tenantReads = (max = 10) =>
+    new TenantReadModels(
+      harness.dataSource,
+      backend === 'postgres'
+        ? createTenantReaderDataSource(harness.database.connectionString, max)
+        : undefined,
+    );
   beforeEach(() => {
-    reads = new TenantReadModels(harness.dataSource);
+    reads = tenantReads();
   });
+  afterEach(async () => reads.close());
 
   const listIdsSeenBy = (tenantId: string) =>
     reads.read(tenantId, async (scope) => ({
@@ -147,6 +157,48 @@ describe.each(sqlBackends())('Tenant read models on %s', (backend) => {
     });
   });
 
+  describe('When one connection serves tenant after tenant', () => {
+    it('should switch it to each tenant in turn, and back to no row security and again', async () => {
+      // One connection: every read below runs on the same session.
+      reads = tenantReads(1);
+      for (const tenantId of [tenantA, tenantB, tenantB, tenantA])
+        expect(await listIdsSeenBy(tenantId)).toEqual({
+          find: [listOf[tenantId]],
+          select: [listOf[tenantId]],
+          raw: [listOf[tenantId]],
+        });
+      reads.checks = { applicationFilter: false, rowSecurity: false };
+      expect((await listIdsSeenBy(tenantA)).raw.sort()).toEqual(
+        [listOf[tenantA], listOf[tenantB]].sort(),
+      );
+      reads.checks = { applicationFilter: false, rowSecurity: true };
+      expect((await listIdsSeenBy(tenantB)).raw).toEqual([listOf[tenantB]]);
+    });
+
+    it('should keep every concurrent read to its own tenant', async () => {
+      reads = tenantReads(3);
+      reads.checks = { applicationFilter: false, rowSecurity: true };
+      const tenants = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? tenantA : tenantB));
+      const seen = await Promise.all(tenants.map((tenantId) => listIdsSeenBy(tenantId)));
+      expect(seen.map((s) => s.raw)).toEqual(tenants.map((tenantId) => [listOf[tenantId]]));
+    });
+
+    it('should stay read-only and keep its tenant after a statement fails', async () => {
+      reads = tenantReads(1);
+      await expect(
+        reads.read(tenantA, (scope) => scope.query('SELECT no_such_column FROM contact_lists')),
+      ).rejects.toThrow(/no_such_column/);
+      reads.checks = { applicationFilter: false, rowSecurity: true };
+      expect((await listIdsSeenBy(tenantA)).raw).toEqual([listOf[tenantA]]);
+      await expect(
+        reads.read(tenantB, (scope) =>
+          scope.query('DELETE FROM contact_lists WHERE $1::uuid IS NOT NULL'),
+        ),
+      ).rejects.toThrow(/read-only transaction/);
+      expect((await listIdsSeenBy(tenantB)).raw).toEqual([listOf[tenantB]]);
+    });
+  });
+
   describe('When a projection is rebuilt into fresh tables', () => {
     it('should switch in tables that keep row security and the reader grant', async () => {
       await harness.runner.rebuild('contact-lists');
@@ -250,10 +302,16 @@ if (!adminUrl)
         );
       // The owner writes and reads every tenant, as projections do.
       expect(await readModels.query('SELECT tenant_id FROM contact_lists')).toHaveLength(2);
-      const reads = new TenantReadModels(readModels);
-      reads.checks = { applicationFilter: false, rowSecurity: true };
-      const seen = await reads.read(mine, (scope) => scope.find(ContactListEntity));
-      expect(seen.map((l) => l.tenantId)).toEqual([mine]);
+      // Both ways: reader sessions (as the runtime reads on PostgreSQL) and a transaction.
+      for (const reads of [
+        new TenantReadModels(readModels, createTenantReaderDataSource(ownerUrl())),
+        new TenantReadModels(readModels),
+      ]) {
+        reads.checks = { applicationFilter: false, rowSecurity: true };
+        const seen = await reads.read(mine, (scope) => scope.find(ContactListEntity));
+        await reads.close();
+        expect(seen.map((l) => l.tenantId)).toEqual([mine]);
+      }
     } finally {
       await readModels.destroy();
       await admin.query(`REVOKE ${TENANT_READER_ROLE} FROM ${owner}`);

@@ -28,25 +28,88 @@ export interface TenantIsolationChecks {
 }
 
 /**
+ * Who a reader session currently reads as, per pooled connection: a tenant id (reader role, that
+ * tenant set) or `OWNER_SESSION` (row security off, in tests). Absent: not known, set it first.
+ */
+const sessions = new WeakMap<object, string>();
+const OWNER_SESSION = 'owner';
+
+/**
  * Every read of one tenant's read models goes through here, and only here is the tenant added:
  *
  * - **Application filter:** `TenantScope` adds `tenant_id = <tenant>` to every `find`, `findOne`,
  *   `count` and query builder it hands out; callers never write the tenant condition themselves.
- * - **Row-level security:** the reads run in one read-only transaction as `mailpackr_tenant_reader`
- *   with the tenant set for that transaction (`SET LOCAL`), so PostgreSQL itself admits only that
- *   tenant's rows (`row-level-security.ts`), whatever the SQL says.
+ * - **Row-level security:** the reads run as `mailpackr_tenant_reader` with the tenant set, read
+ *   only, so PostgreSQL itself admits only that tenant's rows (`row-level-security.ts`), whatever
+ *   the SQL says. Two ways, one per backend:
+ *   - **PostgreSQL** (`readerSessions` given): a pool of its own whose connections stay in the
+ *     reader role, read only, with the tenant set for the session. A connection is switched only
+ *     when the tenant it last served is not this one (one statement), so a read is a single round
+ *     trip: no `BEGIN`, `SET LOCAL` and `COMMIT` around it. What a connection was set to is
+ *     recorded only after the switch succeeded; an unknown connection is always switched first.
+ *   - **Embedded PGlite:** every connection shares one session, so session settings would leak to
+ *     the projections and the worker. There the reads run in one read-only transaction that
+ *     starts with `SET LOCAL ROLE` and `SET LOCAL` of the tenant (one round trip) and commits.
+ *
+ * Either way each statement sees its own snapshot (`READ COMMITTED`), as before.
  *
  * The work passed to `read` must only query through the scope: on the embedded database the
  * transaction holds the one session, so waiting there for another connection would never end.
  */
 export class TenantReadModels {
   checks: TenantIsolationChecks = { applicationFilter: true, rowSecurity: true };
+  #opening: Promise<DataSource> | undefined;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** PostgreSQL: the pool reserved for tenant reads (`createTenantReaderDataSource`), opened on first use. */
+    private readonly readerSessions?: DataSource,
+  ) {}
 
   async read<T>(tenantId: string, work: (scope: TenantScope) => Promise<T>): Promise<T> {
     // Inlined into the SQL below: only a well-formed UUID ever gets there.
     if (!UUID.test(tenantId)) throw new TypeError('A tenant id must be a UUID');
+    return this.readerSessions
+      ? this.readInSession(tenantId, work)
+      : this.readInTransaction(tenantId, work);
+  }
+
+  /** Closes the reader pool, if it was opened. */
+  async close(): Promise<void> {
+    const opening = this.#opening;
+    this.#opening = undefined;
+    const sessionsPool = await opening?.catch(() => undefined);
+    if (sessionsPool?.isInitialized) await sessionsPool.destroy();
+  }
+
+  private async readInSession<T>(
+    tenantId: string,
+    work: (scope: TenantScope) => Promise<T>,
+  ): Promise<T> {
+    const { applicationFilter, rowSecurity } = this.checks;
+    const runner = (await this.openReaderSessions()).createQueryRunner();
+    try {
+      const connection = (await runner.connect()) as object;
+      const wanted = rowSecurity ? tenantId.toLowerCase() : OWNER_SESSION;
+      if (sessions.get(connection) !== wanted) {
+        sessions.delete(connection);
+        await runner.query(
+          rowSecurity
+            ? `SET ROLE ${TENANT_READER_ROLE}; SET ${TENANT_SETTING} = '${wanted}'; SET default_transaction_read_only = on`
+            : `RESET ROLE; RESET ${TENANT_SETTING}; SET default_transaction_read_only = on`,
+        );
+        sessions.set(connection, wanted);
+      }
+      return await work(new TenantScope(tenantId, runner.manager, applicationFilter));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async readInTransaction<T>(
+    tenantId: string,
+    work: (scope: TenantScope) => Promise<T>,
+  ): Promise<T> {
     const { applicationFilter, rowSecurity } = this.checks;
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -68,6 +131,17 @@ export class TenantReadModels {
     } finally {
       await runner.release();
     }
+  }
+
+  private openReaderSessions(): Promise<DataSource> {
+    const pool = this.readerSessions!;
+    this.#opening ??= (pool.isInitialized ? Promise.resolve(pool) : pool.initialize()).catch(
+      (error: unknown) => {
+        this.#opening = undefined; // try again on the next read
+        throw error;
+      },
+    );
+    return this.#opening;
   }
 }
 

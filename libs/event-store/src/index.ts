@@ -9,7 +9,7 @@ export {
   type PostgresEventStoreOptions,
 } from './postgres/postgres-event-store.js';
 export { createPool } from './postgres/create-pool.js';
-export { EmbeddedPostgres } from './pglite/embedded-postgres.js';
+export { EmbeddedPostgres, sharesOneSession } from './pglite/embedded-postgres.js';
 
 /** EventStoreDB adapter, loaded on demand so the gRPC client is only paid for when used. */
 export const openEventStoreDb = async (connectionString: string): Promise<EventStore> => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 
 import { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 
 import { PgliteWireServer } from './pglite-wire-server.js';
 
@@ -48,3 +49,15 @@ export class EmbeddedPostgres {
     await this.db.close();
   }
 }
+
+/**
+ * Whether the database behind this pool is PGlite (ours, or another process's served over the wire
+ * protocol): every connection then shares one backend session, so a session-level `SET` on one
+ * connection holds for all of them.
+ */
+export const sharesOneSession = async (pool: pg.Pool): Promise<boolean> => {
+  const { rows } = await pool.query<{ pglite: boolean }>(
+    "SELECT version() LIKE '%(PGlite %' AS pglite",
+  );
+  return rows[0]?.pglite === true;
+};

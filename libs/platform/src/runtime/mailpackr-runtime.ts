@@ -12,6 +12,7 @@ import {
   PostgresEventStore,
   createPool,
   openEventStoreDb,
+  sharesOneSession,
 } from '#event-store';
 import { PersonalDataCodec, PersonalDataVault, loadKeyEncryptionKey } from '#privacy';
 import {
@@ -19,6 +20,7 @@ import {
   type ProjectionLogger,
   ProjectionRunner,
   TenantReadModels,
+  createTenantReaderDataSource,
   openReadModels,
 } from '#projections';
 
@@ -92,11 +94,13 @@ export class MailpackrRuntime {
     readonly databaseUrl: string,
     /** Prometheus metrics of this runtime (its own registry); `GET /metrics` serves them. */
     readonly metrics: MailpackrMetrics,
+    /** Every read of one tenant's read models: the tenant filter and row-level security, in one place. */
+    readonly tenantReads: TenantReadModels,
     private readonly closers: Array<() => Promise<void>>,
     logger?: RuntimeLogger,
   ) {
     metrics.watchProjections(projections);
-    this.tenantReads = new TenantReadModels(readModels);
+    closers.push(() => this.tenantReads.close());
     this.readiness = new ReadinessProbe({
       pool,
       store,
@@ -336,9 +340,6 @@ export class MailpackrRuntime {
   /** `GET /ready`: database, event store, projection lag, and whether shutdown has begun. */
   readonly readiness: ReadinessProbe;
 
-  /** Every read of one tenant's read models: the tenant filter and row-level security, in one place. */
-  readonly tenantReads: TenantReadModels;
-
   /** Plans (data), quotas, the tenants' subscriptions, invoices and payment status. */
   readonly billing: Billing;
 
@@ -398,6 +399,13 @@ export class MailpackrRuntime {
       const readModels = await openReadModels(databaseUrl);
       closers.push(() => readModels.destroy());
 
+      // PostgreSQL: tenant reads get connections of their own, kept in the reader role per tenant
+      // (one round trip a read). PGlite shares one session: reads there run in a transaction.
+      const tenantReads = new TenantReadModels(
+        readModels,
+        (await sharesOneSession(pool)) ? undefined : createTenantReaderDataSource(databaseUrl),
+      );
+
       const projections = new ProjectionRunner(store, pool, ALL_PROJECTIONS, logger);
       closers.push(() => projections.stop());
       if (config.embedded)
@@ -414,6 +422,7 @@ export class MailpackrRuntime {
         projections,
         databaseUrl,
         metrics,
+        tenantReads,
         closers,
         logger,
       );
