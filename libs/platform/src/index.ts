@@ -91,6 +91,7 @@ export {
   type LoginOutcome,
 } from './accounts/accounts.service.js';
 export { API_KEY_USAGE_INTERVAL_MS, ApiKeyUsage } from './accounts/api-key-usage.js';
+export { ApiKeyDirectory, type ApiKeyRecord } from './accounts/api-key-directory.js';
 export { LoginLimiter, type LoginAttempt, type LoginLimits } from './accounts/login-limiter.js';
 export {
   ARGON2ID_PARAMETERS,

@@ -2,8 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 
-import type { ApiKeyRole } from '#domain';
-import { type MailpackrRuntime, SESSION_TOKEN_PREFIX, hashApiKey } from '#platform';
+import { type MailpackrRuntime, SESSION_TOKEN_PREFIX } from '#platform';
 
 import { ApiError } from '../graphql/api-error.js';
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
@@ -70,19 +69,10 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async apiKey(secret: string): Promise<Principal> {
-    // On every request: one indexed lookup in plain SQL (no entity mapping on the hot path).
-    const { rows } = await this.runtime.pool.query<{
-      key_id: string;
-      tenant_id: string;
-      role: ApiKeyRole;
-      revoked: boolean;
-    }>(
-      'SELECT key_id, tenant_id, role, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE key_hash = $1',
-      [hashApiKey(secret)],
-    );
-    const key = rows[0];
+    // On every request: the keys in use are cached, the cache never ahead of a revocation.
+    const key = await this.runtime.apiKeys.lookup(secret);
     if (!key || key.revoked) throw new ApiError('UNAUTHENTICATED', 'Unknown or revoked API key');
-    await this.runtime.apiKeyUsage.touch(key.key_id, this.clock());
-    return { tenantId: key.tenant_id, apiKeyId: key.key_id, role: key.role };
+    await this.runtime.apiKeyUsage.touch(key.keyId, this.clock());
+    return { tenantId: key.tenantId, apiKeyId: key.keyId, role: key.role };
   }
 }

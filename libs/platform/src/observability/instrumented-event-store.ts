@@ -1,4 +1,9 @@
-import { type EventStore, WrongExpectedRevisionError } from '#event-store';
+import {
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  WrongExpectedRevisionError,
+} from '#event-store';
 
 import type { MailpackrMetrics } from './metrics.js';
 
@@ -7,8 +12,15 @@ import type { MailpackrMetrics } from './metrics.js';
  * launches, delivery outcomes, webhooks) appends through the runtime's store, so this is the one
  * place appends, events and message outcomes are counted. Only what was written counts: a call
  * that throws (a conflict, the store down) wrote nothing.
+ *
+ * `onAppended` hears of every stream written, once it is stored and before the caller hears of
+ * it (the API key cache drops changed keys there).
  */
-export const instrumentEventStore = (store: EventStore, metrics: MailpackrMetrics): EventStore => {
+export const instrumentEventStore = (
+  store: EventStore,
+  metrics: MailpackrMetrics,
+  onAppended: (events: readonly EventToAppend[], result: AppendResult) => void = () => undefined,
+): EventStore => {
   const failed = (error: unknown): never => {
     metrics.recordAppendFailed(error instanceof WrongExpectedRevisionError ? 'conflict' : 'error');
     throw error;
@@ -16,11 +28,13 @@ export const instrumentEventStore = (store: EventStore, metrics: MailpackrMetric
   const append: EventStore['append'] = async (streamId, events, options) => {
     const result = await store.append(streamId, events, options).catch(failed);
     metrics.recordAppended(events);
+    onAppended(events, result);
     return result;
   };
   const appendMany: EventStore['appendMany'] = async (requests) => {
     const results = await store.appendMany(requests).catch(failed);
     metrics.recordAppended(requests.flatMap((r) => r.events));
+    requests.forEach((r, i) => onAppended(r.events, results[i]!));
     return results;
   };
   // A method replaced on the wrapper (a benchmark timing calls) is kept here, not on the store:

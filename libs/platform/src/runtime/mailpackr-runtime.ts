@@ -7,8 +7,10 @@ import type { DataSource } from 'typeorm';
 
 import { PERSONAL_DATA } from '#domain';
 import {
+  type AppendResult,
   EmbeddedPostgres,
   type EventStore,
+  type EventToAppend,
   PostgresEventStore,
   createPool,
   openEventStoreDb,
@@ -27,6 +29,7 @@ import {
 import { Audience } from '../audience/audience.service.js';
 import { AccountRights } from '../audience/account-rights.js';
 import { Accounts } from '../accounts/accounts.service.js';
+import { ApiKeyDirectory } from '../accounts/api-key-directory.js';
 import { ApiKeyUsage } from '../accounts/api-key-usage.js';
 import { ApiUsageRecorder } from '../usage/api-usage.recorder.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
@@ -96,6 +99,8 @@ export class MailpackrRuntime {
     readonly metrics: MailpackrMetrics,
     /** Every read of one tenant's read models: the tenant filter and row-level security, in one place. */
     readonly tenantReads: TenantReadModels,
+    /** API keys by secret for every request, the keys in use cached (see `ApiKeyDirectory`). */
+    readonly apiKeys: ApiKeyDirectory,
     private readonly closers: Array<() => Promise<void>>,
     logger?: RuntimeLogger,
   ) {
@@ -388,11 +393,14 @@ export class MailpackrRuntime {
 
       // Every append of the process goes through this store: counted once, here.
       const metrics = new MailpackrMetrics();
+      // The API key cache hears of this process's own key changes before their append returns.
+      const appended: Array<(events: readonly EventToAppend[], result: AppendResult) => void> = [];
       const store: EventStore = instrumentEventStore(
         config.EVENTSTORE_URL
           ? await openEventStoreDb(config.EVENTSTORE_URL)
           : await PostgresEventStore.open(pool, { listen: !config.embedded }),
         metrics,
+        (events, result) => appended.forEach((observe) => observe(events, result)),
       );
       closers.push(() => store.close());
 
@@ -408,6 +416,14 @@ export class MailpackrRuntime {
 
       const projections = new ProjectionRunner(store, pool, ALL_PROJECTIONS, logger);
       closers.push(() => projections.stop());
+      const apiKeys = new ApiKeyDirectory({
+        pool,
+        store,
+        readModelReached: (position) =>
+          projections.waitFor(position, ['api-keys'], config.MAILPACKR_READ_YOUR_WRITES_TIMEOUT_MS),
+      });
+      appended.push((events, result) => apiKeys.observeAppended(events, result));
+      closers.push(() => apiKeys.close());
       if (config.embedded)
         logger?.warn(
           'Embedded PGlite store: for trying and developing, not for production (no fsync, one query at a time).',
@@ -423,6 +439,7 @@ export class MailpackrRuntime {
         databaseUrl,
         metrics,
         tenantReads,
+        apiKeys,
         closers,
         logger,
       );
