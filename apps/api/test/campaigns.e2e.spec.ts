@@ -303,6 +303,49 @@ describe.each(sqlBackends())('Campaigns over GraphQL (%s)', (backend) => {
         (await api.graphql(LIST, { after: 'garbage' }, key)).errors?.[0]?.extensions?.code,
       ).toBe('BAD_USER_INPUT');
     });
+
+    it('should answer every field of a page as the campaign itself does, whichever fields are asked', async () => {
+      // A page loads only the columns its fields need: every combination must still be whole.
+      const { apiKey: key } = await api.createTenant('Columns');
+      const scheduled = await draft({ name: 'Scheduled one' }, key);
+      await api.graphql(SCHEDULE, { input: { id: scheduled.id, sendAt: inOneDay() } }, key);
+      await draft({ name: 'Draft one', mjmlBody: aValidMjmlBody('Columns body') }, key);
+      const ALL = `${CAMPAIGN_FIELDS} mjmlBody templateId templateRevision scheduledAt cancelledAt
+        startedAt pausedAt pausedReason completedAt audience { recipients } delivery { total }`;
+      const page = (fields: string) =>
+        api.graphql<{ campaigns: { edges: Array<{ node: Record<string, unknown> }> } }>(
+          `{ campaigns { edges { node { ${fields} } } } }`,
+          {},
+          key,
+        );
+      const whole = (await page(ALL)).data!.campaigns.edges.map((e) => e.node);
+      expect(whole.map((c) => c.name)).toEqual(['Draft one', 'Scheduled one']);
+      for (const campaign of whole) {
+        const one = await api.graphql<{ campaign: Record<string, unknown> }>(
+          `query Get($id: ID!) { campaign(id: $id) { ${ALL} } }`,
+          { id: campaign.id },
+          key,
+        );
+        expect(campaign).toEqual(one.data!.campaign);
+      }
+      expect(String(whole[0]!.mjmlBody)).toContain('Columns body');
+      // A few fields, through a fragment and with __typename: the same values.
+      const some = await api.graphql<{
+        campaigns: { edges: Array<{ node: Record<string, unknown> }> };
+      }>(
+        `{ campaigns { edges { node { __typename ...Few } } } } fragment Few on Campaign { status revision pausedReason }`,
+        {},
+        key,
+      );
+      expect(some.data!.campaigns.edges.map((e) => e.node)).toEqual(
+        whole.map((c) => ({
+          __typename: 'Campaign',
+          status: c.status,
+          revision: c.revision,
+          pausedReason: c.pausedReason,
+        })),
+      );
+    });
   });
 
   describe('When the caller is not who they should be', () => {

@@ -1,10 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 
 import { describe, expect, it } from '@jest/globals';
 
 import { type CachedSubjectKey, DataKeyCache } from './data-key-cache.js';
 
-const anEntry = (): CachedSubjectKey => ({ key: randomBytes(32), tenantId: randomUUID() });
+const anEntry = (): CachedSubjectKey => ({
+  key: createSecretKey(randomBytes(32)),
+  tenantId: randomUUID(),
+});
 
 describe('DataKeyCache', () => {
   describe('When full', () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { type KeyObject, createCipheriv, createDecipheriv } from 'node:crypto';
 
 import { randomPool } from './random-pool.js';
 
@@ -41,7 +41,7 @@ const aad = (subjectId: string, context: string): Buffer =>
 
 /** AES-256-GCM with a fresh 12-byte IV, bound to the subject and the field's context. */
 export const encryptWithDataKey = (
-  dataKey: Buffer,
+  dataKey: KeyObject | Buffer,
   subjectId: string,
   context: string,
   plaintext: string,
@@ -60,7 +60,7 @@ export const encryptWithDataKey = (
 
 /** Throws `CIPHERTEXT_INVALID` when the value was altered or moved to another subject or context. */
 export const decryptWithDataKey = (
-  dataKey: Buffer,
+  dataKey: KeyObject | Buffer,
   field: EncryptedField,
   context: string,
 ): string => {

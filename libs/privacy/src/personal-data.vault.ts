@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createHash, createSecretKey, timingSafeEqual } from 'node:crypto';
 
 import type { Pool } from 'pg';
 
@@ -166,7 +166,7 @@ export class PersonalDataVault {
     const mine = new Set(inserted.rows.map((r) => r.subject_id));
     if (epoch === this.#epoch) {
       create.forEach((id, i) => {
-        if (mine.has(id)) this.#cache.set(id, { key: keys[i]!, tenantId });
+        if (mine.has(id)) this.#cache.set(id, { key: createSecretKey(keys[i]!), tenantId });
       });
     }
     return mine;
@@ -336,7 +336,7 @@ export class PersonalDataVault {
   }
 
   /** The subject's data key for a new ciphertext: existing, or created now (concurrency-safe). */
-  async #keyForWriting(subjectId: string, tenantId: string): Promise<Buffer> {
+  async #keyForWriting(subjectId: string, tenantId: string): Promise<KeyObject> {
     let entry = this.#cache.get(subjectId);
     if (!entry) {
       let pending = this.#pending.get(subjectId);
@@ -362,7 +362,7 @@ export class PersonalDataVault {
       [subjectId, tenantId, await this.#kek.wrap(key), this.#kek.id],
     );
     if (inserted.rowCount === 1) {
-      const entry = { key, tenantId };
+      const entry = { key: createSecretKey(key), tenantId };
       if (epoch === this.#epoch) this.#cache.set(subjectId, entry);
       return entry;
     }
@@ -381,7 +381,9 @@ export class PersonalDataVault {
       rows.map(async (row): Promise<[string, CachedSubjectKey]> => [
         row.subject_id,
         {
-          key: row.wrapped_key ? await this.#unwrap(row.subject_id, row.wrapped_key) : null,
+          key: row.wrapped_key
+            ? createSecretKey(await this.#unwrap(row.subject_id, row.wrapped_key))
+            : null,
           tenantId: row.tenant_id,
         },
       ]),
@@ -416,7 +418,7 @@ const writableKey = (
   entry: CachedSubjectKey | undefined,
   subjectId: string,
   tenantId: string,
-): Buffer => {
+): KeyObject => {
   if (!entry || entry.key === null) {
     throw new PrivacyError(
       'SUBJECT_ERASED',

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Info, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 
 import {
   type CampaignCommand,
@@ -21,6 +22,7 @@ import {
 } from '../commands/execute-domain-command.js';
 import { ApiError } from '../graphql/api-error.js';
 import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pagination.js';
+import { columnsFor, selectedFields } from '../graphql/selection.js';
 import {
   type Campaign as CampaignType,
   type CampaignDeletion,
@@ -75,6 +77,38 @@ export const toCampaign = (row: CampaignEntity): Campaign => ({
   },
 });
 
+/**
+ * The columns each `Campaign` field is made from (`toCampaign`), so a page loads only what its
+ * query selects: a page of names and statuses does not carry every campaign's MJML body.
+ * `delivery` has its own resolver and needs only the id.
+ */
+const CAMPAIGN_COLUMNS: Readonly<Record<keyof CampaignType, ReadonlyArray<keyof CampaignEntity>>> =
+  {
+    id: ['campaignId'],
+    name: ['name'],
+    subject: ['subject'],
+    fromAddress: ['fromAddress'],
+    fromName: ['fromName'],
+    mjmlBody: ['mjmlBody'],
+    listIds: ['listIds'],
+    templateId: ['templateId'],
+    templateRevision: ['templateRevision'],
+    status: ['status'],
+    sendAt: ['sendAt'],
+    cancelReason: ['cancelReason'],
+    revision: ['lastRevision'],
+    createdAt: ['createdAt'],
+    updatedAt: ['updatedAt'],
+    scheduledAt: ['scheduledAt'],
+    cancelledAt: ['cancelledAt'],
+    startedAt: ['startedAt'],
+    pausedAt: ['pausedAt'],
+    pausedReason: ['status', 'pausedReason'],
+    completedAt: ['completedAt'],
+    audience: ['audience', 'queuedMessages', 'queuedAt'],
+    delivery: [],
+  };
+
 @Resolver('Campaign')
 export class CampaignsResolver {
   constructor(
@@ -98,10 +132,21 @@ export class CampaignsResolver {
     @Args('first') first: number | null,
     @Args('after') after: string | null,
     @Args('status') status: CampaignStatus | null,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const size = pageSize(first);
     const rows = await this.queryBus.execute(
-      new ListCampaignsQuery(principal.tenantId, size, decodeCursor(after), status ?? undefined),
+      new ListCampaignsQuery(
+        principal.tenantId,
+        size,
+        decodeCursor(after),
+        status ?? undefined,
+        // The id and creation time always: the cursor is made of them.
+        columnsFor(selectedFields(info, ['edges', 'node']), CAMPAIGN_COLUMNS, [
+          'campaignId',
+          'createdAt',
+        ]),
+      ),
     );
     return toConnection(
       rows,

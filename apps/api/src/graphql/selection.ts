@@ -39,3 +39,24 @@ const fieldsOf = (
   }
   return fields;
 };
+
+/**
+ * The read-model columns a page must load for the fields selected on its nodes: `always` (ids and
+ * the cursor's columns) plus each selected field's columns from `columnsOf`. Undefined, meaning
+ * every column, as soon as one selected field is not in `columnsOf`, so a field added to the
+ * schema and not to the map is still answered, only not sped up.
+ */
+export const columnsFor = <C extends string>(
+  selected: ReadonlySet<string>,
+  columnsOf: Readonly<Record<string, readonly C[]>>,
+  always: readonly C[],
+): C[] | undefined => {
+  const columns = new Set<C>(always);
+  for (const field of selected) {
+    if (field === '__typename') continue;
+    const needed = Object.hasOwn(columnsOf, field) ? columnsOf[field] : undefined;
+    if (!needed) return undefined;
+    for (const column of needed) columns.add(column);
+  }
+  return [...columns];
+};

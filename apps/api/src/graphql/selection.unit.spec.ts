@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Kind, type FieldNode, type FragmentDefinitionNode, parse } from 'graphql';
 
-import { selectedFields } from './selection.js';
+import { columnsFor, selectedFields } from './selection.js';
 
 /** The root field of a document and its fragments, as a resolver's `info` has them. */
 const infoOf = (document: string) => {
@@ -38,5 +38,23 @@ describe('selectedFields', () => {
     expect(
       selectedFields(infoOf(`{ recipients { pageInfo { hasNextPage } } }`), ['edges', 'node']),
     ).toEqual(new Set());
+  });
+});
+
+describe('columnsFor', () => {
+  const columnsOf = { id: ['row_id'], name: ['name'], status: ['status', 'reason'], delivery: [] };
+
+  it('should load the fixed columns and those of each selected field, once each', () => {
+    expect(
+      columnsFor(new Set(['id', 'status', 'delivery', '__typename']), columnsOf, [
+        'row_id',
+        'created_at',
+      ]),
+    ).toEqual(['row_id', 'created_at', 'status', 'reason']);
+  });
+
+  it('should load every column when a selected field is not in the map', () => {
+    expect(columnsFor(new Set(['name', 'somethingNew']), columnsOf, ['row_id'])).toBeUndefined();
+    expect(columnsFor(new Set(['constructor']), columnsOf, ['row_id'])).toBeUndefined();
   });
 });

@@ -32,9 +32,16 @@ export class GetCampaignHandler implements IQueryHandler<GetCampaignQuery> {
 export class ListCampaignsHandler implements IQueryHandler<ListCampaignsQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
-  async execute({ tenantId, first, after, status }: ListCampaignsQuery): Promise<CampaignEntity[]> {
+  async execute({
+    tenantId,
+    first,
+    after,
+    status,
+    columns,
+  }: ListCampaignsQuery): Promise<CampaignEntity[]> {
     return this.runtime.tenantReads.read(tenantId, (scope) => {
       const query = scope.select(CampaignEntity, 'c').andWhere('c.deleted_at IS NULL');
+      if (columns) query.select(columns.map((column) => `c.${column}`));
       if (status) query.andWhere('c.status = :status', { status });
       return newestFirstPage(query, 'campaign_id', first, after);
     });

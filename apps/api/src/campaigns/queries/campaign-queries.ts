@@ -22,6 +22,8 @@ export class ListCampaignsQuery extends Query<CampaignEntity[]> {
     readonly first: number,
     readonly after: PageCursor | undefined,
     readonly status: CampaignEntity['status'] | undefined,
+    /** The columns to load (the rest stay undefined); all of them when undefined. */
+    readonly columns?: ReadonlyArray<keyof CampaignEntity>,
   ) {
     super();
   }
