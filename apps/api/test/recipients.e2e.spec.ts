@@ -171,6 +171,46 @@ describe.each(sqlBackends())('Recipients and data-subject rights over GraphQL (%
       expect(seen).toEqual([...ids].reverse());
     });
 
+    it('should answer every field of a page as the recipient itself does, whichever fields are asked', async () => {
+      // A page loads only the columns its fields need: every selection must still be whole.
+      const listId = await newList('Columns');
+      const tag = unique();
+      const first = await add({
+        email: `c1.${tag}@example.org`,
+        name: 'Column One',
+        attributes: { plan: 'gold' },
+        listIds: [listId],
+      });
+      await add({ email: `c2.${tag}@example.org`, listIds: [listId] });
+      await ok(RESTRICT, { input: { id: first.id } });
+      const ALL = `id email name attributes status restricted objected unsubscribedFromAll revision
+        createdAt updatedAt erasedAt memberships { listId } messages { edges { node { id } } }`;
+      for (const args of [`listId: "${listId}"`, `email: "c1.${tag}@example.org"`]) {
+        const page = await ok<{ recipients: { edges: Array<{ node: Record<string, unknown> }> } }>(
+          `{ recipients(${args}) { edges { node { ${ALL} } } } }`,
+          {},
+        );
+        expect(page.recipients.edges.length).toBeGreaterThan(0);
+        for (const { node } of page.recipients.edges) {
+          const one = await ok<{ recipient: Record<string, unknown> }>(
+            `query($id: ID!) { recipient(id: $id) { ${ALL} } }`,
+            { id: node.id },
+          );
+          expect(node).toEqual(one.recipient);
+        }
+      }
+      const some = await ok<{ recipients: { edges: Array<{ node: Record<string, unknown> }> } }>(
+        `{ recipients(listId: "${listId}") { edges { node { __typename restricted ...Who } } } }
+         fragment Who on Recipient { name revision }`,
+        {},
+      );
+      expect(some.recipients.edges.map((e) => e.node)).toEqual([
+        expect.objectContaining({ __typename: 'Recipient', name: null, restricted: false }),
+        expect.objectContaining({ __typename: 'Recipient', name: 'Column One', restricted: true }),
+      ]);
+      expect(some.recipients.edges.every((e) => Number.isInteger(e.node.revision))).toBe(true);
+    });
+
     it('should refuse a second recipient with the same address, an invalid address and an unknown list', async () => {
       const email = `dup.${unique()}@example.org`;
       await add({ email });

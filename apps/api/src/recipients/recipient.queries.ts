@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 
 import type { MailpackrRuntime } from '#platform';
+import type { SelectQueryBuilder } from 'typeorm';
 import {
   ContactListEntity,
   ErasureReceiptEntity,
@@ -41,6 +42,8 @@ export class ListRecipientsQuery extends Query<RecipientPageRow[]> {
     },
     readonly first: number,
     readonly after: PageCursor | undefined,
+    /** The columns to load (the rest stay undefined); all of them when undefined. */
+    readonly columns?: ReadonlyArray<keyof RecipientEntity>,
   ) {
     super();
   }
@@ -92,21 +95,29 @@ export class GetRecipientHandler implements IQueryHandler<GetRecipientQuery> {
 export class ListRecipientsHandler implements IQueryHandler<ListRecipientsQuery> {
   constructor(@Inject(RUNTIME) private readonly runtime: MailpackrRuntime) {}
 
-  execute({ tenantId, filter, first, after }: ListRecipientsQuery): Promise<RecipientPageRow[]> {
-    return this.runtime.tenantReads.read(tenantId, (scope) =>
-      filter.listId
-        ? this.members(scope, filter.listId, filter, first, after)
-        : this.all(scope, filter, first, after),
-    );
+  execute({
+    tenantId,
+    filter,
+    first,
+    after,
+    columns,
+  }: ListRecipientsQuery): Promise<RecipientPageRow[]> {
+    return this.runtime.tenantReads.read(tenantId, (scope) => {
+      const recipients = scope.select(RecipientEntity, 'r');
+      if (columns) recipients.select(columns.map((column) => `r.${column}`));
+      return filter.listId
+        ? this.members(recipients, scope, filter.listId, filter, first, after)
+        : this.all(recipients, filter, first, after);
+    });
   }
 
   private async all(
-    scope: TenantScope,
+    recipients: SelectQueryBuilder<RecipientEntity>,
     filter: ListRecipientsQuery['filter'],
     first: number,
     after: PageCursor | undefined,
   ): Promise<RecipientPageRow[]> {
-    const query = scope.select(RecipientEntity, 'r').andWhere(`r.status = 'active'`);
+    const query = recipients.andWhere(`r.status = 'active'`);
     if (filter.emailIndex) query.andWhere('r.email_index = :index', { index: filter.emailIndex });
     const rows = await newestFirstPage(query, 'recipient_id', first, after);
     return rows.map((row) => ({
@@ -117,14 +128,14 @@ export class ListRecipientsHandler implements IQueryHandler<ListRecipientsQuery>
 
   /** A list's members, newest member first: the membership table drives the page. */
   private async members(
+    recipients: SelectQueryBuilder<RecipientEntity>,
     scope: TenantScope,
     listId: string,
     filter: ListRecipientsQuery['filter'],
     first: number,
     after: PageCursor | undefined,
   ): Promise<RecipientPageRow[]> {
-    const query = scope
-      .select(RecipientEntity, 'r')
+    const query = recipients
       .innerJoin(RecipientMembershipEntity, 'm', scope.on('m', 'm.recipient_id = r.recipient_id'))
       .addSelect('m.joined_at', 'joined_at')
       .andWhere(`r.status = 'active' AND m.list_id = :listId`, { listId });

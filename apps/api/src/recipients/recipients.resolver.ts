@@ -47,7 +47,7 @@ import {
   SuppressionReason,
 } from '../graphql/graphql.generated.js';
 import { assertUuid, decodeCursor, pageSize, toConnection } from '../graphql/pagination.js';
-import { selectedFields } from '../graphql/selection.js';
+import { columnsFor, selectedFields } from '../graphql/selection.js';
 import { CLOCK, type Clock, RUNTIME } from '../runtime/runtime.tokens.js';
 import { toContactList } from '../contact-lists/contact-lists.resolver.js';
 import {
@@ -110,6 +110,28 @@ export const toErasureReceipt = (receipt: DomainErasureReceipt): ErasureReceipt 
 /** The recipient's personal fields, decrypted when a query selects them. */
 const PERSONAL_FIELDS = ['email', 'name', 'attributes'] as const;
 
+/**
+ * The columns each `Recipient` field is made from (`present`), so a page loads only what its
+ * query selects. The id, status and creation time are always loaded (`present` and the cursor).
+ */
+const RECIPIENT_COLUMNS: Readonly<Record<keyof Recipient, ReadonlyArray<keyof RecipientEntity>>> = {
+  id: ['recipientId'],
+  email: ['email'],
+  name: ['name'],
+  attributes: ['attributes'],
+  status: ['status'],
+  restricted: ['restricted'],
+  objected: ['objected'],
+  unsubscribedFromAll: ['unsubscribedAll'],
+  memberships: [],
+  timeline: [],
+  messages: [],
+  revision: ['lastRevision'],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+  erasedAt: ['erasedAt'],
+};
+
 @Resolver('Recipient')
 export class RecipientsResolver {
   constructor(
@@ -140,6 +162,7 @@ export class RecipientsResolver {
       throw new ApiError('BAD_USER_INPUT', 'status filters a list: give listId');
     const emailIndex =
       email == null ? undefined : this.runtime.audience.identify(principal.tenantId, email).index;
+    const selected = selectedFields(info, ['edges', 'node']);
     const rows = await this.queryBus.execute(
       new ListRecipientsQuery(
         principal.tenantId,
@@ -150,12 +173,13 @@ export class RecipientsResolver {
         },
         size,
         decodeCursor(after),
+        columnsFor(selected, RECIPIENT_COLUMNS, ['recipientId', 'status', 'createdAt']),
       ),
     );
     const page = rows.slice(0, size);
     const nodes = await this.present(
       page.map((r) => r.row),
-      selectedFields(info, ['edges', 'node']),
+      selected,
     );
     const byId = new Map(page.map((r, i) => [r.row.recipientId, nodes[i]!]));
     return toConnection(
