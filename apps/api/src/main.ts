@@ -68,14 +68,23 @@ const main = async (config: AppConfig): Promise<void> => {
 
 /**
  * `MAILPACKR_API_PROCESSES` > 1: this process only supervises. It starts that many copies of the
- * server sharing the port, starts a copy again if one dies, and on SIGTERM / SIGINT passes the
+ * server sharing the port (the first alone, the others once it listens), starts a copy again if
+ * one dies, and on SIGTERM / SIGINT passes the
  * signal on and exits once every copy has shut down (0 when all of them exited 0).
  */
 const supervise = (config: AppConfig): void => {
   const logger = createLogger(config);
   let stopping = false;
   let failed = false;
-  for (let i = 0; i < config.MAILPACKR_API_PROCESSES; i++) cluster.fork();
+  // The first copy makes the default tenant on a first start. The others start once it listens
+  // (or has ended), so no request reaches a copy before the installation's first key works.
+  let rest = config.MAILPACKR_API_PROCESSES - 1;
+  const forkRest = () => {
+    for (; rest > 0 && !stopping; rest--) cluster.fork();
+  };
+  const first = cluster.fork();
+  first.once('listening', forkRest);
+  first.once('exit', forkRest);
   cluster.on('exit', (worker, code, signal) => {
     if (code !== 0) failed = true;
     if (!stopping) {
