@@ -63,8 +63,6 @@ export interface ApiKeyDirectoryOptions {
  */
 export class ApiKeyDirectory {
   readonly #cache = new Map<string, Cached>();
-  /** Key id → the hash it is cached under. */
-  readonly #hashOf = new Map<string, string>();
   /** Key id → the revision of the newest change seen for it that a read has not shown yet. */
   readonly #pending = new Map<string, bigint>();
   /** Bumped by every change seen: a read that began before one does not fill the cache. */
@@ -140,7 +138,6 @@ export class ApiKeyDirectory {
     }
     if (this.#cache.size >= MAX_CACHED_KEYS) this.#forgetAll();
     this.#cache.set(hash, { record, revision, until: this.#now() + CACHE_TTL_MS });
-    this.#hashOf.set(record.keyId, hash);
   }
 
   #changed(keyId: string | undefined, revision: bigint): void {
@@ -149,9 +146,9 @@ export class ApiKeyDirectory {
       this.#forgetAll();
       return;
     }
-    const hash = this.#hashOf.get(keyId);
-    if (hash) this.#cache.delete(hash);
-    this.#hashOf.delete(keyId);
+    // Key changes are rare: a scan of the cache costs less than keeping a second index of it.
+    for (const [hash, cached] of this.#cache)
+      if (cached.record.keyId === keyId) this.#cache.delete(hash);
     const known = this.#pending.get(keyId);
     if (known !== undefined && known >= revision) return;
     if (known === undefined && this.#pending.size >= MAX_PENDING_CHANGES) {
@@ -163,7 +160,6 @@ export class ApiKeyDirectory {
 
   #forgetAll(): void {
     this.#cache.clear();
-    this.#hashOf.clear();
   }
 
   /** Follows the log for key changes; caching is on only while this is live. */

@@ -105,7 +105,6 @@ export class MailpackrRuntime {
     logger?: RuntimeLogger,
   ) {
     metrics.watchProjections(projections);
-    closers.push(() => this.tenantReads.close());
     this.readiness = new ReadinessProbe({
       pool,
       store,
@@ -413,6 +412,7 @@ export class MailpackrRuntime {
         readModels,
         (await sharesOneSession(pool)) ? undefined : createTenantReaderDataSource(databaseUrl),
       );
+      closers.push(() => tenantReads.close());
 
       const projections = new ProjectionRunner(store, pool, ALL_PROJECTIONS, logger);
       closers.push(() => projections.stop());
