@@ -56,6 +56,8 @@ import { RECIPIENT_STREAM_CATEGORY, contactListDecider, toContactListStreamId } 
 import {
   type ImportReport,
   MailpackrRuntime,
+  STREAMING_HEAP_GROWTH_PERCENT,
+  keepHeapNearLive,
   loadConfig,
   readContactsCsv,
   uuidFromName,
@@ -80,6 +82,8 @@ const USAGE = `Usage: node --expose-gc dist/bench/import/import.bench.js [option
   --analyze            ANALYZE the database after the import, before the catch-up (untimed), as
                        autovacuum would on a server that runs it (default: statistics as they are)
   --profile <dir>      write a V8 CPU profile of each import (not the other steps) into <dir>
+  --heap-growth <p>    v8: V8's own heap growth; default: the CLI import's policy (keepHeapNearLive, the
+                       heap collected once it grows ${STREAMING_HEAP_GROWTH_PERCENT}% past what the last full collection kept)
   --help`;
 
 const parseCommandLine = () => {
@@ -92,6 +96,7 @@ const parseCommandLine = () => {
       'batch-size': { type: 'string' },
       analyze: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      'heap-growth': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -130,7 +135,14 @@ const parseCommandLine = () => {
     batchSize: positiveInt(values['batch-size'], 'batch-size') ?? 1000,
     analyze: values.analyze,
     profile: values.profile,
+    heapGrowth: heapGrowth(values['heap-growth']),
   };
+};
+
+/** `v8` (V8's own factor, up to 4x the live heap) or a percent; by default the CLI import's. */
+const heapGrowth = (value: string | undefined): 'v8' | number => {
+  if (value === 'v8') return 'v8';
+  return positiveInt(value, 'heap-growth') ?? STREAMING_HEAP_GROWTH_PERCENT;
 };
 
 type Options = ReturnType<typeof parseCommandLine>;
@@ -935,6 +947,8 @@ const main = async (): Promise<void> => {
       `batch ${options.batchSize}; ${options.rounds} rounds of raw; load average ${loadAverage().join(' ')}`,
   );
   if (!gcExposed) log('global.gc is not exposed (run with --expose-gc): memory starts uncollected');
+  // The import runs as `mailpackr import` runs it: with the CLI's heap policy (unless --heap-growth v8).
+  if (options.heapGrowth !== 'v8') keepHeapNearLive(options.heapGrowth);
 
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'mp-bench-import-'));
   const removeWorkDir = cleanupLater(() => rm(workDir, { recursive: true, force: true }));
@@ -961,7 +975,10 @@ const main = async (): Promise<void> => {
   );
   out.push(
     `batches of ${options.batchSize} rows; import once per size, raw figures the median of ${options.rounds} rounds; ` +
-      `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; ${os.cpus().length} CPUs`,
+      `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; ${os.cpus().length} CPUs; ` +
+      (options.heapGrowth === 'v8'
+        ? "V8's own heap growth (--heap-growth v8)"
+        : `heap collected at ${options.heapGrowth}% growth past live, as \`mailpackr import\` runs`),
   );
   if (server.info) {
     const { server_version, autovacuum, synchronous_commit, fsync } = server.info;
@@ -1017,6 +1034,7 @@ const main = async (): Promise<void> => {
       rounds: options.rounds,
       batchSize: options.batchSize,
       analyze: options.analyze,
+      heapGrowth: options.heapGrowth,
     },
     results,
     targets,

@@ -61,6 +61,7 @@ export {
   type ImportReport,
   type ImportSkipped,
 } from './audience/contact-import.js';
+export { STREAMING_HEAP_GROWTH_PERCENT, keepHeapNearLive } from './runtime/heap-policy.js';
 export {
   CONTACTS_CSV_DEFAULT_MAX_COLUMNS,
   CONTACTS_CSV_DEFAULT_MAX_ROW_BYTES,

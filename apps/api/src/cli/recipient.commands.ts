@@ -16,6 +16,7 @@ import {
   type MailpackrRuntime,
   csvRecord,
   exportRecipient,
+  keepHeapNearLive,
   recipientExportRows,
   toCsv,
 } from '#platform';
@@ -142,6 +143,7 @@ export const runRecipientCommand = async (
       }
     };
     const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
+    keepHeapNearLive(); // memory flat and small however large the file (this process runs only the import)
     bar.start(size, 0, { rows: 0, added: 0, invalid: 0 });
     const report = await runtime.contactImport.run({
       context,

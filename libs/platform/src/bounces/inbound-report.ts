@@ -1,4 +1,4 @@
-import { type Attachment, type ParsedMail, type StructuredHeader, simpleParser } from 'mailparser';
+import type { Attachment, ParsedMail, StructuredHeader, simpleParser } from 'mailparser';
 
 import { VERP_PREFIX } from '../delivery/message-headers.js';
 import { type BounceKind, classifyBounce, enhancedStatusIn } from './bounce-classification.js';
@@ -59,6 +59,10 @@ export interface ParseInboundReportOptions {
   /** Parsing that takes longer is given up on (`unknown`). Default 5 s. */
   timeoutMs?: number;
 }
+
+/** mailparser is loaded on the first report (about 7 MB of heap a process would carry unused). */
+let mailparser: Promise<{ simpleParser: typeof simpleParser }> | undefined;
+const loadMailparser = () => (mailparser ??= import('mailparser'));
 
 export const DEFAULT_INBOUND_REPORT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_INBOUND_REPORT_TIMEOUT_MS = 5_000;
@@ -422,8 +426,9 @@ export async function parseInboundReport(
     const maxBytes = limit(options?.maxBytes, DEFAULT_INBOUND_REPORT_MAX_BYTES);
     if (sizeOf(raw, maxBytes) > maxBytes) return unknown(`message larger than ${maxBytes} bytes`);
     if (isBlank(raw)) return unknown('empty message');
+    const { simpleParser: parse } = await loadMailparser();
     const parsed = await withTimeout(
-      simpleParser(raw, {
+      parse(raw, {
         keepDeliveryStatus: true,
         ignoreEmbedded: true,
         keepCidLinks: true,
