@@ -46,6 +46,21 @@ cli export --tenant "$tenant_id" --email smoke.two@example.org | grep -q '"email
   || { echo "smoke: export failed"; exit 1; }
 echo "smoke: mailpackr import, erase and export work against the running server"
 
+# Support staff as themselves: an account of the support role logs in with the real CLI (the
+# password piped in), runs a command with its session, and logs out; the ended session is refused.
+curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' -H "authorization: Bearer $tenant_key" \
+  -d '{"query":"mutation { registerAccount(input: {email: \"smoke.desk@example.org\", name: \"Desk\", company: \"Smoke\", password: \"correct horse battery staple\", role: SUPPORT}) { id } }"}' \
+  | grep -q '"registerAccount":{"id"' || { echo "smoke: registerAccount failed"; exit 1; }
+as_session() { env -u DATABASE_URL -u EVENTSTORE_URL -u MAILPACKR_API_KEY MAILPACKR_DATA_DIR="$work/.mailpackr" "$@"; }
+session=$(printf 'correct horse battery staple\n' | as_session node bin/mailpackr.js login --email smoke.desk@example.org 2>/dev/null)
+case "$session" in mps_*) ;; *) echo "smoke: mailpackr login printed no session token"; exit 1 ;; esac
+as_session MAILPACKR_SESSION_TOKEN="$session" node bin/mailpackr.js requests --status completed | grep -q 'erasure' \
+  || { echo "smoke: a command with the session failed"; exit 1; }
+as_session MAILPACKR_SESSION_TOKEN="$session" node bin/mailpackr.js logout 2>/dev/null || { echo "smoke: logout failed"; exit 1; }
+code=0; as_session MAILPACKR_SESSION_TOKEN="$session" node bin/mailpackr.js requests >/dev/null 2>&1 || code=$?
+[ "$code" -eq 4 ] || { echo "smoke: an ended session was not refused (exit $code)"; exit 1; }
+echo "smoke: mailpackr login, a command as the account's session, and logout work"
+
 # A campaign to that list is sent over SMTP to the embedded capture server: one .eml, to the one
 # person left (the other was erased), with the one-click unsubscribe headers.
 gql() { curl -sf "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' -H "authorization: Bearer $tenant_key" -d "$1"; }

@@ -31,7 +31,6 @@ describe.each(sqlBackends())('Audit replay after a realistic history (%s)', (bac
   let neighbourTenantId: string;
   const as = (role: CliCaller['role'], tenant = tenantId): CliCaller => ({
     tenantId: tenant,
-    apiKeyId: 'test-key',
     role,
     actor: 'cli:api-key:test-key',
   });

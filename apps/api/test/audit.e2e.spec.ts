@@ -92,8 +92,8 @@ describe.each(sqlBackends())('Auditor tools (%s)', (backend) => {
     viewerKey = await issue('viewer');
     const marketerKey = await issue('marketer');
     await api.caughtUp(['recipients', 'erasure-receipts', 'tenants', 'api-keys']);
-    auditor = await cliCaller(api.runtime, auditorKey, undefined);
-    marketer = await cliCaller(api.runtime, marketerKey, undefined);
+    auditor = await cliCaller(api.runtime, { apiKey: auditorKey }, undefined);
+    marketer = await cliCaller(api.runtime, { apiKey: marketerKey }, undefined);
   });
   afterAll(async () => api.stop());
 

@@ -352,7 +352,7 @@ describe.each(sqlBackends())('Contact import (%s)', (backend) => {
         [file],
         { tenant: tenantId, list: listId, errors },
         (line = '') => lines.push(line),
-        await cliCaller(api.runtime, apiKey, tenantId),
+        await cliCaller(api.runtime, { apiKey }, tenantId),
       );
       expect(code).toBe(0);
       expect(lines.join('\n')).toMatch(

@@ -149,7 +149,7 @@ describe.each(sqlBackends())('Retention policies and account-holder rights (%s)'
         ['run'],
         {},
         (l = '') => lines.push(l),
-        await cliCaller(api.runtime, apiKey, tenantId),
+        await cliCaller(api.runtime, { apiKey }, tenantId),
       );
       expect(code).toBe(0);
       expect(lines.join('\n')).toMatch(

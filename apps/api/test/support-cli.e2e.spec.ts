@@ -5,11 +5,13 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
+import { toRecipientStreamId } from '#domain';
 import { isErasureReceiptIntact, type ErasureReceipt } from '#privacy';
 import { sqlBackends } from '#testing';
 
 import { CliAccessError, type CliCaller, cliCaller } from '../src/cli/cli-caller.js';
 import { UsageError, runRecipientCommand } from '../src/cli/recipient.commands.js';
+import { runSessionCommand } from '../src/cli/session.commands.js';
 import { ApiTestApp } from './api-test-app.js';
 
 const ADD = `mutation($input: AddRecipientInput!) { addRecipient(input: $input) { id } }`;
@@ -33,7 +35,7 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
       actor: 'test:owner',
     });
     await api.caughtUp(['api-keys']);
-    support = await cliCaller(api.runtime, supportKey.apiKey, tenantId);
+    support = await cliCaller(api.runtime, { apiKey: supportKey.apiKey }, tenantId);
     work = mkdtempSync(join(tmpdir(), 'mailpackr-cli-'));
   });
   afterAll(async () => {
@@ -124,13 +126,15 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
 
   describe('When the command line is run without the right key', () => {
     it('should refuse a missing, unknown or revoked key, and a --tenant that is not the key’s', async () => {
-      await expect(cliCaller(api.runtime, undefined, tenantId)).rejects.toMatchObject({
+      await expect(cliCaller(api.runtime, {}, tenantId)).rejects.toMatchObject({
         code: 'UNAUTHENTICATED',
       });
-      await expect(cliCaller(api.runtime, 'mpk_unknown', undefined)).rejects.toMatchObject({
+      await expect(
+        cliCaller(api.runtime, { apiKey: 'mpk_unknown' }, undefined),
+      ).rejects.toMatchObject({
         code: 'UNAUTHENTICATED',
       });
-      await expect(cliCaller(api.runtime, apiKey, randomUUID())).rejects.toMatchObject({
+      await expect(cliCaller(api.runtime, { apiKey }, randomUUID())).rejects.toMatchObject({
         code: 'FORBIDDEN',
       });
       const temp = await api.runtime.tenants.issueApiKey({
@@ -141,9 +145,9 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
       });
       await api.runtime.tenants.revokeApiKey({ tenantId, keyId: temp.apiKeyId, actor: 'test' });
       await api.caughtUp(['api-keys']);
-      await expect(cliCaller(api.runtime, temp.apiKey, undefined)).rejects.toBeInstanceOf(
-        CliAccessError,
-      );
+      await expect(
+        cliCaller(api.runtime, { apiKey: temp.apiKey }, undefined),
+      ).rejects.toBeInstanceOf(CliAccessError);
     });
 
     it('should refuse support what its role lacks (import, retention, account), before reading anything', async () => {
@@ -157,6 +161,162 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
           code: 'FORBIDDEN',
         });
       }
+    });
+  });
+
+  describe('When support staff log in from the command line and run commands as themselves', () => {
+    const PASSWORD = 'correct horse battery staple';
+    const REGISTER = `mutation($input: RegisterAccountInput!) { registerAccount(input: $input) { id } }`;
+    const CHANGE_ROLE = `mutation($input: ChangeAccountRoleInput!) { changeAccountRole(input: $input) { id } }`;
+
+    const session = async (
+      command: 'login' | 'logout',
+      values: Record<string, string>,
+      options: { password?: string; sessionToken?: string } = {},
+    ) => {
+      const out: string[] = [];
+      const info: string[] = [];
+      const code = await runSessionCommand(
+        api.runtime,
+        command,
+        values,
+        {
+          out: (line = '') => out.push(line),
+          info: (line) => info.push(line),
+          password: () => Promise.resolve(options.password ?? PASSWORD),
+        },
+        { sessionToken: options.sessionToken },
+      );
+      return { code, out, info: info.join('\n') };
+    };
+
+    it('should print only a session token, run commands with the account’s current role and name the account in the history, until logout', async () => {
+      const email = `desk.${randomUUID()}@example.org`;
+      const registered = await api.graphql<{ registerAccount: { id: string } }>(
+        REGISTER,
+        {
+          input: {
+            email,
+            name: 'Desk Person',
+            company: 'Support Ltd',
+            password: PASSWORD,
+            role: 'SUPPORT',
+          },
+        },
+        apiKey,
+      );
+      expect(registered.errors).toBeUndefined();
+      const accountId = registered.data!.registerAccount.id;
+
+      const login = await session('login', { email: ` ${email.toUpperCase()} ` });
+      expect(login.code).toBe(0);
+      expect(login.out).toHaveLength(1);
+      expect(login.out[0]).toMatch(/^mps_\S+$/);
+      expect(login.info).toContain(`account ${accountId}, role support, tenant ${tenantId}`);
+      expect(login.info).not.toContain(email);
+      const sessionToken = login.out[0]!;
+
+      const desk = await cliCaller(api.runtime, { sessionToken }, tenantId);
+      expect(desk).toEqual({ tenantId, role: 'support', actor: `cli:account:${accountId}` });
+      const id = await add(`session.${randomUUID()}@example.org`);
+      const erased = await runRecipientCommand(
+        api.runtime,
+        'erase',
+        [],
+        { recipient: id },
+        () => undefined,
+        desk,
+      );
+      expect(erased).toBe(0);
+      const events = await api.runtime.store.readStream(toRecipientStreamId(id));
+      expect(events.at(-1)).toMatchObject({
+        type: 'RecipientErased',
+        metadata: { actor: `cli:account:${accountId}` },
+      });
+      // Support may not import, whoever runs it.
+      await expect(
+        runRecipientCommand(
+          api.runtime,
+          'import',
+          [join(work, 'x.csv')],
+          { list: randomUUID() },
+          () => undefined,
+          desk,
+        ),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+
+      // A role change holds for the session at once: a viewer may no longer erase.
+      const changed = await api.graphql(
+        CHANGE_ROLE,
+        { input: { id: accountId, role: 'VIEWER' } },
+        apiKey,
+      );
+      expect(changed.errors).toBeUndefined();
+      const viewer = await cliCaller(api.runtime, { sessionToken }, undefined);
+      expect(viewer.role).toBe('viewer');
+      const other = await add(`session.${randomUUID()}@example.org`);
+      await expect(
+        runRecipientCommand(
+          api.runtime,
+          'erase',
+          [],
+          { recipient: other },
+          () => undefined,
+          viewer,
+        ),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(
+        (await api.runtime.store.readStream(toRecipientStreamId(other))).map((e) => e.type),
+      ).not.toContain('RecipientErased');
+
+      await expect(cliCaller(api.runtime, { sessionToken }, randomUUID())).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      await expect(
+        cliCaller(api.runtime, { sessionToken, apiKey }, undefined),
+      ).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+
+      expect((await session('logout', {}, { sessionToken })).code).toBe(0);
+      await expect(cliCaller(api.runtime, { sessionToken }, undefined)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        message: expect.stringContaining('was ended'),
+      });
+      const again = await session('logout', {}, { sessionToken });
+      expect(again.code).toBe(0);
+      expect(again.info).toContain('already ended');
+    });
+
+    it('should answer a wrong password and an unknown address alike, and open no session', async () => {
+      const email = `desk.${randomUUID()}@example.org`;
+      const registered = await api.graphql(
+        REGISTER,
+        {
+          input: {
+            email,
+            name: 'Desk Person',
+            company: 'Support Ltd',
+            password: PASSWORD,
+            role: 'SUPPORT',
+          },
+        },
+        apiKey,
+      );
+      expect(registered.errors).toBeUndefined();
+      const wrong = session('login', { email }, { password: 'not the password at all' });
+      const unknown = session('login', { email: `nobody.${randomUUID()}@example.org` });
+      const [a, b] = await Promise.allSettled([wrong, unknown]);
+      expect(a).toMatchObject({ status: 'rejected', reason: { code: 'UNAUTHENTICATED' } });
+      expect(b).toMatchObject({ status: 'rejected', reason: { code: 'UNAUTHENTICATED' } });
+      const messageOf = (r: PromiseSettledResult<unknown>) =>
+        ((r as PromiseRejectedResult).reason as Error).message;
+      expect(messageOf(a)).toBe(messageOf(b));
+      await expect(session('login', {})).rejects.toBeInstanceOf(UsageError);
+      await expect(session('logout', {})).rejects.toBeInstanceOf(UsageError);
+      await expect(
+        cliCaller(api.runtime, { sessionToken: 'mps_not-a-session' }, undefined),
+      ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     });
   });
 });

@@ -16,8 +16,8 @@ export const AUDIT_REPLAY_EXIT = { match: 0, failed: 1, difference: 3 } as const
 export const AUDIT_REPLAY_USAGE = `  mailpackr audit replay [--projection <name>]
       Rebuilds every read model (or one) from the history into a scratch schema and compares it
       with the live read models, table by table (row counts, checksums, first differing keys).
-      With MAILPACKR_API_KEY (audit permission) only the key's tenant's rows are compared; without
-      it the platform operator compares every row. Exit code 0 when they match, 3 when they differ.`;
+      With MAILPACKR_API_KEY or MAILPACKR_SESSION_TOKEN (audit permission) only that tenant's rows
+      are compared; without them the platform operator compares every row. Exit code 0 when they match, 3 when they differ.`;
 
 const pad = (text: string, width: number) => text.padEnd(width);
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

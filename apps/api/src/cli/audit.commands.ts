@@ -32,9 +32,10 @@ export const isAuditCommand = (action: string | undefined): action is AuditComma
 /** Exit codes: 0 intact / no problem, 3 a broken link or an erasure problem (1: failure, 2: usage). */
 export const AUDIT_EXIT = { ok: 0, findings: 3 } as const;
 
-export const AUDIT_USAGE = `Auditors (read the history, change nothing but the log seals). With MAILPACKR_API_KEY set
-(a key whose role holds the audit permission) every audit command is scoped to the key's tenant;
-without it verify, erasures and replay cover every tenant (operators); export always needs a key.
+export const AUDIT_USAGE = `Auditors (read the history, change nothing but the log seals). With MAILPACKR_API_KEY or
+MAILPACKR_SESSION_TOKEN set (a role holding the audit permission) every audit command is scoped to
+its tenant; without them verify, erasures and replay cover every tenant (operators); export always
+needs a key or a session.
   mailpackr audit verify [--tenant <id>] [--from <ISO time>] [--to <ISO time>] [--stream <id>] [--no-seal]
                          [--anchor <seal hash>]
       Walks the log (all of it, a tenant's part, a time range or one stream) and checks every
@@ -142,7 +143,7 @@ export const runAuditCommand = async (
   } else if (action === 'export') {
     throw new CliAccessError(
       'UNAUTHENTICATED',
-      'audit export decrypts personal data: set MAILPACKR_API_KEY to an API key of the tenant with the audit permission',
+      'audit export decrypts personal data: set MAILPACKR_API_KEY (or MAILPACKR_SESSION_TOKEN) to a key (or session) of the tenant with the audit permission',
     );
   }
 

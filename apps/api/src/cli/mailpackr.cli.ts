@@ -6,10 +6,16 @@ import { isDomainError, isTenantPlan } from '#domain';
 
 import { ConfigError, ContactsCsvError, MailpackrRuntime, loadConfig } from '#platform';
 
-import { CliAccessError, cliCaller } from './cli-caller.js';
+import { CliAccessError, cliCaller, cliCredentials, hasCliCredentials } from './cli-caller.js';
 import { RECIPIENT_COMMANDS, UsageError, runRecipientCommand } from './recipient.commands.js';
 import { AUDIT_USAGE, isAuditCommand, runAuditCommand } from './audit.commands.js';
 import { runBillingCommand } from './billing.commands.js';
+import {
+  SESSION_USAGE,
+  isSessionCommand,
+  readPassword,
+  runSessionCommand,
+} from './session.commands.js';
 import { isPrivacyError } from '#privacy';
 
 const USAGE = `MailPackr operator CLI
@@ -34,8 +40,9 @@ Usage:
   mailpackr projections rebuild <name>
       Rebuilds a read model from the first event into fresh tables, then switches atomically.
 
-Tenant commands run as the API key in MAILPACKR_API_KEY: its tenant, its role (the README's
-permission matrix). --tenant is optional and, when given, must be the key's tenant.
+Tenant commands run as the API key in MAILPACKR_API_KEY, or as the login session in
+MAILPACKR_SESSION_TOKEN (see login below): its tenant, its role (the README's permission matrix).
+--tenant is optional and, when given, must be the key's or the session's tenant.
   mailpackr import <file.csv> --list <id> [--map email=<col>,name=<col>,...] [--errors <file>]
       Imports contacts into a list (streaming, with a progress bar); prints the counts and
       every invalid row with its line number (or writes them to --errors as CSV).
@@ -59,7 +66,9 @@ permission matrix). --tenant is optional and, when given, must be the key's tena
   mailpackr account erase --account <id> [--basis gdpr_art17|ccpa_delete|child_under_13]
       The account holder's own data (MailPackr is its controller).
 
-Exit codes: 0 done, 1 error, 2 usage, 3 a check found a problem, 4 not allowed (key or role).
+${SESSION_USAGE}
+
+Exit codes: 0 done, 1 error, 2 usage, 3 a check found a problem, 4 not allowed (key, session or role).
 
 ${AUDIT_USAGE}
 
@@ -127,24 +136,40 @@ const run = async (argv: string[]): Promise<number> => {
   const recipientCommand = RECIPIENT_COMMANDS.find((c) => c === group);
   // Every `audit <verify|erasures|export|replay>` goes through audit.commands.ts.
   const auditCommand = group === 'audit' && isAuditCommand(action) ? action : undefined;
-  if (!recipientCommand && !auditCommand && !known.includes(`${group} ${action}`))
+  const sessionCommand = isSessionCommand(group) && action === undefined ? group : undefined;
+  if (
+    !recipientCommand &&
+    !auditCommand &&
+    !sessionCommand &&
+    !known.includes(`${group} ${action}`)
+  )
     throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
 
   const runtime = await MailpackrRuntime.start(loadConfig());
   try {
+    if (sessionCommand) {
+      return await runSessionCommand(
+        runtime,
+        sessionCommand,
+        values,
+        { out, info: (line) => void process.stderr.write(`${line}\n`), password: readPassword },
+        { sessionToken: cliCredentials(runtime).sessionToken },
+      );
+    }
     if (recipientCommand) {
       // Read your own writes: keep the read models moving while the command runs (safe next to
       // a running worker: projection checkpoints are locked).
       await runtime.projections.start();
-      const apiKey = runtime.config.MAILPACKR_API_KEY;
-      const operatorRun = recipientCommand === 'retention' && action === 'run' && !apiKey;
+      const credentials = cliCredentials(runtime);
+      const operatorRun =
+        recipientCommand === 'retention' && action === 'run' && !hasCliCredentials(credentials);
       return await runRecipientCommand(
         runtime,
         recipientCommand,
         positionals.slice(1),
         values,
         out,
-        operatorRun ? null : await cliCaller(runtime, apiKey, values.tenant),
+        operatorRun ? null : await cliCaller(runtime, credentials, values.tenant),
       );
     }
     if (group === 'tenant' || group === 'plans') {
@@ -184,8 +209,10 @@ const run = async (argv: string[]): Promise<number> => {
       return 0;
     }
     if (auditCommand) {
-      const apiKey = runtime.config.MAILPACKR_API_KEY;
-      const caller = apiKey ? await cliCaller(runtime, apiKey, values.tenant) : null;
+      const credentials = cliCredentials(runtime);
+      const caller = hasCliCredentials(credentials)
+        ? await cliCaller(runtime, credentials, values.tenant)
+        : null;
       return await runAuditCommand(runtime, auditCommand, values, out, caller);
     }
     throw new UsageError(`Unknown command: ${positionals.join(' ')}`);

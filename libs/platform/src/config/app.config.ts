@@ -80,6 +80,17 @@ export class AppConfig {
   @IsString()
   MAILPACKR_API_KEY?: string;
 
+  /**
+   * Instead of an API key: a login session (`mps_…`, from `mailpackr login` or the `login`
+   * mutation) the tenant-scoped CLI commands run as, with the account's current role, so the
+   * history names the person who ran them. Not both.
+   */
+  @IsOptional()
+  @Matches(/^mps_\S+$/, {
+    message: '$property must be a session token (mps_…), as mailpackr login prints it',
+  })
+  MAILPACKR_SESSION_TOKEN?: string;
+
   /** What this process runs: `all` (API and worker), `api` or `worker`. */
   @IsIn(['all', 'api', 'worker'])
   MAILPACKR_MODE: 'all' | 'api' | 'worker' = 'all';
@@ -545,6 +556,7 @@ const KNOWN = new Set(
     'MAILPACKR_KEK_FILE',
     'MAILPACKR_BOOTSTRAP_API_KEY',
     'MAILPACKR_API_KEY',
+    'MAILPACKR_SESSION_TOKEN',
     'SMTP_URL',
     'MAILPACKR_INBOUND_SMTP_PORT',
     'MAILPACKR_SMTP_TIMEOUT_MS',

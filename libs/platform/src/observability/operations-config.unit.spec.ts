@@ -62,6 +62,17 @@ describe('Operations settings', () => {
     });
   });
 
+  describe('When the CLI is given a session token to run as', () => {
+    it('should take a session token and name anything else', () => {
+      expect(loadConfig({}, { MAILPACKR_SESSION_TOKEN: 'mps_abc' }).MAILPACKR_SESSION_TOKEN).toBe(
+        'mps_abc',
+      );
+      expect(problemsOf({ MAILPACKR_SESSION_TOKEN: 'mpk_an-api-key' })).toEqual([
+        'MAILPACKR_SESSION_TOKEN: MAILPACKR_SESSION_TOKEN must be a session token (mps_…), as mailpackr login prints it',
+      ]);
+    });
+  });
+
   describe('When several API processes are asked for', () => {
     it('should need PostgreSQL, and take 1 to 64', () => {
       expect(loadConfig({}, {}).MAILPACKR_API_PROCESSES).toBe(1);
