@@ -190,23 +190,21 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
       return { code, out, info: info.join('\n') };
     };
 
-    it('should print only a session token, run commands with the account’s current role and name the account in the history, until logout', async () => {
+    /** A person with a login account of the support role (registered by the owner key). */
+    const registerSupport = async () => {
       const email = `desk.${randomUUID()}@example.org`;
+      const input = { email, name: 'Desk Person', company: 'Support Ltd', password: PASSWORD };
       const registered = await api.graphql<{ registerAccount: { id: string } }>(
         REGISTER,
-        {
-          input: {
-            email,
-            name: 'Desk Person',
-            company: 'Support Ltd',
-            password: PASSWORD,
-            role: 'SUPPORT',
-          },
-        },
+        { input: { ...input, role: 'SUPPORT' } },
         apiKey,
       );
       expect(registered.errors).toBeUndefined();
-      const accountId = registered.data!.registerAccount.id;
+      return { email, accountId: registered.data!.registerAccount.id };
+    };
+
+    it('should print only a session token, run commands with the account’s current role and name the account in the history, until logout', async () => {
+      const { email, accountId } = await registerSupport();
 
       const login = await session('login', { email: ` ${email.toUpperCase()} ` });
       expect(login.code).toBe(0);
@@ -289,21 +287,7 @@ describe.each(sqlBackends())('Support CLI (%s)', (backend) => {
     });
 
     it('should answer a wrong password and an unknown address alike, and open no session', async () => {
-      const email = `desk.${randomUUID()}@example.org`;
-      const registered = await api.graphql(
-        REGISTER,
-        {
-          input: {
-            email,
-            name: 'Desk Person',
-            company: 'Support Ltd',
-            password: PASSWORD,
-            role: 'SUPPORT',
-          },
-        },
-        apiKey,
-      );
-      expect(registered.errors).toBeUndefined();
+      const { email } = await registerSupport();
       const wrong = session('login', { email }, { password: 'not the password at all' });
       const unknown = session('login', { email: `nobody.${randomUUID()}@example.org` });
       const [a, b] = await Promise.allSettled([wrong, unknown]);
