@@ -4,10 +4,13 @@ import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 import type { Event } from '#domain';
-import { type AppendResult, PostgresEventStore, createPool } from '#event-store';
+import { type AppendResult, PostgresEventStore, comparePositions, createPool } from '#event-store';
 import { type Projection, ProjectionRunner, openReadModels } from '#projections';
 
 import { type TestDatabase, createTestDatabase } from './databases.js';
+
+/** How long `append` waits for older transactions of the server to end. */
+const VISIBLE_WITHIN_MS = 10_000;
 
 /**
  * A real event store and real read models on a fresh database (PGlite or PostgreSQL), for
@@ -34,13 +37,18 @@ export class ProjectionHarness {
     return new ProjectionHarness(database, pool, store, dataSource, runner);
   }
 
-  /** Appends domain events to a stream, as a command handler would. */
-  append(
+  /**
+   * Appends domain events to a stream, as a command handler would, and returns once readers can
+   * see them. On PostgreSQL the log shows a commit only when every older transaction of the
+   * server has ended (see the event store's schema), and test files run side by side on one
+   * server: without the wait, a `runner.catchUp()` right after could find nothing new yet.
+   */
+  async append(
     streamId: string,
     events: ReadonlyArray<Event<string, object>>,
     tenantId?: string,
   ): Promise<AppendResult> {
-    return this.store.append(
+    const result = await this.store.append(
       streamId,
       events.map((e) => ({
         eventId: randomUUID(),
@@ -49,6 +57,14 @@ export class ProjectionHarness {
         metadata: { tenantId, actor: 'test' },
       })),
     );
+    const deadline = Date.now() + VISIBLE_WITHIN_MS;
+    for (;;) {
+      const head = await this.store.headPosition();
+      if (head && comparePositions(head, result.position) >= 0) return result;
+      if (Date.now() > deadline)
+        throw new Error(`appended events still not visible after ${VISIBLE_WITHIN_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   async rows<R>(sql: string, params?: unknown[]): Promise<R[]> {
