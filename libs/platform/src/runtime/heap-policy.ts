@@ -12,12 +12,10 @@ export const STREAMING_HEAP_GROWTH_PERCENT = 100;
  * collecting (a 100k-row import peaked at 316 MB RSS with 4.6 MB kept; with this, about 210 MB).
  *
  * A growth factor, not a cap: a job that really holds more is never stopped. Left alone when the
- * operator chose their own (`--heap-growing-percent` on the command line or in `NODE_OPTIONS`).
+ * operator chose their own (`node --heap-growing-percent=…`; Node refuses it in `NODE_OPTIONS`).
  * Process-wide, so only for processes that run that one job, never for the API or the worker.
  */
 export const keepHeapNearLive = (percent = STREAMING_HEAP_GROWTH_PERCENT): void => {
-  const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some(
-    (flag) => /^--heap[-_]growing[-_]percent\b/.test(flag),
-  );
+  const chosen = process.execArgv.some((flag) => /^--heap[-_]growing[-_]percent\b/.test(flag));
   if (!chosen) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 };
