@@ -8,7 +8,6 @@ import { ContactsCsvError } from '#platform';
 import { isPrivacyError } from '#privacy';
 
 import { ApiError, type ApiErrorCode } from './api-error.js';
-import { currentRequestId } from './request-context.js';
 
 const logger = new Logger('GraphQL');
 
@@ -74,46 +73,65 @@ const describeForLog = (error: unknown): string => {
   return [`${error.name}${typeof code === 'string' ? ` (${code})` : ''}`, ...frames].join('\n');
 };
 
+/** What an error stands for: a wrapped refusal's `ApiError`, or a resolver's own error. */
+const originalOf = (error: unknown): unknown => {
+  const unwrapped = unwrapResolverError(error);
+  // Refusals before execution (limits) arrive as GraphQL errors wrapping an ApiError.
+  return unwrapped instanceof GraphQLError && unwrapped.originalError instanceof ApiError
+    ? unwrapped.originalError
+    : unwrapped;
+};
+
+const requestCodeOf = (code: unknown): string | undefined =>
+  typeof code === 'string' && REQUEST_CODES.has(code) ? code : undefined;
+
 /**
  * The one place errors become GraphQL errors: typed errors get their `extensions.code`,
- * anything else is logged and masked as INTERNAL_SERVER_ERROR. Every error carries the request's
- * correlation id in `extensions.requestId`.
+ * anything else is masked as INTERNAL_SERVER_ERROR. Pure: the request's correlation id is added
+ * to every error of a response by `errorsCarryRequestId`, and unexpected errors are logged with
+ * it by `GraphQLOperationPlugin` (`logUnexpectedError`), where the request is known.
  */
 export const formatGraphQLError = (
   formatted: GraphQLFormattedError,
   error: unknown,
 ): GraphQLFormattedError => {
-  const requestId = currentRequestId();
-  const unwrapped = unwrapResolverError(error);
-  // Refusals before execution (limits) arrive as GraphQL errors wrapping an ApiError.
-  const original =
-    unwrapped instanceof GraphQLError && unwrapped.originalError instanceof ApiError
-      ? unwrapped.originalError
-      : unwrapped;
-  const known = classify(original);
+  const known = classify(originalOf(error));
   if (known) {
     return {
       message: known.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: known.code, ...known.details, requestId },
+      extensions: { code: known.code, ...known.details },
     };
   }
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && REQUEST_CODES.has(code)) {
+  const code = requestCodeOf(formatted.extensions?.code);
+  if (code) {
     return {
       message: formatted.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code, requestId },
+      extensions: { code: code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code },
     };
   }
-  logger.error(
-    `Unexpected error (requestId ${requestId}) at ${formatted.path?.join('.') ?? 'request'}: ${describeForLog(original)}`,
-  );
   return {
     message: 'Internal server error',
     path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+};
+
+/** True when `formatGraphQLError` masks the error as INTERNAL_SERVER_ERROR: a bug or an outage. */
+export const isUnexpectedError = (error: unknown): boolean =>
+  !classify(originalOf(error)) &&
+  !requestCodeOf(error instanceof GraphQLError ? error.extensions.code : undefined);
+
+/** Logs an unexpected error with the request's correlation id: its class, code and stack, never its message. */
+export const logUnexpectedError = (
+  error: unknown,
+  requestId: string,
+  path: ReadonlyArray<string | number> | undefined,
+): void => {
+  logger.error(
+    `Unexpected error (requestId ${requestId}) at ${path?.join('.') ?? 'request'}: ${describeForLog(originalOf(error))}`,
+  );
 };

@@ -3,7 +3,7 @@ import { Lexer, Source, TokenKind } from 'graphql';
 
 import type { AppConfig } from '#platform';
 
-import { graphqlRequestScope, requestIdFor } from './request-context.js';
+import { errorsCarryRequestId, requestIdFor } from './request-context.js';
 
 /** Tokens in `query`, counted up to `max + 1`: the lexer stops there, before any parsing. */
 export const countTokens = (query: string, max: number): number => {
@@ -96,5 +96,5 @@ export const graphqlHttpLimits = (
     }
     next();
   };
-  return [bodyTooLarge, graphqlRequestScope, documentLimits];
+  return [bodyTooLarge, errorsCarryRequestId, documentLimits];
 };

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { type GraphQLError, buildSchema, parse, validate } from 'graphql';
+import { GraphQLError, buildSchema, parse, validate } from 'graphql';
 
 import { ConfigError, loadConfig } from '#platform';
 
 import { ApiError } from './api-error.js';
-import { formatGraphQLError } from './error-formatter.js';
+import { formatGraphQLError, isUnexpectedError, logUnexpectedError } from './error-formatter.js';
 import { countTokens } from './graphql-http-limits.js';
+import { errorsCarryRequestId, withRequestId } from './request-context.js';
 import {
   UNALIASABLE_ROOT_FIELDS,
   graphqlHardening,
@@ -219,33 +220,89 @@ describe('GraphQL limits', () => {
       jest.restoreAllMocks();
     });
 
-    it('should show a refusal with its code and a request id', () => {
+    it('should show a refusal with its code and details', () => {
       const refusal = limitRefusal('QUERY_TOO_COSTLY', 'Too costly', { cost: 2, maxCost: 1 });
-      expect(formatGraphQLError({ message: refusal.message }, refusal)).toMatchObject({
+      expect(formatGraphQLError({ message: refusal.message }, refusal)).toEqual({
         message: 'Too costly',
-        extensions: {
-          code: 'QUERY_TOO_COSTLY',
-          cost: 2,
-          maxCost: 1,
-          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-        },
+        extensions: { code: 'QUERY_TOO_COSTLY', cost: 2, maxCost: 1 },
+      });
+      expect(isUnexpectedError(refusal)).toBe(false);
+    });
+
+    it('should mask an internal error, and log it with its request id and no personal data', () => {
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const error = new GraphQLError('duplicate key (email)=(ada@example.org)', {
+        path: ['recipient'],
+        originalError: new Error('duplicate key (email)=(ada@example.org) for Ada Lovelace'),
+      });
+      expect(formatGraphQLError({ message: error.message, path: ['recipient'] }, error)).toEqual({
+        message: 'Internal server error',
+        path: ['recipient'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
+      expect(logged).not.toHaveBeenCalled();
+
+      expect(isUnexpectedError(error)).toBe(true);
+      logUnexpectedError(error, 'b1946ac9-2f1c-4a3e-9a8e-6d0c1e2f3a4b', error.path);
+      const line = String(logged.mock.calls[0]?.[0]);
+      expect(line).toContain('requestId b1946ac9-2f1c-4a3e-9a8e-6d0c1e2f3a4b');
+      expect(line).toContain('at recipient');
+      expect(line).not.toMatch(/ada@example\.org|Lovelace/);
+    });
+  });
+
+  describe('Given a GraphQL response body and the request id', () => {
+    const ID = 'b1946ac9-2f1c-4a3e-9a8e-6d0c1e2f3a4b';
+
+    it('should put the id into every error, keeping what else the error says', () => {
+      const body = `${JSON.stringify({
+        errors: [
+          { message: 'Too costly', extensions: { code: 'QUERY_TOO_COSTLY', cost: 2 } },
+          { message: 'No extensions' },
+        ],
+        data: { viewer: null },
+      })}\n`;
+      const answered = withRequestId(body, ID);
+      expect(answered.endsWith('\n')).toBe(true);
+      expect(JSON.parse(answered)).toEqual({
+        errors: [
+          {
+            message: 'Too costly',
+            extensions: { code: 'QUERY_TOO_COSTLY', cost: 2, requestId: ID },
+          },
+          { message: 'No extensions', extensions: { requestId: ID } },
+        ],
+        data: { viewer: null },
       });
     });
 
-    it('should mask an internal error and log it with its request id and no personal data', () => {
-      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-      const formatted = formatGraphQLError(
-        { message: 'duplicate key (email)=(ada@example.org)', path: ['recipient'] },
-        new Error('duplicate key (email)=(ada@example.org) for Ada Lovelace'),
-      );
-      expect(formatted).toEqual({
-        message: 'Internal server error',
-        path: ['recipient'],
-        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) },
+    it('should leave a body that is not a GraphQL response with errors as it was', () => {
+      expect(withRequestId('{"errors": not json', ID)).toBe('{"errors": not json');
+      expect(withRequestId('{"errors":"text"}', ID)).toBe('{"errors":"text"}');
+    });
+  });
+
+  describe('Given a response sent through the request-id middleware', () => {
+    const sent = (body: unknown, req: object = { requestId: 'req-1' }): unknown => {
+      const bodies: unknown[] = [];
+      const res = { send: (b?: unknown) => bodies.push(b) };
+      let nextCalled = false;
+      errorsCarryRequestId(req, res, () => {
+        nextCalled = true;
       });
-      const line = String(logged.mock.calls[0]?.[0]);
-      expect(line).toContain(`requestId ${formatted.extensions!.requestId as string}`);
-      expect(line).not.toMatch(/ada@example\.org|Lovelace/);
+      expect(nextCalled).toBe(true);
+      res.send(body);
+      return bodies[0];
+    };
+
+    it('should add the id to the errors of the body, and send others untouched', () => {
+      expect(JSON.parse(sent('{"errors":[{"message":"Refused"}]}') as string)).toEqual({
+        errors: [{ message: 'Refused', extensions: { requestId: 'req-1' } }],
+      });
+      const data = '{"data":{"errors":[1]}}';
+      expect(sent(data)).toBe(data);
+      const buffer = Buffer.from('{"errors":[]}');
+      expect(sent(buffer)).toBe(buffer);
     });
   });
 });

@@ -6,6 +6,9 @@ import type {
 import { Plugin } from '@nestjs/apollo';
 import { Kind, OperationTypeNode } from 'graphql';
 
+import { isUnexpectedError, logUnexpectedError } from '../graphql/error-formatter.js';
+import { requestIdFor } from '../graphql/request-context.js';
+
 /** What the request log and the latency histogram know of a GraphQL request. */
 export interface GraphQLOperationInfo {
   type?: 'query' | 'mutation' | 'subscription';
@@ -25,10 +28,22 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 /**
  * Notes the operation type, name, root fields and error codes of each GraphQL request on the
- * Express request, for its log line and metrics. Never the query text or its variables.
+ * Express request, for its log line and metrics. Never the query text or its variables. Logs each
+ * unexpected error (one `formatGraphQLError` masks) with the request's correlation id.
  */
 @Plugin()
 export class GraphQLOperationPlugin implements ApolloServerPlugin<{ req?: RequestWithGraphQL }> {
+  unexpectedErrorProcessingRequest({
+    requestContext,
+    error,
+  }: {
+    requestContext: GraphQLRequestContext<{ req?: RequestWithGraphQL }>;
+    error: Error;
+  }): Promise<void> {
+    logUnexpectedError(error, requestIdFor(requestContext.contextValue.req), undefined);
+    return Promise.resolve();
+  }
+
   requestDidStart(
     start: GraphQLRequestContext<{ req?: RequestWithGraphQL }>,
   ): Promise<GraphQLRequestListener<{ req?: RequestWithGraphQL }>> {
@@ -51,6 +66,14 @@ export class GraphQLOperationPlugin implements ApolloServerPlugin<{ req?: Reques
           if (selection.kind !== Kind.FIELD) continue;
           const field = selection.name.value;
           if (Object.hasOwn(known, field) && !info.fields.includes(field)) info.fields.push(field);
+        }
+        return Promise.resolve();
+      },
+      didEncounterErrors(context) {
+        for (const error of context.errors) {
+          if (isUnexpectedError(error)) {
+            logUnexpectedError(error, requestIdFor(context.contextValue.req), error.path);
+          }
         }
         return Promise.resolve();
       },
