@@ -35,7 +35,7 @@ describe('GraphQLOperationPlugin', () => {
       await listener.didEncounterErrors!({
         ...start,
         errors: [unexpected, refused],
-      } as unknown as Parameters<NonNullable<typeof listener.didEncounterErrors>>[0]);
+      });
 
       expect(logged).toHaveBeenCalledTimes(1);
       const line = String(logged.mock.calls[0]?.[0]);
