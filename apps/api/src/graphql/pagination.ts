@@ -44,6 +44,22 @@ export const decodeCursor = (
   return { createdAt, id };
 };
 
+/**
+ * An edge whose cursor is encoded only if it is read: a query that selects `endCursor` and no
+ * edge `cursor` (the usual shape) encodes one cursor a page instead of one a row.
+ */
+class Edge<Row, Node> {
+  constructor(
+    private readonly row: Row,
+    private readonly cursorOf: (row: Row) => PageCursor,
+    readonly node: Node,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.cursorOf(this.row));
+  }
+}
+
 /** A GraphQL connection from one page of rows (fetched with one extra row to know about the next). */
 export const toConnection = <Row, Node>(
   rows: readonly Row[],
@@ -54,9 +70,7 @@ export const toConnection = <Row, Node>(
   edges: Array<{ cursor: string; node: Node }>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 } => {
-  const edges = rows
-    .slice(0, size)
-    .map((row) => ({ cursor: encodeCursor(cursorOf(row)), node: toNode(row) }));
+  const edges = rows.slice(0, size).map((row) => new Edge(row, cursorOf, toNode(row)));
   return {
     edges,
     pageInfo: {
