@@ -42,6 +42,7 @@ import { MailpackrRuntime, loadConfig } from '#platform';
 
 import { fmt, log, machine, positiveInt, repoRoot, table } from '../common/bench-cli.js';
 import { draftCampaign, seedAudience } from '../common/seed.js';
+import { postgresCpuSeconds, processTreeCpuSeconds } from '../common/process-cpu.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
 
 const PAGE = 50;
@@ -129,6 +130,34 @@ const load = (
 
 const percentile = (sorted: ArrayLike<number>, q: number): number =>
   Math.round(sorted[Math.floor(q * (sorted.length - 1))]! * 100) / 100;
+
+/**
+ * CPU milliseconds per request of the API processes, PostgreSQL (every local `postgres` process)
+ * and this load generator while `phase` runs: what a request costs, whatever the machine's speed.
+ */
+const cpuPerRequest = async <L extends Load>(
+  apiPid: number,
+  phase: () => Promise<L>,
+): Promise<L & { cpuMsPerRequest?: { api: number; postgres?: number; generator: number } }> => {
+  const api = processTreeCpuSeconds(apiPid);
+  const postgres = postgresCpuSeconds();
+  const generator = process.cpuUsage();
+  const load = await phase();
+  if (process.platform !== 'linux' || load.requests === 0) return load;
+  const perRequest = (seconds: number) => Math.round((seconds * 1e6) / load.requests) / 1000;
+  const postgresAfter = postgresCpuSeconds();
+  const used = process.cpuUsage(generator);
+  return {
+    ...load,
+    cpuMsPerRequest: {
+      api: perRequest(processTreeCpuSeconds(apiPid) - api),
+      ...(postgres !== undefined && postgresAfter !== undefined
+        ? { postgres: perRequest(postgresAfter - postgres) }
+        : {}),
+      generator: perRequest((used.user + used.system) / 1e6),
+    },
+  };
+};
 
 /**
  * An open load at a steady `rate`: request i is due at start + i / rate, whatever happened to the
@@ -339,10 +368,12 @@ const main = async (): Promise<void> => {
     log(
       `steady rate: ${opts.rate} requests/s over ${opts.connections} connections for ${opts.seconds} s`,
     );
-    const steady = await steadyLoad(server.url, apiKey, opts.seconds, {
-      rate: opts.rate,
-      connections: opts.connections,
-    });
+    const steady = await cpuPerRequest(server.child.pid!, () =>
+      steadyLoad(server!.url, apiKey, opts.seconds, {
+        rate: opts.rate,
+        connections: opts.connections,
+      }),
+    );
     log(
       `autocannon overallRate ${opts.rate}/s (a burst each second) over ${opts.connections} connections for ${opts.seconds} s`,
     );
@@ -353,7 +384,9 @@ const main = async (): Promise<void> => {
       }),
     );
     log(`full speed: 10 connections for ${opts.seconds} s`);
-    const full = summarise(await load(server.url, apiKey, opts.seconds, { connections: 10 }));
+    const full = await cpuPerRequest(server.child.pid!, async () =>
+      summarise(await load(server!.url, apiKey, opts.seconds, { connections: 10 })),
+    );
     log(`raw SQL: the same two pages over pg, 10 connections for ${opts.seconds} s`);
     const raw = await rawSql(scratch.connectionString, tenantId, opts.seconds, 10);
 
@@ -378,7 +411,20 @@ const main = async (): Promise<void> => {
         ]),
         new Set([1, 2, 3, 4, 5, 6, 7]),
       )}\n` +
-        `load generator's own event-loop delay during the steady rate: p99 ${steady.generatorDelayP99} ms\n\n`,
+        `load generator's own event-loop delay during the steady rate: p99 ${steady.generatorDelayP99} ms\n` +
+        (
+          [
+            ['steady rate', steady],
+            ['full speed', full],
+          ] as const
+        )
+          .map(([name, r]) =>
+            r.cpuMsPerRequest
+              ? `CPU per request at ${name}: API ${r.cpuMsPerRequest.api} ms, PostgreSQL ${r.cpuMsPerRequest.postgres ?? '?'} ms, load generator ${r.cpuMsPerRequest.generator} ms\n`
+              : '',
+          )
+          .join('') +
+        '\n',
     );
     const report = {
       bench: 'api-graphql-reads',

@@ -45,7 +45,7 @@
 import 'reflect-metadata';
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,7 @@ import {
   round,
 } from '../common/bench-cli.js';
 import { draftCampaign, seedAudience } from '../common/seed.js';
+import { postgresCpuSeconds, procCpuSeconds } from '../common/process-cpu.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
 import { startSink } from '../common/smtp-sink.js';
 
@@ -185,51 +186,6 @@ const memorySampler = () => {
     rss = Math.max(rss, process.memoryUsage.rss());
     return { peakRssMb: Math.round(rss / 1048576), peakHeapMb: Math.round(heap / 1048576) };
   };
-};
-
-const CLK_TCK = 100;
-
-/** CPU seconds of a process (utime + stime, plus reaped children's with `children`). */
-const procCpuSeconds = (pid: number, children = false): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
-    let ticks = Number(fields[11]) + Number(fields[12]);
-    if (children) ticks += Number(fields[13]) + Number(fields[14]);
-    return ticks / CLK_TCK;
-  } catch {
-    return 0;
-  }
-};
-
-/** CPU seconds of every local `postgres` process (the postmaster's reaped children included). */
-const postgresCpuSeconds = (): number | undefined => {
-  if (process.platform !== 'linux') return undefined;
-  let total = 0;
-  let found = false;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm !== 'postgres') continue;
-    found = true;
-    const pid = Number(entry);
-    let ppidIsPostgres = false;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]!;
-      ppidIsPostgres = readFileSync(`/proc/${ppid}/comm`, 'utf8').trim() === 'postgres';
-    } catch {
-      // gone meanwhile
-    }
-    total += procCpuSeconds(pid, !ppidIsPostgres); // the postmaster counts its exited backends
-  }
-  return found ? total : undefined;
 };
 
 /**
