@@ -29,7 +29,7 @@ export const newestFirstPage = <T extends ObjectLiteral>(
 
 /** Statements by shape; a bound, as a client choosing its fields can make many shapes. */
 const statements = new Map<string, string>();
-export const MAX_STATEMENT_SHAPES = 1_000;
+const MAX_STATEMENT_SHAPES = 1_000;
 
 /**
  * The builder with its SQL written once per shape rather than on every request: TypeORM builds a
