@@ -14,8 +14,8 @@
  * delivery figure) and the messages projection catching up with it.
  *
  * Delivery (timed): the projection loops are started (as the worker process runs them) and
- * `runtime.delivery.runOnce({ limit: --batch })` is called back to back until a run finds nothing
- * due. Each run does its own read-your-writes catch-up (messages, campaigns, suppressions), the due
+ * `runtime.delivery.runOnce()` (`{ limit: --batch }` with that option) is called back to back, as
+ * the worker calls it, until a run finds nothing due. Each run does its own read-your-writes catch-up (messages, campaigns, suppressions), the due
  * query, then claims (`ClaimMessage`, one append), renders, sends over pooled SMTP and records
  * (`RecordMessageSent`, one append) each message on `connections * 2` lanes. The SMTP side is the
  * capture server (`SmtpCaptureServer`, the smtp-server package) in a child process, reached as
@@ -58,6 +58,7 @@ import pg from 'pg';
 
 import {
   DEFAULT_DELIVERY_BATCH,
+  MAX_DELIVERY_BATCH,
   DomainThrottle,
   MailTransport,
   MailpackrRuntime,
@@ -99,7 +100,8 @@ const USAGE = `Usage: npm run bench:delivery:pipeline -- [options]
   --quick                   a smoke run of ${fmt(QUICK_RECIPIENTS)} recipients
   --store postgres|pglite   PostgreSQL from DATABASE_URL (default; a scratch database is made) or embedded PGlite
   --connections <n>         pooled SMTP connections, pipeline and raw alike (default 5; lanes = 2x)
-  --batch <n>               messages per delivery run (default ${DEFAULT_DELIVERY_BATCH})
+  --batch <n>               a fixed number of messages per delivery run (default: none, runs size
+                            themselves as in the worker: ${DEFAULT_DELIVERY_BATCH} first, up to ${MAX_DELIVERY_BATCH}, about a second each)
   --max-messages <n>        messages per SMTP connection before it is replaced (default 100)
   --html-kb <n>             size of the newsletter's HTML in KiB (default 20)
   --send-rate <n>           tenant messages/s (and burst) for the run (default 100000; the product default is 100)
@@ -158,7 +160,7 @@ const parseCommandLine = () => {
       positiveInt(values.recipients, 'recipients') ??
       (values.quick ? QUICK_RECIPIENTS : DEFAULT_RECIPIENTS),
     connections: positiveInt(values.connections, 'connections') ?? 5,
-    batch: positiveInt(values.batch, 'batch') ?? DEFAULT_DELIVERY_BATCH,
+    batch: positiveInt(values.batch, 'batch'),
     maxMessages: positiveInt(values['max-messages'], 'max-messages') ?? 100,
     htmlKb: positiveInt(values['html-kb'], 'html-kb') ?? 20,
     sendRate: Math.min(sendRate, 100_000),
@@ -170,6 +172,11 @@ const parseCommandLine = () => {
 };
 
 type Options = ReturnType<typeof parseCommandLine>;
+
+const batchLabel = (batch: number | undefined): string =>
+  batch === undefined
+    ? `runs of ${DEFAULT_DELIVERY_BATCH}-${MAX_DELIVERY_BATCH} (adaptive)`
+    : `batch ${batch}`;
 
 // ── Measuring helpers ───────────────────────────────────────────────────────────────────────────
 
@@ -549,7 +556,7 @@ const main = async (): Promise<void> => {
   const overallMemory = memorySampler();
   log(
     `pipeline delivery benchmark: ${fmt(N)} recipients on ${options.store}, ${options.connections} SMTP connections ` +
-      `(${options.connections * 2} lanes), batch ${options.batch}, send rate ${options.sendRate}/s, ` +
+      `(${options.connections * 2} lanes), ${batchLabel(options.batch)}, send rate ${options.sendRate}/s, ` +
       `domain concurrency ${options.domainConcurrency}; load average ${loadBefore.join(' ')}`,
   );
 
@@ -785,7 +792,8 @@ const main = async (): Promise<void> => {
     const cpuBefore = process.cpuUsage();
     timers.enabled = true;
 
-    log(`  delivery: runOnce({ limit: ${options.batch} }) until nothing is due`);
+    const limit = options.batch === undefined ? {} : { limit: options.batch };
+    log(`  delivery: runOnce(${JSON.stringify(limit)}) until nothing is due`);
     // Every count the run report has (the report may grow fields: all numeric ones are summed).
     const totals: Record<string, number> = { due: 0, sent: 0, errors: 0 };
     const runMs: number[] = [];
@@ -794,7 +802,7 @@ const main = async (): Promise<void> => {
     const drainStarted = performance.now();
     for (;;) {
       const runStarted = performance.now();
-      const report = await rt.delivery.runOnce({ limit: options.batch });
+      const report = await rt.delivery.runOnce(limit);
       const ms = performance.now() - runStarted;
       for (const [key, value] of Object.entries(report)) {
         if (typeof value === 'number') totals[key] = (totals[key] ?? 0) + value;
@@ -1172,7 +1180,7 @@ const main = async (): Promise<void> => {
   };
   if (r.pipeline && r.raw) {
     out.push(
-      `${fmt(N)} recipients, ${options.connections} SMTP connections (${options.connections * 2} lanes), batch ${options.batch}, ` +
+      `${fmt(N)} recipients, ${options.connections} SMTP connections (${options.connections * 2} lanes), ${batchLabel(options.batch)}, ` +
         `~${fmt(r.pipeline.messageBytes)} B per message (raw ~${fmt(r.raw.messageBytes)} B); sink ${options.discard ? 'counting only' : 'writing .eml files'}; ` +
         `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; ${os.cpus().length} CPUs`,
       report.settingsNote,

@@ -64,6 +64,7 @@ import {
 } from '#platform';
 
 import { createScratchDatabase } from '../common/scratch-database.js';
+import { postgresCpuSeconds } from '../common/process-cpu.js';
 import { log, machine, median, positiveInt, repoRoot, table } from '../common/bench-cli.js';
 
 // ── Command line ────────────────────────────────────────────────────────────────────────────────
@@ -172,12 +173,19 @@ interface Memory {
   samples: number;
 }
 
+/** CPU time spent during a step, per row (µs): this process, and PostgreSQL's processes. */
+interface CpuPerRow {
+  benchUs: number;
+  postgresUs?: number;
+}
+
 interface Timed {
   rows: number;
   ms: number;
   rowsPerSec: number;
   memory: Memory;
   loadAverage: number[];
+  cpu: CpuPerRow;
 }
 
 interface SizeResult {
@@ -196,7 +204,7 @@ interface SizeResult {
    */
   tableScans?: Record<string, Record<string, string>>;
   rawCsv?: Figure;
-  rawSql?: Figure & { payloadBytes: number };
+  rawSql?: Figure & { payloadBytes: number; postgresUsPerRow?: number };
   ratios?: Record<string, number>;
   error?: string;
   durationSec: number;
@@ -214,6 +222,10 @@ interface TargetCheck {
 const rate = (rows: number, ms: number): number => (ms > 0 ? (rows * 1000) / ms : 0);
 
 const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+const fmtCpu = (cpu: CpuPerRow): string =>
+  `CPU per row: bench process ${cpu.benchUs} µs` +
+  (cpu.postgresUs === undefined ? '' : `, PostgreSQL ${cpu.postgresUs} µs`);
 
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
@@ -274,15 +286,34 @@ class MemorySampler {
 /** Times `work` under a memory sampler. */
 const measured = async <T>(
   work: (sampler: MemorySampler) => Promise<T>,
-): Promise<{ value: T; ms: number; memory: Memory; loadAverage: number[] }> => {
+  withPostgres: boolean,
+): Promise<{
+  value: T;
+  ms: number;
+  memory: Memory;
+  loadAverage: number[];
+  cpuPerRow: (rows: number) => CpuPerRow;
+}> => {
   const sampler = new MemorySampler();
   const load = loadAverage();
   sampler.start();
+  const cpuBefore = process.cpuUsage();
+  const postgresBefore = withPostgres ? postgresCpuSeconds() : undefined;
   const started = performance.now();
   try {
     const value = await work(sampler);
     const ms = performance.now() - started;
-    return { value, ms, memory: sampler.stop(), loadAverage: load };
+    const cpu = process.cpuUsage(cpuBefore);
+    const postgresAfter = withPostgres ? postgresCpuSeconds() : undefined;
+    const postgres =
+      postgresBefore === undefined || postgresAfter === undefined
+        ? undefined
+        : (postgresAfter - postgresBefore) * 1e6;
+    const cpuPerRow = (rows: number): CpuPerRow => ({
+      benchUs: Math.round((cpu.user + cpu.system) / Math.max(rows, 1)),
+      ...(postgres === undefined ? {} : { postgresUs: Math.round(postgres / Math.max(rows, 1)) }),
+    });
+    return { value, ms, memory: sampler.stop(), loadAverage: load, cpuPerRow };
   } catch (error) {
     sampler.stop();
     throw error;
@@ -533,7 +564,7 @@ class SizeBench {
     let nextLog = 0;
     const step = Math.max(this.options.batchSize, Math.round(this.size / 10));
     const profiler = this.options.profile ? await startProfiler() : undefined;
-    const { value, ms, memory, loadAverage } = await measured(async (sampler) => {
+    const { value, ms, memory, loadAverage, cpuPerRow } = await measured(async (sampler) => {
       const started = performance.now();
       return runtime.contactImport.run({
         context: { tenantId: this.tenantId, actor: 'bench' },
@@ -552,7 +583,7 @@ class SizeBench {
           }
         },
       });
-    });
+    }, this.options.backend === 'postgres');
     if (profiler) {
       const file = path.join(
         this.options.profile!,
@@ -568,6 +599,7 @@ class SizeBench {
       rowsPerSec: rate(value.rows, ms),
       memory,
       loadAverage,
+      cpu: cpuPerRow(value.rows),
     };
   }
 
@@ -578,7 +610,7 @@ class SizeBench {
     this.result.import = { ...run, report: summary(report) };
     log(
       `${this.prefix} import: ${fmtRate(run.rows)} rows in ${(run.ms / 1000).toFixed(1)}s = ${fmtRate(run.rowsPerSec)} rows/s; ` +
-        `peak rss ${run.memory.peakRssMb} MB (+${run.memory.rssGrowthMb}), peak heap ${run.memory.peakHeapUsedMb} MB`,
+        `peak rss ${run.memory.peakRssMb} MB (+${run.memory.rssGrowthMb}), peak heap ${run.memory.peakHeapUsedMb} MB; ${fmtCpu(run.cpu)}`,
     );
     if (report.rows !== this.size || report.added !== this.size || report.invalid > 0) {
       throw new Error(
@@ -590,8 +622,9 @@ class SizeBench {
 
   async catchUp(): Promise<void> {
     const runtime = this.runtime!;
-    const { ms, memory, loadAverage } = await measured(() =>
-      runtime.projections.catchUp(['recipients']),
+    const { ms, memory, loadAverage, cpuPerRow } = await measured(
+      () => runtime.projections.catchUp(['recipients']),
+      this.options.backend === 'postgres',
     );
     const { rows } = await this.pool.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM recipients WHERE tenant_id = $1 AND status = 'active'`,
@@ -604,11 +637,12 @@ class SizeBench {
       rowsPerSec: rate(this.size, ms),
       memory,
       loadAverage,
+      cpu: cpuPerRow(this.size),
       recipients,
     };
     log(
       `${this.prefix} recipients projection catch-up: ${(ms / 1000).toFixed(1)}s = ${fmtRate(rate(this.size, ms))} rows/s; ` +
-        `peak rss ${memory.peakRssMb} MB`,
+        `peak rss ${memory.peakRssMb} MB; ${fmtCpu(this.result.catchUp.cpu)}`,
     );
     if (recipients !== this.size)
       throw new Error(`the recipients projection holds ${recipients} of ${this.size} recipients`);
@@ -621,7 +655,7 @@ class SizeBench {
     this.result.reimport = { ...run, report: summary(report) };
     log(
       `${this.prefix} re-import: ${fmtRate(run.rows)} rows in ${(run.ms / 1000).toFixed(1)}s = ${fmtRate(run.rowsPerSec)} rows/s; ` +
-        `added ${report.added}, updated ${report.updated}, unchanged ${report.skipped.unchanged}`,
+        `added ${report.added}, updated ${report.updated}, unchanged ${report.skipped.unchanged}; ${fmtCpu(run.cpu)}`,
     );
     if (report.added !== 0 || report.updated !== 0 || report.rows !== this.size) {
       throw new Error(
@@ -706,6 +740,7 @@ class SizeBench {
     const client = await this.pool.connect();
     const rows: number[] = [];
     const ms: number[] = [];
+    const postgresUs: number[] = [];
     try {
       const insert = async (count: number) => {
         const ids = Array.from({ length: count }, () => randomUUID());
@@ -718,14 +753,21 @@ class SizeBench {
       await insert(batch); // warm the plan, untimed
       for (let round = 0; round < this.options.rounds; round++) {
         await client.query(`TRUNCATE ${RAW_TABLE}`);
+        const postgresBefore = postgresCpuSeconds();
         const started = performance.now();
         for (let done = 0; done < this.size; done += batch)
           await insert(Math.min(batch, this.size - done));
         const elapsed = performance.now() - started;
+        const postgresAfter = postgresCpuSeconds();
+        if (postgresBefore !== undefined && postgresAfter !== undefined)
+          postgresUs.push(((postgresAfter - postgresBefore) * 1e6) / this.size);
         rows.push(this.size);
         ms.push(elapsed);
         log(
-          `${this.prefix}   raw SQL insert round ${round + 1}/${this.options.rounds}: ${fmtRate(rate(this.size, elapsed))} rows/s`,
+          `${this.prefix}   raw SQL insert round ${round + 1}/${this.options.rounds}: ${fmtRate(rate(this.size, elapsed))} rows/s` +
+            (postgresUs.length > round
+              ? `, PostgreSQL ${Math.round(postgresUs[round]!)} µs CPU per row`
+              : ''),
         );
       }
       const { rows: counted } = await client.query<{ n: string }>(
@@ -737,7 +779,11 @@ class SizeBench {
     } finally {
       client.release();
     }
-    this.result.rawSql = { ...figure(rows, ms), payloadBytes };
+    this.result.rawSql = {
+      ...figure(rows, ms),
+      payloadBytes,
+      ...(postgresUs.length > 0 ? { postgresUsPerRow: Math.round(median(postgresUs)) } : {}),
+    };
   }
 }
 

@@ -208,6 +208,8 @@ export {
   type DeliveryRunReport,
   DeliveryWorker,
   type DeliveryWorkerDependencies,
+  MAX_DELIVERY_BATCH,
+  nextBatchSize,
 } from './delivery/delivery-worker.js';
 export {
   type OutcomeCommand,

@@ -61,8 +61,28 @@ export const DELIVERY_ACTOR = 'system:delivery';
 /** How long a claim holds a message: longer than any SMTP transaction (timeouts 30 + 30 + 60 s). */
 export const DEFAULT_CLAIM_LEASE_MS = 2 * 60_000;
 
-/** Messages looked at per run; the next run takes the rest. */
+/**
+ * Messages looked at per run (the next run takes the rest): the first run's size and the least
+ * any run takes. Runs grow (up to `MAX_DELIVERY_BATCH`) to what the worker sends in about
+ * `DELIVERY_ROUND_MS`: a run's set-up and its last sends leave connections idle, so short runs
+ * waste a fast worker's time, while a run's campaigns and recipients are read once at its start,
+ * so a pause, a cancel or an unsubscribe reaches the messages of the next run.
+ */
 export const DEFAULT_DELIVERY_BATCH = 200;
+/** The most a run takes, however fast the worker sends. */
+export const MAX_DELIVERY_BATCH = 1000;
+/** How long a run (of full size) aims to take. */
+export const DELIVERY_ROUND_MS = 1000;
+
+/**
+ * The size of the run after a full one of `size` messages that took `elapsedMs`: what the worker
+ * sends in `DELIVERY_ROUND_MS` at that pace, between `DEFAULT_DELIVERY_BATCH` and
+ * `MAX_DELIVERY_BATCH`.
+ */
+export const nextBatchSize = (size: number, elapsedMs: number): number => {
+  const paced = elapsedMs > 0 ? Math.round((size * DELIVERY_ROUND_MS) / elapsedMs) : Infinity;
+  return Math.min(MAX_DELIVERY_BATCH, Math.max(DEFAULT_DELIVERY_BATCH, paced));
+};
 
 /** Messages claimed together: one `readStreams`, one `appendMany` (one commit). */
 export const CLAIM_CHUNK = 50;
@@ -114,6 +134,7 @@ export interface DeliveryWorkerDependencies {
   /** Unique per process (default: host, pid and a random suffix). */
   workerId?: string;
   leaseMs?: number;
+  /** A fixed size for every run (tests); unset, runs adapt (see `DEFAULT_DELIVERY_BATCH`). */
   batchSize?: number;
 }
 
@@ -232,6 +253,8 @@ export class DeliveryWorker {
   #opening?: Promise<MailTransport>;
   #capture?: SmtpCaptureServer;
   #closed = false;
+  /** The next run's size when `batchSize` is not fixed (see `nextBatchSize`). */
+  #adaptiveBatch = DEFAULT_DELIVERY_BATCH;
 
   constructor(deps: DeliveryWorkerDependencies) {
     this.#deps = deps;
@@ -241,9 +264,9 @@ export class DeliveryWorker {
     this.#domains = new DomainThrottle(deps.settings.domains);
   }
 
-  /** Messages looked at per run (`runOnce` without a `limit`). */
+  /** Messages the next run looks at (`runOnce` without a `limit`). */
   get batchSize(): number {
-    return this.#deps.batchSize ?? DEFAULT_DELIVERY_BATCH;
+    return this.#deps.batchSize ?? this.#adaptiveBatch;
   }
 
   /** The embedded capture server, once open (undefined with `SMTP_URL` set). */
@@ -307,14 +330,13 @@ export class DeliveryWorker {
     input: { now?: Date; limit?: number; catchUp?: boolean } = {},
   ): Promise<DeliveryRunReport> {
     const transport = await this.#transport();
+    const started = performance.now();
     const fixed = input.now;
     const clock = fixed ? () => fixed : () => new Date();
     if (input.catchUp !== false) await this.#catchUp();
     await this.#checkHealth(clock());
-    const due = await this.#due(
-      clock(),
-      input.limit ?? this.#deps.batchSize ?? DEFAULT_DELIVERY_BATCH,
-    );
+    const limit = input.limit ?? this.batchSize;
+    const due = await this.#due(clock(), limit);
     const report: DeliveryRunReport = {
       due: due.length,
       sent: 0,
@@ -379,6 +401,9 @@ export class DeliveryWorker {
     }
     this.#limiter.prune();
     report.completed = await this.#completeFinished(clock());
+    if (input.limit === undefined && due.length === limit) {
+      this.#adaptiveBatch = nextBatchSize(limit, performance.now() - started);
+    }
     return report;
   }
 
