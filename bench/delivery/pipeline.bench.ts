@@ -48,6 +48,7 @@
  */
 import 'reflect-metadata';
 
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
@@ -111,6 +112,8 @@ const USAGE = `Usage: npm run bench:delivery:pipeline -- [options]
   --send-rate <n>           tenant messages/s (and burst) for the run (default 100000; the product default is 100)
   --domain-concurrency <n>  concurrent sends per recipient domain (default 5, the product default)
   --files                   the sink writes each message as an .eml file (default: it counts them)
+  --processes <n>           sending processes (default 1): this one, with the projection loops, and
+                            n - 1 more on the same database that only send, as delivery-only workers
   --profile <dir>           write a V8 CPU profile of the delivery phase into <dir> and summarise it
   --projections all|delivery  live projection loops during delivery: all of them, as the worker runs
                             them (default), or (an experiment, not the product) only the ones delivery
@@ -130,6 +133,7 @@ const parseCommandLine = () => {
       'send-rate': { type: 'string' },
       'domain-concurrency': { type: 'string' },
       files: { type: 'boolean', default: false },
+      processes: { type: 'string' },
       profile: { type: 'string' },
       projections: { type: 'string', default: 'all' },
       help: { type: 'boolean', default: false },
@@ -156,6 +160,9 @@ const parseCommandLine = () => {
     throw new Error(`--projections must be all or delivery, got ${projections}`);
   }
   const sendRate = positiveInt(values['send-rate'], 'send-rate') ?? 100_000;
+  if (store === 'pglite' && values.processes !== undefined && values.processes !== '1') {
+    throw new Error('--processes above 1 needs --store postgres: PGlite lives in one process');
+  }
   return {
     quick: values.quick,
     store,
@@ -170,6 +177,7 @@ const parseCommandLine = () => {
     sendRate: Math.min(sendRate, 100_000),
     domainConcurrency: positiveInt(values['domain-concurrency'], 'domain-concurrency') ?? 5,
     discard: !values.files,
+    processes: positiveInt(values.processes, 'processes') ?? 1,
     profile: values.profile,
     projections,
   } as const;
@@ -376,6 +384,47 @@ const pgActivitySampler = async (connectionString: string, database: string, eve
 };
 
 /** A V8 CPU profile of this process from now until `stop`. */
+interface SenderReport {
+  totals: Record<string, number>;
+  cpuSeconds: number;
+  peakRssMb: number;
+  problems: string[];
+}
+
+/**
+ * `--processes <n>`: the n - 1 sending processes besides this one (`pipeline-sender.process.ts`),
+ * started and ready (runtime up, SMTP pool open) before the clock starts; `go` starts them all,
+ * `done` waits for every one's report.
+ */
+const startSenders = async (count: number, env: Record<string, string>, campaignId: string) => {
+  const children = Array.from({ length: count }, () =>
+    fork(
+      fileURLToPath(new URL('./pipeline-sender.process.js', import.meta.url)),
+      [JSON.stringify(env), campaignId],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] },
+    ),
+  );
+  const next = (child: ChildProcess) =>
+    new Promise<{ type: string } & Partial<SenderReport>>((resolve, reject) => {
+      const onExit = (code: number | null) =>
+        reject(new Error(`a sending process exited (${code}) before reporting`));
+      child.once('exit', onExit);
+      child.once('message', (message) => {
+        child.off('exit', onExit);
+        resolve(message as { type: string } & Partial<SenderReport>);
+      });
+    });
+  await Promise.all(children.map(next));
+  let reports: Promise<SenderReport[]> | undefined;
+  return {
+    go: () => {
+      reports = Promise.all(children.map(next)) as Promise<SenderReport[]>;
+      for (const child of children) child.send('go');
+    },
+    done: async (): Promise<SenderReport[]> => (reports ? await reports : []),
+  };
+};
+
 const startProfiler = async () => {
   const session = new inspector.Session();
   session.connect();
@@ -588,28 +637,24 @@ const main = async (): Promise<void> => {
         await admin.end();
       }
     }
-    runtime = await MailpackrRuntime.start(
-      loadConfig(
-        {},
-        {
-          DATABASE_URL: scratch?.connectionString,
-          MAILPACKR_KEK: randomBytes(32).toString('base64'),
-          MAILPACKR_DATA_DIR: dataDir,
-          NODE_ENV: 'production',
-          SMTP_URL: sink.url,
-          MAILPACKR_SMTP_MAX_CONNECTIONS: String(options.connections),
-          MAILPACKR_SMTP_MAX_MESSAGES: String(options.maxMessages),
-          MAILPACKR_SEND_RATE: String(options.sendRate),
-          MAILPACKR_SEND_BURST: String(options.sendRate),
-          MAILPACKR_DOMAIN_CONCURRENCY: String(options.domainConcurrency),
-        },
-      ),
-      {
-        log: () => undefined,
-        warn: (m) => errors.length < 50 && errors.push(`warn: ${m}`),
-        error: (m) => errors.length < 50 && errors.push(`error: ${m}`),
-      },
-    );
+    // The extra sending processes (`--processes`) start from the same environment.
+    const runtimeEnv: Record<string, string> = {
+      ...(scratch ? { DATABASE_URL: scratch.connectionString } : {}),
+      MAILPACKR_KEK: randomBytes(32).toString('base64'),
+      MAILPACKR_DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+      SMTP_URL: sink.url,
+      MAILPACKR_SMTP_MAX_CONNECTIONS: String(options.connections),
+      MAILPACKR_SMTP_MAX_MESSAGES: String(options.maxMessages),
+      MAILPACKR_SEND_RATE: String(options.sendRate),
+      MAILPACKR_SEND_BURST: String(options.sendRate),
+      MAILPACKR_DOMAIN_CONCURRENCY: String(options.domainConcurrency),
+    };
+    runtime = await MailpackrRuntime.start(loadConfig({}, runtimeEnv), {
+      log: () => undefined,
+      warn: (m) => errors.length < 50 && errors.push(`warn: ${m}`),
+      error: (m) => errors.length < 50 && errors.push(`error: ${m}`),
+    });
     const rt = runtime;
 
     // ── Set-up: tenant, list, recipients, campaign ──
@@ -743,6 +788,7 @@ const main = async (): Promise<void> => {
     // ── Delivery (timed) ──
     await liveProjections.start();
     await rt.delivery.open();
+    const senders = await startSenders(options.processes - 1, runtimeEnv, campaignId);
     await sink.mark();
     const pgStats = async () => {
       if (!database) return undefined;
@@ -804,6 +850,7 @@ const main = async (): Promise<void> => {
     let idleRuns = 0;
     let lastLog = performance.now();
     const drainStarted = performance.now();
+    senders.go();
     for (;;) {
       const runStarted = performance.now();
       const report = await rt.delivery.runOnce(limit);
@@ -834,9 +881,17 @@ const main = async (): Promise<void> => {
         );
       }
     }
+    const others = await senders.done();
     const drainMs = performance.now() - drainStarted;
     timers.enabled = false;
     const cpuUsed = process.cpuUsage(cpuBefore);
+    for (const other of others) {
+      for (const [key, value] of Object.entries(other.totals)) {
+        totals[key] = (totals[key] ?? 0) + value;
+      }
+      errors.push(...other.problems.map((p) => `sending process: ${p}`));
+    }
+    const othersCpuSec = others.reduce((sum, other) => sum + other.cpuSeconds, 0);
     const sinkCpu = procCpuSeconds(sink.pid) - sinkCpuBefore;
     const pgCpuAfter = database ? postgresCpuSeconds() : undefined;
     const dbCpuSec = await dbCpu?.since();
@@ -997,7 +1052,13 @@ const main = async (): Promise<void> => {
     };
     const drainSec = drainMs / 1000;
     const cpu = {
-      nodeSec: round((cpuUsed.user + cpuUsed.system) / 1e6, 1),
+      nodeSec: round((cpuUsed.user + cpuUsed.system) / 1e6 + othersCpuSec, 1),
+      ...(others.length > 0
+        ? {
+            benchProcessSec: round((cpuUsed.user + cpuUsed.system) / 1e6, 1),
+            otherSendingProcessesSec: round(othersCpuSec, 1),
+          }
+        : {}),
       postgresSec: dbCpuSec === undefined ? null : round(dbCpuSec, 1),
       postgresAllProcessesSec:
         pgCpuAfter !== undefined && pgCpuBefore !== undefined
@@ -1184,7 +1245,8 @@ const main = async (): Promise<void> => {
   };
   if (r.pipeline && r.raw) {
     out.push(
-      `${fmt(N)} recipients, ${options.connections} SMTP connections (${options.connections * 2} lanes), ${batchLabel(options.batch)}, ` +
+      `${fmt(N)} recipients, ${options.processes > 1 ? `${options.processes} sending processes, each with ` : ''}` +
+        `${options.connections} SMTP connections (${options.connections * 2} lanes), ${batchLabel(options.batch)}, ` +
         `~${fmt(r.pipeline.messageBytes)} B per message (raw ~${fmt(r.raw.messageBytes)} B); sink ${options.discard ? 'counting only' : 'writing .eml files'}; ` +
         `load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; ${os.cpus().length} CPUs`,
       report.settingsNote,
