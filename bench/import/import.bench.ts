@@ -927,6 +927,7 @@ const FIGURE_HEADER = [
   'peak heap MB',
   'RSS growth',
   'heap kept MB',
+  'CPU µs/row (bench + PG)',
   'ours vs raw',
 ];
 
@@ -939,12 +940,27 @@ const figureRows = (results: readonly SizeResult[]): string[][] => {
       ? [`${m.peakRssMb}`, `${m.peakHeapUsedMb}`, `+${m.rssGrowthMb}`, `${m.retainedHeapMb}`]
       : ['', '', '', ''];
   for (const r of results) {
-    const row = (what: string, ms: number, rowsPerSec: number, m?: Memory, vsRaw = '') =>
-      rows.push([fmtRate(r.size), what, secs(ms), fmtRate(rowsPerSec), ...mem(m), vsRaw]);
+    const row = (
+      what: string,
+      ms: number,
+      rowsPerSec: number,
+      m?: Memory,
+      vsRaw = '',
+      cpu?: CpuPerRow,
+    ) =>
+      rows.push([
+        fmtRate(r.size),
+        what,
+        secs(ms),
+        fmtRate(rowsPerSec),
+        ...mem(m),
+        cpu ? `${cpu.benchUs}${cpu.postgresUs === undefined ? '' : ` + ${cpu.postgresUs}`}` : '',
+        vsRaw,
+      ]);
     const q = r.ratios ?? {};
     if (r.import) {
       const vsRaw = `raw SQL ${ratio(q.import_vs_raw_sql)}, raw CSV ${ratio(q.import_vs_raw_csv)}`;
-      row('import (ours)', r.import.ms, r.import.rowsPerSec, r.import.memory, vsRaw);
+      row('import (ours)', r.import.ms, r.import.rowsPerSec, r.import.memory, vsRaw, r.import.cpu);
     }
     if (r.catchUp) {
       const vsRaw = `raw SQL ${ratio(q.catch_up_vs_raw_sql)}`;
@@ -954,6 +970,7 @@ const figureRows = (results: readonly SizeResult[]): string[][] => {
         r.catchUp.rowsPerSec,
         r.catchUp.memory,
         vsRaw,
+        r.catchUp.cpu,
       );
     }
     if (r.import && r.catchUp) {
@@ -962,14 +979,30 @@ const figureRows = (results: readonly SizeResult[]): string[][] => {
     }
     if (r.reimport) {
       const vsRaw = `raw CSV ${ratio(q.reimport_vs_raw_csv)}`;
-      row('re-import (adds 0)', r.reimport.ms, r.reimport.rowsPerSec, r.reimport.memory, vsRaw);
+      row(
+        're-import (adds 0)',
+        r.reimport.ms,
+        r.reimport.rowsPerSec,
+        r.reimport.memory,
+        vsRaw,
+        r.reimport.cpu,
+      );
     }
     if (r.rawCsv) row('raw: readContactsCsv only', r.rawCsv.ms, r.rawCsv.rowsPerSec);
     if (r.rawSql) {
       const what = `raw: SQL INSERT unnest, ${r.rawSql.payloadBytes} B jsonb`;
-      row(what, r.rawSql.ms, r.rawSql.rowsPerSec);
+      row(
+        what,
+        r.rawSql.ms,
+        r.rawSql.rowsPerSec,
+        undefined,
+        '',
+        r.rawSql.postgresUsPerRow === undefined
+          ? undefined
+          : { benchUs: 0, postgresUs: r.rawSql.postgresUsPerRow },
+      );
     }
-    if (r.error) rows.push([fmtRate(r.size), 'FAILED (see below)', ...Array<string>(7).fill('')]);
+    if (r.error) rows.push([fmtRate(r.size), 'FAILED (see below)', ...Array<string>(8).fill('')]);
   }
   return rows;
 };
@@ -1044,6 +1077,16 @@ const main = async (): Promise<void> => {
     out.push('PGlite runs in this process: its memory is part of the RSS figures.');
   out.push('');
   out.push(table(FIGURE_HEADER, figureRows(results), new Set([0, 2, 3, 4, 5, 6, 7])));
+  // What the rate target asks of the machine at the CPU cost per row just measured.
+  for (const r of results) {
+    const cpu = r.import?.cpu;
+    if (cpu?.postgresUs === undefined) continue;
+    const cores = ((cpu.benchUs + cpu.postgresUs) * TARGET_ROWS_PER_SEC) / 1e6;
+    out.push(
+      `${fmtRate(r.size)} rows: at ${cpu.benchUs} + ${cpu.postgresUs} µs of CPU per row, ` +
+        `${fmtRate(TARGET_ROWS_PER_SEC)} rows/s would keep ${cores.toFixed(2)} cores busy (this machine has ${os.cpus().length})`,
+    );
+  }
   if (targets.length > 0) {
     out.push('', 'Targets:');
     out.push(

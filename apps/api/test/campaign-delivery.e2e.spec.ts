@@ -1,12 +1,20 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ParsedMail, simpleParser } from 'mailparser';
 
 import { messageDecider, toMessageStreamId } from '#domain';
-import { MailpackrRuntime, loadConfig, parseVerpAddress } from '#platform';
+import {
+  DEFAULT_DELIVERY_BATCH,
+  MAX_DELIVERY_BATCH,
+  MailpackrRuntime,
+  loadConfig,
+  nextBatchSize,
+  parseVerpAddress,
+} from '#platform';
 import { sqlBackends } from '#testing';
 
 import { ApiTestApp } from './api-test-app.js';
@@ -441,6 +449,49 @@ describe.each(sqlBackends())('Campaign delivery over SMTP (%s)', (backend) => {
       await ok(RESUME, { id: campaignId });
       expect(await api.runtime.delivery.runOnce({ now: new Date() })).toMatchObject({ sent: 1 });
       expect((await messagesOf(campaignId)).get(p.id)).toMatchObject({ status: 'SENT' });
+    });
+  });
+
+  describe('When more messages are due than the first run takes', () => {
+    it('should take a full first run, then size the next to what it sent in about a second', async () => {
+      const listId = await list();
+      const csv = [
+        'email,name',
+        ...Array.from(
+          { length: DEFAULT_DELIVERY_BATCH + 1 },
+          (_, i) => `many.${i}.${unique()}@example.org,Many ${i}`,
+        ),
+      ].join('\n');
+      const imported = await api.runtime.contactImport.run({
+        context: { tenantId, actor: 'test' },
+        listId,
+        source: Readable.from([csv]),
+      });
+      expect(imported.added).toBe(DEFAULT_DELIVERY_BATCH + 1);
+      const campaignId = await launchedCampaign(listId, await template());
+      await caughtUp();
+      // Explicit limits (tests, tools) leave the worker's own run size alone.
+      expect(await api.runtime.delivery.runOnce({ limit: 1 })).toMatchObject({ due: 1, sent: 1 });
+      expect(api.runtime.delivery.batchSize).toBe(DEFAULT_DELIVERY_BATCH);
+
+      const started = performance.now();
+      const first = await api.runtime.delivery.runOnce();
+      const elapsed = performance.now() - started;
+      expect(first).toMatchObject({ due: DEFAULT_DELIVERY_BATCH, sent: DEFAULT_DELIVERY_BATCH });
+      // The worker timed the run from inside, so at most `elapsed`: its pace was at least this.
+      const size = api.runtime.delivery.batchSize;
+      expect(size).toBeGreaterThanOrEqual(nextBatchSize(DEFAULT_DELIVERY_BATCH, elapsed));
+      expect(size).toBeLessThanOrEqual(MAX_DELIVERY_BATCH);
+
+      // A run that is not full (the campaign's last message) keeps the size.
+      expect(await api.runtime.delivery.runOnce()).toMatchObject({ due: 0 });
+      expect(api.runtime.delivery.batchSize).toBe(size);
+      await caughtUp();
+      const { rows } = await api.runtime.pool.query<{ sent: number }>(
+        'SELECT sent FROM campaign_delivery WHERE campaign_id = $1',
+        [campaignId],
+      );
+      expect(rows).toEqual([{ sent: DEFAULT_DELIVERY_BATCH + 1 }]);
     });
   });
 
