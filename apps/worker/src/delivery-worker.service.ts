@@ -56,8 +56,10 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
   async runOnce(): Promise<void> {
     const { delivery } = this.runtime;
     for (;;) {
+      // The size this round takes (a full round may change it for the next one).
+      const size = delivery.batchSize;
       const run = await this.round();
-      if (!run || run.due < delivery.batchSize || this.stopping) return;
+      if (!run || run.due < size || this.stopping) return;
     }
   }
 
