@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { MailpackrRuntime, loadConfig } from '#platform';
+
+import { drainCampaign } from './drain-campaign.js';
 
 /**
  * An extra sending process of `bench:delivery:pipeline --processes <n>`: a runtime on the same
  * database, key and sink as the bench's own, without projection loops (the bench's process runs
- * them for everyone, as one worker does for delivery-only ones), calling `delivery.runOnce()` back
- * to back, as the worker does, from the parent's "go" until nothing is due and nothing of the
- * campaign is left to send. Reports its run totals, CPU seconds and peak RSS, then exits.
+ * them for everyone, as one worker does for delivery-only ones), draining the campaign
+ * (`drainCampaign`, as the bench's own process does) from the parent's "go". Reports its run
+ * totals, CPU seconds and peak RSS, then exits.
  *
  * argv: the runtime's environment as JSON, the campaign id.
  */
@@ -32,28 +32,9 @@ await go;
 
 const cpuBefore = process.cpuUsage();
 let peakRss = process.memoryUsage().rss;
-const totals: Record<string, number> = {};
-let idleRuns = 0;
-for (;;) {
-  const report = await runtime.delivery.runOnce();
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  for (const [key, value] of Object.entries(report)) {
-    if (typeof value === 'number') totals[key] = (totals[key] ?? 0) + value;
-  }
-  if (report.due > 0) {
-    idleRuns = 0;
-    continue;
-  }
-  const { rows } = await runtime.pool.query<{ left: string }>(
-    'SELECT (sending + queued)::text AS left FROM campaign_delivery WHERE campaign_id = $1',
-    [campaignId],
-  );
-  if (rows[0] && Number(rows[0].left) > 0 && idleRuns++ < 20) {
-    await sleep(100);
-    continue;
-  }
-  break;
-}
+const totals = await drainCampaign(runtime, campaignId, {
+  onRun: () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
+});
 const cpu = process.cpuUsage(cpuBefore);
 await send({
   type: 'done',

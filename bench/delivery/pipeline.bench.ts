@@ -85,6 +85,7 @@ import {
 } from '../common/bench-cli.js';
 import { draftCampaign, seedAudience } from '../common/seed.js';
 import { postgresCpuSeconds, procCpuSeconds } from '../common/process-cpu.js';
+import { drainCampaign } from './drain-campaign.js';
 import { type ScratchDatabase, createScratchDatabase } from '../common/scratch-database.js';
 import { startSink } from '../common/smtp-sink.js';
 
@@ -842,45 +843,28 @@ const main = async (): Promise<void> => {
     const cpuBefore = process.cpuUsage();
     timers.enabled = true;
 
-    const limit = options.batch === undefined ? {} : { limit: options.batch };
-    log(`  delivery: runOnce(${JSON.stringify(limit)}) until nothing is due`);
+    log(
+      `  delivery: runOnce(${options.batch === undefined ? '' : `{ limit: ${options.batch} }`}) until nothing is due`,
+    );
     // Every count the run report has (the report may grow fields: all numeric ones are summed).
-    const totals: Record<string, number> = { due: 0, sent: 0, errors: 0 };
     const runMs: number[] = [];
-    let idleRuns = 0;
+    let sent = 0;
     let lastLog = performance.now();
     const drainStarted = performance.now();
     senders.go();
-    for (;;) {
-      const runStarted = performance.now();
-      const report = await rt.delivery.runOnce(limit);
-      const ms = performance.now() - runStarted;
-      for (const [key, value] of Object.entries(report)) {
-        if (typeof value === 'number') totals[key] = (totals[key] ?? 0) + value;
-      }
-      if (report.due > 0) {
+    const totals = await drainCampaign(rt, campaignId, {
+      limit: options.batch,
+      onRun: (report, ms) => {
         runMs.push(ms);
-        idleRuns = 0;
-      } else {
-        // Nothing due: done, unless messages are still claimed (a lapsed claim would come back).
-        const { rows } = await rt.pool.query<{ sending: string; queued: string }>(
-          'SELECT sending::text, queued::text FROM campaign_delivery WHERE campaign_id = $1',
-          [campaignId],
-        );
-        if (rows[0] && Number(rows[0].sending) + Number(rows[0].queued) > 0 && idleRuns++ < 20) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          continue;
-        }
-        break;
-      }
-      if (performance.now() - lastLog > 5000) {
+        sent += report.sent;
+        if (performance.now() - lastLog <= 5000) return;
         lastLog = performance.now();
         const s = (performance.now() - drainStarted) / 1000;
         log(
-          `    ${fmt(totals.sent!)} sent in ${round(s, 1)} s (${fmt(totals.sent! / s)}/s), last run ${Math.round(ms)} ms`,
+          `    ${fmt(sent)} sent in ${round(s, 1)} s (${fmt(sent / s)}/s) by this process, last run ${Math.round(ms)} ms`,
         );
-      }
-    }
+      },
+    });
     const others = await senders.done();
     const drainMs = performance.now() - drainStarted;
     timers.enabled = false;
