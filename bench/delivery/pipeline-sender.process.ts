@@ -11,10 +11,10 @@ import { drainCampaign } from './drain-campaign.js';
  * (`drainCampaign`, as the bench's own process does) from the parent's "go". Reports its run
  * totals, CPU seconds and peak RSS, then exits.
  *
- * argv: the runtime's environment as JSON, the campaign id.
+ * argv: the campaign id; `MAILPACKR_BENCH_SENDER_ENV`: the runtime's environment as JSON.
  */
-const env = JSON.parse(process.argv[2]!) as Record<string, string>;
-const campaignId = process.argv[3]!;
+const env = JSON.parse(process.env.MAILPACKR_BENCH_SENDER_ENV ?? '{}') as Record<string, string>;
+const campaignId = process.argv[2]!;
 const problems: string[] = [];
 const note = (m: string) => problems.length < 50 && problems.push(m);
 const send = (message: unknown) =>

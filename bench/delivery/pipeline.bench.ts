@@ -401,8 +401,13 @@ const startSenders = async (count: number, env: Record<string, string>, campaign
   const children = Array.from({ length: count }, () =>
     fork(
       fileURLToPath(new URL('./pipeline-sender.process.js', import.meta.url)),
-      [JSON.stringify(env), campaignId],
-      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] },
+      [campaignId],
+      // The environment (with the run's KEK) in the child's environment, not on its command line.
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv: [],
+        env: { ...process.env, MAILPACKR_BENCH_SENDER_ENV: JSON.stringify(env) },
+      },
     ),
   );
   const next = (child: ChildProcess) =>
