@@ -121,4 +121,18 @@ export const quoteIdent = (name: string): string => {
  * ciphertext is dropped (null), so a plaintext value can never land in a read model by mistake.
  */
 export const seal = (context: string, value: unknown): SealedField | null =>
-  isEncryptedField(value) ? { context, field: value } : null;
+  sealFrom(context, value);
+
+/**
+ * `seal` for an event whose fields may have been encrypted together (`together` in
+ * `PERSONAL_DATA`): the first candidate that holds the field, i.e. the field's own value, or
+ * the value stored at the first field when that one lists it (`g`). Null when none does.
+ */
+export const sealFrom = (context: string, ...candidates: unknown[]): SealedField | null => {
+  const path = context.slice(context.indexOf('.') + 1);
+  for (const value of candidates) {
+    if (!isEncryptedField(value)) continue;
+    if (value.g === undefined || value.g.includes(path)) return { context, field: value };
+  }
+  return null;
+};

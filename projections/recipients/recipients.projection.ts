@@ -11,6 +11,7 @@ import {
   type SqlExecutor,
   quoteIdent,
   seal,
+  sealFrom,
   upsertRows,
 } from '../core/projection.js';
 
@@ -138,6 +139,8 @@ const subscribedRow = (
   eventType: 'RecipientAdded' | 'RecipientSubscribed',
   at: string,
   previous: RecipientMembershipRow | undefined,
+  /** The value the event's fields were encrypted together in, if they were. */
+  together?: unknown,
 ): RecipientMembershipRow => ({
   recipient_id: ids.recipientId,
   list_id: listId,
@@ -145,7 +148,7 @@ const subscribedRow = (
   status: 'subscribed',
   consent_source: consent.source,
   consent_collected_at: consent.collectedAt,
-  consent_ip: seal(`${eventType}.consent.ipAddress`, consent.ipAddress),
+  consent_ip: sealFrom(`${eventType}.consent.ipAddress`, consent.ipAddress, together),
   opt_in_request_id: null,
   opt_in_expires_at: null,
   confirmed_at: null,
@@ -168,7 +171,15 @@ const evolve = (
       for (const listId of data.listIds ?? []) {
         memberships.set(
           listId,
-          subscribedRow(data, listId, data.consent, 'RecipientAdded', data.addedAt, undefined),
+          subscribedRow(
+            data,
+            listId,
+            data.consent,
+            'RecipientAdded',
+            data.addedAt,
+            undefined,
+            data.email,
+          ),
         );
       }
     }
@@ -176,9 +187,10 @@ const evolve = (
       recipient_id: data.recipientId,
       tenant_id: data.tenantId,
       email_index: data.emailIndex,
-      email: seal('RecipientAdded.email', data.email),
-      name: seal('RecipientAdded.name', data.name),
-      attributes: seal('RecipientAdded.attributes', data.attributes),
+      // Encrypted together: the value at `email` holds the others (see PERSONAL_DATA).
+      email: sealFrom('RecipientAdded.email', data.email),
+      name: sealFrom('RecipientAdded.name', data.name, data.email),
+      attributes: sealFrom('RecipientAdded.attributes', data.attributes, data.email),
       status: 'active',
       unsubscribed_all: false,
       restricted: false,

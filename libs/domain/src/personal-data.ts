@@ -7,13 +7,21 @@ export interface PersonalDataDeclaration {
   /** Path to the data subject's id (the key the fields are encrypted under). */
   subject: string;
   fields: string[];
+  /**
+   * Encrypt the event's fields as one value, stored at the first present field (see
+   * `PersonalDataSpec.together`): for events written in bulk. Projections then read the fields
+   * of such an event with `sealFrom`.
+   */
+  together?: boolean;
 }
 
 export const PERSONAL_DATA: Readonly<Record<string, PersonalDataDeclaration>> = {
   TenantCreated: { subject: 'owner.accountId', fields: ['owner.email', 'owner.name'] },
+  // Written once per imported row: its fields are encrypted together (one cipher call a row).
   RecipientAdded: {
     subject: 'recipientId',
     fields: ['email', 'name', 'attributes', 'consent.ipAddress'],
+    together: true,
   },
   RecipientCorrected: { subject: 'recipientId', fields: ['email', 'name', 'attributes'] },
   RecipientSubscribed: { subject: 'recipientId', fields: ['consent.ipAddress'] },

@@ -18,6 +18,11 @@ export interface EncryptedField {
   readonly c: string;
   /** Set by `PersonalDataCodec` when the plaintext is the JSON of a non-string value. */
   readonly j?: 1;
+  /**
+   * Set by `PersonalDataCodec` when the value holds several fields of its event, encrypted
+   * together: their paths, in order (the plaintext is the JSON array of their values).
+   */
+  readonly g?: readonly string[];
 }
 
 export const isEncryptedField = (value: unknown): value is EncryptedField => {
@@ -28,7 +33,11 @@ export const isEncryptedField = (value: unknown): value is EncryptedField => {
     typeof field.s === 'string' &&
     field.s !== '' &&
     typeof field.c === 'string' &&
-    (field.j === undefined || field.j === 1)
+    (field.j === undefined || field.j === 1) &&
+    (field.g === undefined ||
+      (Array.isArray(field.g) &&
+        field.g.length > 0 &&
+        field.g.every((path) => typeof path === 'string' && path !== '')))
   );
 };
 

@@ -1,5 +1,5 @@
 import { type EncryptedField, ERASED, isEncryptedField } from './encrypted-field.js';
-import type { PersonalDataVault } from './personal-data.vault.js';
+import type { DecryptRequest, EncryptRequest, PersonalDataVault } from './personal-data.vault.js';
 import { PrivacyError } from './privacy.errors.js';
 
 /** Where the personal data of one event type lives: dot paths into the event's `data`. */
@@ -8,16 +8,19 @@ export interface PersonalDataSpec {
   readonly subject: string;
   /** Dot paths of the personal fields, encrypted under the subject's key. */
   readonly fields: readonly string[];
+  /**
+   * Encrypt the fields of one event as one value (see `EncryptedField.g`) instead of one value
+   * each: one cipher call per event, and a third of the bytes, for events that bulk imports
+   * write by the hundred thousand. Decrypts to the same data. Paths hold no ',' or '#' then.
+   */
+  readonly together?: boolean;
 }
 
 /** Declared once per event type, e.g. `{ RecipientAdded: { subject: 'recipientId', fields: ['email', 'name'] } }`. */
 export type PersonalDataMap = Readonly<Record<string, PersonalDataSpec>>;
 
 /** The part of the vault the codec uses. */
-export type PersonalDataCipher = Pick<
-  PersonalDataVault,
-  'encrypt' | 'encryptCached' | 'decryptMany'
->;
+export type PersonalDataCipher = Pick<PersonalDataVault, 'encryptMany' | 'decryptMany'>;
 
 interface CompiledField {
   readonly path: string;
@@ -26,8 +29,10 @@ interface CompiledField {
 }
 
 interface CompiledSpec {
+  readonly type: string;
   readonly subject: readonly string[];
   readonly fields: readonly CompiledField[];
+  readonly together: boolean;
 }
 
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
@@ -38,6 +43,12 @@ const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
  * copied). Strings are encrypted as they are; other values as JSON (flag `j`), parsed back on
  * decryption. Erased fields read as `'[erased]'`, whatever their type was. AAD context:
  * `${eventType}.${fieldPath}`, so a ciphertext cannot be moved to another event type or field.
+ *
+ * Fields declared `together` are encrypted as one value when an event has more than one of them:
+ * the JSON array of their values, stored at the first of them with their paths in `g` (the others
+ * are left out of the stored event), AAD context `${eventType}#${paths joined by ','}`. Decryption
+ * puts every one back. Read models keep that value for each field it holds (`SealedField`), and
+ * `decryptSealed` picks the field by its context.
  */
 export class PersonalDataCodec {
   readonly #vault: PersonalDataCipher;
@@ -56,34 +67,68 @@ export class PersonalDataCodec {
   }
 
   async encryptEvent<T>(type: string, data: T, tenantId: string): Promise<T> {
-    const spec = this.#specs.get(type);
-    if (!spec) return data;
-    const present = spec.fields
-      .map((field) => ({ field, value: getPath(data, field.segments) }))
-      .filter(({ value }) => value !== undefined && value !== null && !isEncryptedField(value));
-    if (present.length === 0) return data;
-    const subjectId = subjectOf(type, spec, data);
-    const encrypted: EncryptedField[] = [];
-    // One field after the other: the first one loads (or creates) the subject's key, the others
-    // find it cached and encrypt without waiting (bulk writers prepare every key beforehand).
-    for (const { field, value } of present) {
-      const isString = typeof value === 'string';
-      const plaintext = isString ? value : JSON.stringify(value);
-      if (plaintext === undefined) {
-        throw new PrivacyError(
-          'INVALID_ARGUMENT',
-          `${type}.${field.path} is not JSON-serialisable`,
-        );
+    const [encrypted] = await this.encryptEvents([{ type, data }], tenantId);
+    return encrypted as T;
+  }
+
+  /**
+   * Encrypts the personal fields of many events of one tenant in one vault call (`encryptMany`:
+   * one key lookup for the subjects not cached).
+   * Fields that are already encrypted are left as they are. Results keep the order.
+   */
+  async encryptEvents<T>(
+    events: ReadonlyArray<{ type: string; data: T }>,
+    tenantId: string,
+  ): Promise<T[]> {
+    const slots: Array<{ event: number; fields: CompiledField[]; json: boolean }> = [];
+    const requests: EncryptRequest[] = [];
+    events.forEach(({ type, data }, event) => {
+      const spec = this.#specs.get(type);
+      if (!spec) return;
+      const present: Array<{ field: CompiledField; value: unknown }> = [];
+      for (const field of spec.fields) {
+        const value = getPath(data, field.segments);
+        if (value !== undefined && value !== null && !isEncryptedField(value)) {
+          present.push({ field, value });
+        }
       }
-      const sealed =
-        this.#vault.encryptCached(subjectId, tenantId, plaintext, field.context) ??
-        (await this.#vault.encrypt(subjectId, tenantId, plaintext, field.context));
-      encrypted.push(isString ? sealed : { ...sealed, j: 1 });
-    }
-    return present.reduce(
-      (result, { field }, index) => setPath(result, field.segments, encrypted[index]),
-      data,
-    );
+      if (present.length === 0) return;
+      const subjectId = subjectOf(type, spec, data);
+      if (spec.together && present.length > 1) {
+        const fields = present.map((p) => p.field);
+        const plaintext = serialise(
+          type,
+          fields[0]!,
+          present.map((p) => p.value),
+        );
+        slots.push({ event, fields, json: false });
+        requests.push({ subjectId, plaintext, context: bundleContext(type, fields) });
+        return;
+      }
+      for (const { field, value } of present) {
+        const json = typeof value !== 'string';
+        const plaintext = json ? serialise(type, field, value) : value;
+        slots.push({ event, fields: [field], json });
+        requests.push({ subjectId, plaintext, context: field.context });
+      }
+    });
+    const results = events.map(({ data }) => data);
+    if (requests.length === 0) return results;
+    const sealed = await this.#vault.encryptMany(tenantId, requests);
+    slots.forEach(({ event, fields, json }, index) => {
+      const value = sealed[index] as EncryptedField;
+      const [first, ...others] = fields as [CompiledField, ...CompiledField[]];
+      let data = results[event] as T;
+      for (const field of others) data = deletePath(data, field.segments);
+      const stored =
+        others.length > 0
+          ? { ...value, g: fields.map((f) => f.path) }
+          : json
+            ? { ...value, j: 1 }
+            : value;
+      results[event] = setPath(data, first.segments, stored);
+    });
+    return results;
   }
 
   async decryptEvent<T>(type: string, data: T): Promise<T> {
@@ -93,7 +138,8 @@ export class PersonalDataCodec {
 
   /** Decrypts many events with one key lookup for every subject that is not cached. */
   async decryptEvents<T>(events: ReadonlyArray<{ type: string; data: T }>): Promise<T[]> {
-    const slots: Array<{ event: number; field: CompiledField; value: EncryptedField }> = [];
+    const slots: Array<{ event: number; fields: CompiledField[]; value: EncryptedField }> = [];
+    const requests: DecryptRequest[] = [];
     events.forEach(({ type, data }, event) => {
       const spec = this.#specs.get(type);
       if (!spec) return;
@@ -107,19 +153,25 @@ export class PersonalDataCodec {
             `${type}.${field.path} was encrypted for another subject than the event's`,
           );
         }
-        slots.push({ event, field, value });
+        if (value.g === undefined) {
+          slots.push({ event, fields: [field], value });
+          requests.push({ field: value, context: field.context });
+          continue;
+        }
+        const fields = bundledFields(spec, field, value.g);
+        slots.push({ event, fields, value });
+        requests.push({ field: value, context: bundleContext(type, fields) });
       }
     });
     const results = events.map(({ data }) => data);
     if (slots.length === 0) return results;
-    const plaintexts = await this.#vault.decryptMany(
-      slots.map(({ field, value }) => ({ field: value, context: field.context })),
-    );
-    slots.forEach(({ event, field, value }, index) => {
+    const plaintexts = await this.#vault.decryptMany(requests);
+    slots.forEach(({ event, fields, value }, index) => {
       const plaintext = plaintexts[index] as string;
-      const decoded =
-        value.j === 1 && plaintext !== ERASED ? parseJson(plaintext, field) : plaintext;
-      results[event] = setPath(results[event] as T, field.segments, decoded);
+      const values = decode(plaintext, value, fields);
+      fields.forEach((field, i) => {
+        results[event] = setPath(results[event] as T, field.segments, values[i]);
+      });
     });
     return results;
   }
@@ -127,23 +179,60 @@ export class PersonalDataCodec {
   /**
    * Decrypts sealed fields (see `SealedField`) in one batch: strings as they were, JSON values
    * parsed, `[erased]` once the subject's key is gone; null and non-sealed values give null.
+   * A value that holds several fields (`g`) is decrypted once however many of them are asked for.
    */
   async decryptSealed(fields: readonly unknown[]): Promise<unknown[]> {
-    const present = fields
-      .map((sealed, index) => ({ sealed, index }))
-      .filter((s): s is { sealed: SealedField; index: number } => isSealedField(s.sealed));
     const results: unknown[] = fields.map(() => null);
-    if (present.length === 0) return results;
-    const plaintexts = await this.#vault.decryptMany(
-      present.map(({ sealed }) => ({ field: sealed.field, context: sealed.context })),
-    );
-    present.forEach(({ sealed, index }, i) => {
-      const plaintext = plaintexts[i] as string;
-      results[index] =
-        sealed.field.j === 1 && plaintext !== ERASED
-          ? parseJson(plaintext, { path: sealed.context, segments: [], context: sealed.context })
-          : plaintext;
+    const requests: DecryptRequest[] = [];
+    const wanted: Array<{ index: number; request: number; field: SealedContext; at: number }> = [];
+    const seen = new Map<string, number>();
+    fields.forEach((sealed, index) => {
+      if (!isSealedField(sealed)) return;
+      const field = sealedField(sealed.context);
+      const g = sealed.field.g;
+      const context =
+        g === undefined
+          ? sealed.context
+          : bundleContext(
+              field.type,
+              g.map((path) => ({ path })),
+            );
+      const at = g === undefined ? -1 : g.indexOf(field.path);
+      if (g !== undefined && at < 0) {
+        throw new PrivacyError(
+          'CIPHERTEXT_INVALID',
+          `${sealed.context} is not in the value sealed for it`,
+        );
+      }
+      const key = `${context}|${sealed.field.s}|${sealed.field.c}`;
+      let request = seen.get(key);
+      if (request === undefined) {
+        request = requests.push({ field: sealed.field, context }) - 1;
+        seen.set(key, request);
+      }
+      wanted.push({ index, request, field, at });
     });
+    if (requests.length === 0) return results;
+    const plaintexts = await this.#vault.decryptMany(requests);
+    const decoded = new Map<number, unknown[]>();
+    for (const { index, request, field, at } of wanted) {
+      const { field: value } = requests[request]!;
+      if (at < 0) {
+        results[index] = decode(plaintexts[request]!, value, [field])[0];
+        continue;
+      }
+      let values = decoded.get(request);
+      if (!values) {
+        const holds = value.g!.map((path) => ({
+          ...field,
+          path,
+          context: `${field.type}.${path}`,
+        }));
+        values = decode(plaintexts[request]!, value, holds);
+        decoded.set(request, values);
+      }
+      results[index] = values[at];
+    }
     return results;
   }
 }
@@ -175,7 +264,23 @@ const compileSpec = (type: string, spec: PersonalDataSpec): CompiledSpec => {
       );
     }
   }
-  return { subject, fields };
+  if (spec.together === true) {
+    for (const field of fields) {
+      if (/[,#]/.test(field.path)) {
+        throw new PrivacyError(
+          'INVALID_ARGUMENT',
+          `${type}: fields encrypted together cannot have ',' or '#' in their paths (${field.path})`,
+        );
+      }
+      if (fields.some((other) => other !== field && other.path.startsWith(`${field.path}.`))) {
+        throw new PrivacyError(
+          'INVALID_ARGUMENT',
+          `${type}: fields encrypted together cannot hold one another (${field.path})`,
+        );
+      }
+    }
+  }
+  return { type, subject, fields, together: spec.together === true };
 };
 
 const splitPath = (type: string, path: string): string[] => {
@@ -241,4 +346,80 @@ const parseJson = (plaintext: string, field: CompiledField): unknown => {
       `${field.context} does not hold the JSON it was written as`,
     );
   }
+};
+
+/** The AAD context of fields encrypted together: the event type and every path the value holds. */
+const bundleContext = (type: string, fields: ReadonlyArray<{ path: string }>): string =>
+  `${type}#${fields.map((f) => f.path).join(',')}`;
+
+/** The declared fields a stored value says it holds (`g`); anything else is tampering. */
+const bundledFields = (
+  spec: CompiledSpec,
+  holder: CompiledField,
+  paths: readonly string[],
+): CompiledField[] => {
+  const fields = paths.map((path) => spec.fields.find((f) => f.path === path));
+  if (
+    !spec.together ||
+    paths[0] !== holder.path ||
+    new Set(paths).size !== paths.length ||
+    fields.some((f) => f === undefined)
+  ) {
+    throw new PrivacyError(
+      'CIPHERTEXT_INVALID',
+      `${holder.context} claims to hold fields that ${spec.type} does not encrypt together`,
+    );
+  }
+  return fields as CompiledField[];
+};
+
+/** The value of each field a decrypted plaintext holds, in order; `[erased]` for each when erased. */
+const decode = (
+  plaintext: string,
+  value: EncryptedField,
+  fields: readonly CompiledField[],
+): unknown[] => {
+  if (plaintext === ERASED) return fields.map(() => ERASED);
+  if (value.g === undefined) {
+    return [value.j === 1 ? parseJson(plaintext, fields[0]!) : plaintext];
+  }
+  const values = parseJson(plaintext, fields[0]!);
+  if (!Array.isArray(values) || values.length !== fields.length) {
+    throw new PrivacyError(
+      'CIPHERTEXT_INVALID',
+      `${fields[0]!.context} does not hold the ${fields.length} values it was written with`,
+    );
+  }
+  return values;
+};
+
+/** The type and path of a sealed field's context (`RecipientAdded.consent.ipAddress`). */
+type SealedContext = CompiledField & { type: string };
+
+const sealedField = (context: string): SealedContext => {
+  const dot = context.indexOf('.');
+  const path = dot < 0 ? '' : context.slice(dot + 1);
+  return { type: context.slice(0, Math.max(dot, 0)), path, segments: path.split('.'), context };
+};
+
+const serialise = (type: string, field: CompiledField, value: unknown): string => {
+  const json = JSON.stringify(value) as string | undefined;
+  if (json === undefined) {
+    throw new PrivacyError('INVALID_ARGUMENT', `${type}.${field.path} is not JSON-serialisable`);
+  }
+  return json;
+};
+
+/** A copy of `root` without the value at `segments`; only the objects on the path are copied. */
+const deletePath = <T>(root: T, segments: readonly string[]): T => {
+  const remove = (node: unknown, depth: number): unknown => {
+    if (typeof node !== 'object' || node === null) return node;
+    const segment = segments[depth] as string;
+    if (!Object.hasOwn(node, segment)) return node;
+    const copy = { ...(node as Record<string, unknown>) };
+    if (depth === segments.length - 1) delete copy[segment];
+    else copy[segment] = remove(copy[segment], depth + 1);
+    return copy;
+  };
+  return remove(root, 0) as T;
 };

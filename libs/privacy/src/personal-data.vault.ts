@@ -24,6 +24,12 @@ export interface PersonalDataVaultOptions {
   cacheTtlMs?: number;
 }
 
+export interface EncryptRequest {
+  subjectId: string;
+  plaintext: string;
+  context: string;
+}
+
 export interface DecryptRequest {
   field: EncryptedField;
   context: string;
@@ -104,23 +110,28 @@ export class PersonalDataVault {
   }
 
   /**
-   * `encrypt` at once when the subject's key is cached (as after `prepareKeys` or `createKeys`);
-   * undefined when it is not, and the caller uses `encrypt`. Same checks and errors otherwise.
+   * `encrypt` for many values at once, results in request order. Keys that are not cached are
+   * loaded or created first (as `encrypt` does), concurrently. Nothing is encrypted unless every
+   * request is valid and every subject may be written to.
    */
-  encryptCached(
-    subjectId: string,
+  async encryptMany(
     tenantId: string,
-    plaintext: string,
-    context: string,
-  ): EncryptedField | undefined {
-    assertEncryptArguments(subjectId, tenantId, plaintext, context);
-    const entry = this.#cache.get(subjectId);
-    if (!entry) return undefined;
-    return encryptWithDataKey(
-      writableKey(entry, subjectId, tenantId),
-      subjectId,
-      context,
-      plaintext,
+    requests: readonly EncryptRequest[],
+  ): Promise<EncryptedField[]> {
+    for (const r of requests) assertEncryptArguments(r.subjectId, tenantId, r.plaintext, r.context);
+    const keys = new Map<string, KeyObject>();
+    const missing = new Set<string>();
+    for (const { subjectId } of requests) {
+      if (keys.has(subjectId) || missing.has(subjectId)) continue;
+      const entry = this.#cache.get(subjectId);
+      if (entry) keys.set(subjectId, writableKey(entry, subjectId, tenantId));
+      else missing.add(subjectId);
+    }
+    await Promise.all(
+      [...missing].map(async (id) => keys.set(id, await this.#keyForWriting(id, tenantId))),
+    );
+    return requests.map((r) =>
+      encryptWithDataKey(keys.get(r.subjectId)!, r.subjectId, r.context, r.plaintext),
     );
   }
 

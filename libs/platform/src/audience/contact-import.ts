@@ -19,7 +19,7 @@ import {
 
 import type { PersonalDataCodec, PersonalDataVault } from '#privacy';
 
-import { type CommandContext, encodeEvents, uuidFromName } from '../commands/command-executor.js';
+import { type CommandContext, encodeCommands, uuidFromName } from '../commands/command-executor.js';
 import { type ContactsCsvMapping, readContactsCsv } from '../csv/contacts-csv.reader.js';
 import type { Audience } from './audience.service.js';
 
@@ -311,18 +311,19 @@ export class ContactImporter {
     if (decided.length === 0) return undefined;
     // The plan's contact limit: a batch that would pass it is refused whole (nothing of it written).
     await ctx.reserveContacts(decided.filter((d) => d.revision < 0n).length);
-    const requests: AppendRequest[] = await Promise.all(
-      decided.map(async (d) => ({
-        streamId: toRecipientStreamId(d.recipientId),
-        events: await encodeEvents(
-          this.deps.codec,
-          d.events,
-          ctx.context,
-          uuidFromName(`import:${report.importId}:${d.row.line}`),
-        ),
-        expectedRevision: d.revision < 0n ? ('no_stream' as const) : d.revision,
+    const encoded = await encodeCommands(
+      this.deps.codec,
+      decided.map((d) => ({
+        events: d.events,
+        commandId: uuidFromName(`import:${report.importId}:${d.row.line}`),
       })),
+      ctx.context,
     );
+    const requests: AppendRequest[] = decided.map((d, i) => ({
+      streamId: toRecipientStreamId(d.recipientId),
+      events: encoded[i]!,
+      expectedRevision: d.revision < 0n ? ('no_stream' as const) : d.revision,
+    }));
     try {
       const results = await this.deps.store.appendMany(requests);
       for (const d of decided) {

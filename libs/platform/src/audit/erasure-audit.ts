@@ -9,6 +9,7 @@ import {
   type PersonalDataCodec,
   type PersonalDataVault,
   erasureReceiptOf,
+  type EncryptedField,
   isEncryptedField,
   isErasureReceiptIntact,
 } from '#privacy';
@@ -320,10 +321,11 @@ export class ErasureAudit {
         let readable = 0;
         events.forEach((_, i) => {
           for (const path of fields[i]!) {
-            const field = getPath(events[i]!.data, path) as { s: string };
+            const field = getPath(events[i]!.data, path) as EncryptedField;
             if (field.s !== s.subjectId) continue;
             const value = getPath(decrypted[i], path);
-            if (value !== ERASED && !isEncryptedField(value)) readable++;
+            // A value that holds several fields (`g`) decrypts all of them or none.
+            if (value !== ERASED && !isEncryptedField(value)) readable += field.g?.length ?? 1;
           }
         });
         if (readable > 0) {

@@ -58,17 +58,32 @@ const eventIdFor = (commandId: string, index: number): string =>
  * The events of one command as the store takes them: personal fields encrypted, metadata set,
  * ids derived from the command id (so a retried append of the same command is recognised).
  */
-export const encodeEvents = (
+export const encodeEvents = async (
   codec: PersonalDataCodec,
   events: ReadonlyArray<Event<string, object>>,
   context: CommandContext,
   commandId: string,
-): Promise<EventToAppend[]> =>
-  Promise.all(
-    events.map(async (event, index) => ({
+): Promise<EventToAppend[]> => (await encodeCommands(codec, [{ events, commandId }], context))[0]!;
+
+/**
+ * `encodeEvents` for many commands of one tenant with one encryption call (bulk writers: one key
+ * lookup for the subjects not cached). Results keep the order of `commands`.
+ */
+export const encodeCommands = async (
+  codec: PersonalDataCodec,
+  commands: ReadonlyArray<{ events: ReadonlyArray<Event<string, object>>; commandId: string }>,
+  context: CommandContext,
+): Promise<EventToAppend[][]> => {
+  const data = await codec.encryptEvents(
+    commands.flatMap(({ events }) => events),
+    context.tenantId,
+  );
+  let next = 0;
+  return commands.map(({ events, commandId }) =>
+    events.map((event, index) => ({
       eventId: eventIdFor(commandId, index),
       type: event.type,
-      data: await codec.encryptEvent(event.type, event.data, context.tenantId),
+      data: data[next++]!,
       metadata: {
         commandId,
         correlationId: context.correlationId ?? commandId,
@@ -79,6 +94,7 @@ export const encodeEvents = (
       },
     })),
   );
+};
 
 const fold = <S, C extends Command<string, object>, E extends Event<string, object>>(
   decider: Decider<S, C, E>,
