@@ -118,15 +118,13 @@ export class PersonalDataCodec {
     slots.forEach(({ event, fields, json }, index) => {
       const value = sealed[index] as EncryptedField;
       const [first, ...others] = fields as [CompiledField, ...CompiledField[]];
-      let data = results[event] as T;
-      for (const field of others) data = deletePath(data, field.segments);
-      const stored =
-        others.length > 0
-          ? { ...value, g: fields.map((f) => f.path) }
-          : json
-            ? { ...value, j: 1 }
-            : value;
-      results[event] = setPath(data, first.segments, stored);
+      results[event] =
+        others.length === 0
+          ? setPath(results[event] as T, first.segments, json ? { ...value, j: 1 } : value)
+          : rewrite(results[event] as T, [
+              { segments: first.segments, value: { ...value, g: fields.map((f) => f.path) } },
+              ...others.map((field) => ({ segments: field.segments, value: REMOVE })),
+            ]);
     });
     return results;
   }
@@ -410,16 +408,37 @@ const serialise = (type: string, field: CompiledField, value: unknown): string =
   return json;
 };
 
-/** A copy of `root` without the value at `segments`; only the objects on the path are copied. */
-const deletePath = <T>(root: T, segments: readonly string[]): T => {
-  const remove = (node: unknown, depth: number): unknown => {
-    if (typeof node !== 'object' || node === null) return node;
-    const segment = segments[depth] as string;
-    if (!Object.hasOwn(node, segment)) return node;
-    const copy = { ...(node as Record<string, unknown>) };
-    if (depth === segments.length - 1) delete copy[segment];
-    else copy[segment] = remove(copy[segment], depth + 1);
-    return copy;
-  };
-  return remove(root, 0) as T;
+/** Removes a field in `rewrite`. */
+const REMOVE = Symbol('remove');
+
+/**
+ * A copy of `root` with each edit's path set to its value, or left out (`REMOVE`), in one pass:
+ * only the objects on the paths are copied, key by key (`delete` on a copy would turn it into a
+ * slow dictionary object, and a copy per edit cost more than the cipher call it goes with).
+ */
+const rewrite = <T>(
+  root: T,
+  edits: ReadonlyArray<{ segments: readonly string[]; value: unknown }>,
+  depth = 0,
+): T => {
+  const node = root as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(node)) {
+    const mine = edits.filter((edit) => edit.segments[depth] === key);
+    const leaf = mine.find((edit) => edit.segments.length === depth + 1);
+    const value =
+      mine.length === 0 ? node[key] : leaf ? leaf.value : rewrite(node[key], mine, depth + 1);
+    if (value === REMOVE) continue;
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      copy[key] = value;
+    }
+  }
+  return copy as T;
 };

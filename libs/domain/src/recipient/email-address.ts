@@ -37,6 +37,8 @@ const WRAPPERS: ReadonlyArray<readonly [string, string]> = [
 const LOCAL_ATOM = /^[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]+$/u;
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const FORBIDDEN_CHARS = /[\s\p{Cc}\p{Cf}\p{Z},;:()<>[\]\\"]/u;
+const PLAIN_ASCII_DOMAIN = /^(?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*$/;
+const PUNYCODE_LABEL = /(?:^|\.)xn--/;
 /** Would end the host part of a URL early or be percent-decoded inside it (see `toAsciiDomain`). */
 const URL_DELIMITERS = /[/?#%]/;
 
@@ -46,6 +48,10 @@ const URL_DELIMITERS = /[/?#%]/;
  * imports (the domain library is pure).
  */
 const toAsciiDomain = (domain: string): string => {
+  // Already ASCII, no punycode label, and the last label starts with a letter (so the URL
+  // parser would not read an IPv4 address): the URL parser returns it unchanged. Most
+  // addresses take this path, which costs a tenth of parsing a URL.
+  if (PLAIN_ASCII_DOMAIN.test(domain) && !PUNYCODE_LABEL.test(domain)) return domain;
   if (URL_DELIMITERS.test(domain)) return '';
   try {
     return new URL(`http://${domain}`).hostname;
