@@ -12,7 +12,7 @@ import {
   rejectionOf,
 } from '#testing';
 
-import { ERASED, isEncryptedField } from './encrypted-field.js';
+import { type EncryptedField, ERASED, isEncryptedField } from './encrypted-field.js';
 import { LocalKeyEncryptionKey } from './key-encryption-key.js';
 import { type PersonalDataMap, PersonalDataCodec } from './personal-data.codec.js';
 import { PersonalDataVault } from './personal-data.vault.js';
@@ -265,6 +265,154 @@ describe.each(sqlBackends())('PersonalDataCodec on %s', (kind) => {
     });
   });
 
+  describe("When an event's fields are encrypted together", () => {
+    const TOGETHER: PersonalDataMap = {
+      ContactImported: {
+        subject: 'recipientId',
+        fields: ['email', 'profile.name', 'attributes', 'consent.ip'],
+        together: true,
+      },
+    };
+    let together: PersonalDataCodec;
+    beforeAll(() => {
+      together = new PersonalDataCodec(vault, TOGETHER);
+    });
+    const aContactImported = () => ({
+      recipientId: randomUUID(),
+      listId: randomUUID(),
+      email: `ada-${randomUUID()}@example.test`,
+      profile: { name: 'Ada Lovelace', locale: 'en-GB' },
+      attributes: { plan: 'gold', visits: 3 },
+      consent: { source: 'import', ip: null },
+    });
+
+    it('should store one value at the first field, list the fields it holds, and leave the rest out', async () => {
+      const data = aContactImported();
+      const stored = (await together.encryptEvent('ContactImported', data, randomUUID())) as Record<
+        string,
+        unknown
+      >;
+
+      const email = stored.email as { s: string; g?: string[] };
+      expect(isEncryptedField(email)).toBe(true);
+      expect(email.s).toBe(data.recipientId);
+      expect(email.g).toEqual(['email', 'profile.name', 'attributes']);
+      expect(stored).toEqual({
+        recipientId: data.recipientId,
+        listId: data.listId,
+        email,
+        profile: { locale: 'en-GB' },
+        consent: { source: 'import', ip: null },
+      });
+      expect(JSON.stringify(stored)).not.toMatch(/Ada|gold|example\.test/);
+    });
+
+    it('should decrypt back to the same data, after a JSON round trip', async () => {
+      const data = aContactImported();
+      const stored = await together.encryptEvent('ContactImported', data, randomUUID());
+      const reread = JSON.parse(JSON.stringify(stored)) as typeof stored;
+
+      expect(await together.decryptEvent('ContactImported', reread)).toEqual(data);
+    });
+
+    it('should encrypt a lone field as usual', async () => {
+      const data = { ...aContactImported(), profile: { locale: 'fr' }, attributes: undefined };
+      const stored = (await together.encryptEvent(
+        'ContactImported',
+        data,
+        randomUUID(),
+      )) as unknown as {
+        email: { g?: unknown };
+      };
+
+      expect(stored.email.g).toBeUndefined();
+      expect(await together.decryptEvent('ContactImported', stored)).toEqual(data);
+    });
+
+    it('should read every field it holds as [erased] once the subject is erased', async () => {
+      const data = aContactImported();
+      const stored = await together.encryptEvent('ContactImported', data, randomUUID());
+      await vault.shred(data.recipientId);
+
+      expect(await together.decryptEvent('ContactImported', stored)).toEqual({
+        ...data,
+        email: ERASED,
+        profile: { name: ERASED, locale: 'en-GB' },
+        attributes: ERASED,
+      });
+    });
+
+    it('should refuse a value whose list of fields was changed', async () => {
+      const stored = (await together.encryptEvent(
+        'ContactImported',
+        aContactImported(),
+        randomUUID(),
+      )) as unknown as { email: { g: string[] } };
+      for (const g of [
+        ['email', 'attributes', 'profile.name'],
+        ['email', 'profile.name'],
+        ['email', 'profile.name', 'attributes', 'listId'],
+        ['profile.name', 'email', 'attributes'],
+      ]) {
+        const tampered = { ...stored, email: { ...stored.email, g } };
+        expect((await rejection(together.decryptEvent('ContactImported', tampered))).code).toBe(
+          'CIPHERTEXT_INVALID',
+        );
+      }
+    });
+
+    it('should decrypt a read model copy of each field, the shared value once', async () => {
+      const data = aContactImported();
+      const stored = (await together.encryptEvent(
+        'ContactImported',
+        data,
+        randomUUID(),
+      )) as unknown as {
+        email: EncryptedField;
+      };
+      const sealed = ['email', 'profile.name', 'attributes'].map((path) => ({
+        context: `ContactImported.${path}`,
+        field: stored.email,
+      }));
+      const spy = jest.spyOn(vault, 'decryptMany');
+      try {
+        expect(await together.decryptSealed([...sealed, null])).toEqual([
+          data.email,
+          'Ada Lovelace',
+          { plan: 'gold', visits: 3 },
+          null,
+        ]);
+        expect(spy).toHaveBeenCalledTimes(1);
+        expect(spy.mock.calls[0]![0]).toHaveLength(1);
+      } finally {
+        spy.mockRestore();
+      }
+      const elsewhere = { context: 'ContactImported.listId', field: stored.email };
+      expect((await rejection(together.decryptSealed([elsewhere]))).code).toBe(
+        'CIPHERTEXT_INVALID',
+      );
+    });
+
+    it('should encrypt many events in one vault call and keep their order', async () => {
+      const tenantId = randomUUID();
+      const originals = [aContactImported(), aContactImported(), aContactImported()];
+      const spy = jest.spyOn(vault, 'encryptMany');
+      let stored: unknown[];
+      try {
+        stored = await together.encryptEvents(
+          originals.map((data) => ({ type: 'ContactImported', data })),
+          tenantId,
+        );
+        expect(spy).toHaveBeenCalledTimes(1);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(
+        await together.decryptEvents(stored.map((data) => ({ type: 'ContactImported', data }))),
+      ).toEqual(originals);
+    });
+  });
+
   describe('When the map is invalid', () => {
     it('should refuse empty paths, prototype keys and a subject inside a personal field', () => {
       for (const map of [
@@ -273,6 +421,9 @@ describe.each(sqlBackends())('PersonalDataCodec on %s', (kind) => {
         { E: { subject: 'id', fields: ['__proto__.x'] } },
         { E: { subject: 'person.id', fields: ['person'] } },
         { E: { subject: 'id', fields: ['id'] } },
+        { E: { subject: 'id', fields: ['a', 'b,c'], together: true } },
+        { E: { subject: 'id', fields: ['a#b', 'c'], together: true } },
+        { E: { subject: 'id', fields: ['a', 'a.b'], together: true } },
       ]) {
         expect(() => new PersonalDataCodec(vault, map)).toThrow(PrivacyError);
       }

@@ -309,6 +309,53 @@ describe.each(sqlBackends())('PersonalDataVault on %s', (kind) => {
     });
   });
 
+  describe('When encrypting a batch', () => {
+    it('should encrypt each value for its subject and context, creating the missing keys', async () => {
+      const tenantId = randomUUID();
+      const known = randomUUID();
+      await vault.encrypt(known, tenantId, 'warm-up', 'ctx');
+      const fresh = randomUUID();
+      const requests = [
+        { subjectId: known, plaintext: 'a@example.test', context: 'E.email' },
+        { subjectId: fresh, plaintext: 'b@example.test', context: 'E.email' },
+        { subjectId: known, plaintext: 'Ada', context: 'E.name' },
+      ];
+
+      const fields = await vault.encryptMany(tenantId, requests);
+
+      expect(fields.map((f) => f.s)).toEqual([known, fresh, known]);
+      const reader = await anotherProcess();
+      expect(
+        await reader.decryptMany(
+          fields.map((field, i) => ({ field, context: requests[i]!.context })),
+        ),
+      ).toEqual(['a@example.test', 'b@example.test', 'Ada']);
+      const { rows } = await pool.query(
+        'SELECT count(*)::int AS keys FROM mp_subject_keys WHERE subject_id = ANY($1::text[])',
+        [[known, fresh]],
+      );
+      expect(rows[0]).toEqual({ keys: 2 });
+    });
+
+    it('should refuse the whole batch when one subject is erased or one value is not a string', async () => {
+      const tenantId = randomUUID();
+      const erased = randomUUID();
+      await vault.shred(erased);
+      const fine = { subjectId: randomUUID(), plaintext: 'x', context: 'ctx' };
+
+      expect(
+        (await rejection(vault.encryptMany(tenantId, [fine, { ...fine, subjectId: erased }]))).code,
+      ).toBe('SUBJECT_ERASED');
+      expect(
+        (
+          await rejection(
+            vault.encryptMany(tenantId, [fine, { ...fine, plaintext: 7 as unknown as string }]),
+          )
+        ).code,
+      ).toBe('INVALID_ARGUMENT');
+    });
+  });
+
   describe('When computing a blind index', () => {
     it('should be stable across processes with the same key and differ per tenant', async () => {
       const tenantId = randomUUID();

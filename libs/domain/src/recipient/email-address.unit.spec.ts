@@ -209,4 +209,27 @@ describe('checkEmail', () => {
         }),
       ));
   });
+  describe('When the domain is plain ASCII', () => {
+    // Such domains skip the URL parser; whatever they are, the result must be what it gives.
+    const label = fc.stringMatching(/^(?:0x)?[a-z0-9-]{1,8}$/);
+    const domain = fc
+      .array(label, { minLength: 1, maxLength: 4 })
+      .map((labels) => labels.join('.'));
+    const viaUrl = (host: string): string => {
+      try {
+        return new URL(`http://${host}`).hostname;
+      } catch {
+        return '';
+      }
+    };
+
+    it('should accept it only as the URL parser reads it', () =>
+      fc.assert(
+        fc.property(domain, (host) => {
+          const result = checkEmail(`ada@${host}`);
+          if (result.ok) expect(result.email.address).toBe(`ada@${viaUrl(host)}`);
+        }),
+        { numRuns: 2000 },
+      ));
+  });
 });
