@@ -95,6 +95,9 @@ const SKIP_REASONS: Partial<Record<RecipientErrorCode, keyof ImportSkipped>> = {
   RECIPIENT_RESTRICTED: 'restricted',
 };
 
+/** Batches an import has in flight at once (their rows in memory: this times the batch size). */
+const BATCHES_IN_FLIGHT = 3;
+
 const SUPPRESSION_SKIPS: Record<string, keyof ImportSkipped> = { erased: 'erased' };
 
 /**
@@ -161,15 +164,14 @@ export class ContactImporter {
       report.skipped.total++;
     };
     let batch: Row[] = [];
-    // Two batches in flight: while the database appends one, the next is parsed, resolved and
-    // encrypted. A row that races its own duplicate in the other batch meets a revision conflict
+    // Batches in flight: while the database answers one, the next is parsed, resolved and
+    // encrypted. A row that races its own duplicate in another batch meets a revision conflict
     // and is decided again (see `oneByOne`), so overlapping changes nothing in the outcome.
-    let inFlight: Promise<void> | undefined;
+    const inFlight: Array<Promise<void>> = [];
     const flush = async () => {
       if (batch.length === 0) return;
       const rows = batch;
       batch = [];
-      const previous = inFlight;
       const current = this.importBatch(rows, report, {
         context,
         listId,
@@ -189,9 +191,9 @@ export class ContactImporter {
           invalid: report.invalid,
         });
       });
-      current.catch(() => undefined); // awaited below or by the next flush
-      inFlight = current;
-      await previous;
+      current.catch(() => undefined); // awaited below or by a later flush
+      inFlight.push(current);
+      if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
     };
     try {
       for await (const record of readContactsCsv(options.source, { mapping: options.mapping })) {
@@ -217,10 +219,10 @@ export class ContactImporter {
       await flush();
     } catch (error) {
       // Never leave a batch running behind a failed read: wait for it, report the read's error.
-      await inFlight?.catch(() => undefined);
+      await Promise.all(inFlight.map((batch) => batch.catch(() => undefined)));
       throw error;
     }
-    await inFlight;
+    for (const batch of inFlight) await batch;
     report.durationMs = Date.now() - started;
     return report;
   }
