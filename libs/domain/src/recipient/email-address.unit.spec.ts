@@ -232,4 +232,23 @@ describe('checkEmail', () => {
         { numRuns: 2000 },
       ));
   });
+  describe('When the local part is printable ASCII', () => {
+    // Such addresses are checked with ASCII patterns; these are the general ones they stand for.
+    const ATOM = /^[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]+$/u;
+    const FORBIDDEN = /[\s\p{Cc}\p{Cf}\p{Z},;:()<>[\]\\"]/u;
+
+    it('should judge it as the general patterns do', () =>
+      fc.assert(
+        fc.property(fc.stringMatching(/^[\x21-\x3f\x41-\x7e]{1,30}$/), (local) => {
+          const expected = FORBIDDEN.test(local)
+            ? 'invalid characters'
+            : local.split('.').every((atom) => ATOM.test(atom))
+              ? 'ok'
+              : 'invalid local part';
+          const result = checkEmail(`${local}@example.com`);
+          expect(result.ok ? 'ok' : result.problem).toBe(expected);
+        }),
+        { numRuns: 3000 },
+      ));
+  });
 });
