@@ -381,6 +381,13 @@ describe('Recipient', () => {
         .when(anAddRecipient({ recipientId, tenantId, attributes: { bio: 'x'.repeat(2000) } }))
         .thenStateMatches({ status: 'Active', attributes: { bio: 'x'.repeat(2000) } }));
 
+    it('should accept long values that are under the size limit in all', () => {
+      const attributes = { a: 'x'.repeat(2000), b: 'y'.repeat(2000), c: 'z'.repeat(2000) };
+      return given([])
+        .when(anAddRecipient({ recipientId, tenantId, attributes }))
+        .thenStateMatches({ status: 'Active', attributes });
+    });
+
     it.each(invalidAttributes.filter(([name]) => name !== 'null'))(
       'should reject attributes that are %s',
       (_, attributes) =>
