@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
+import { LRUCache } from 'lru-cache';
+
 /** An unwrapped data key, or `null` when the subject was erased (its tombstone is permanent). */
 export interface CachedSubjectKey {
   /** A KeyObject: `createCipheriv` and `createDecipheriv` take it a third faster than raw bytes. */
@@ -17,48 +19,42 @@ export interface DataKeyCacheOptions {
 export const DEFAULT_KEY_CACHE_ENTRIES = 10_000;
 export const DEFAULT_KEY_CACHE_TTL_MS = 60_000;
 
-/** Bounded LRU with a time to live. A Map keeps insertion order: re-inserting on read makes it LRU. */
+/**
+ * Bounded LRU with a time to live (`lru-cache`). Bulk imports put a new key in for every row, so
+ * a full cache evicts on every `set`: a Map whose oldest entry is found through `keys()` paid
+ * for every hole its earlier deletions left (about 10 µs a call at 10 000 entries).
+ */
 export class DataKeyCache {
-  readonly #entries = new Map<string, { value: CachedSubjectKey; expiresAt: number }>();
-  readonly #maxEntries: number;
-  readonly #ttlMs: number;
-  readonly #now: () => number;
+  readonly #entries: LRUCache<string, CachedSubjectKey> | undefined;
 
   constructor(options: DataKeyCacheOptions = {}) {
-    this.#maxEntries = Math.max(0, options.maxEntries ?? DEFAULT_KEY_CACHE_ENTRIES);
-    this.#ttlMs = options.ttlMs ?? DEFAULT_KEY_CACHE_TTL_MS;
-    this.#now = options.now ?? Date.now;
+    const max = Math.max(0, options.maxEntries ?? DEFAULT_KEY_CACHE_ENTRIES);
+    const ttl = options.ttlMs ?? DEFAULT_KEY_CACHE_TTL_MS;
+    const now = options.now ?? Date.now;
+    this.#entries =
+      max > 0 && ttl > 0
+        ? // ttlResolution 0: the clock is read at every check, never a cached reading.
+          new LRUCache({ max, ttl, ttlResolution: 0, perf: { now } })
+        : undefined;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   get(subjectId: string): CachedSubjectKey | undefined {
-    const entry = this.#entries.get(subjectId);
-    if (!entry) return undefined;
-    this.#entries.delete(subjectId);
-    if (entry.expiresAt <= this.#now()) return undefined;
-    this.#entries.set(subjectId, entry);
-    return entry.value;
+    return this.#entries?.get(subjectId);
   }
 
   set(subjectId: string, value: CachedSubjectKey): void {
-    if (this.#maxEntries === 0 || this.#ttlMs <= 0) return;
-    this.#entries.delete(subjectId);
-    this.#entries.set(subjectId, { value, expiresAt: this.#now() + this.#ttlMs });
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.#entries.delete(oldest);
-    }
+    this.#entries?.set(subjectId, value);
   }
 
   delete(subjectId: string): void {
-    this.#entries.delete(subjectId);
+    this.#entries?.delete(subjectId);
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#entries?.clear();
   }
 }
