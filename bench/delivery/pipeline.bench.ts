@@ -739,7 +739,7 @@ const main = async (): Promise<void> => {
         `store.readAll (mp_read_all) ${filter?.categories?.join(',') ?? 'all'}`,
     );
     wrapAsync(timers, rt.codec, 'decryptEvents', () => '  codec.decryptEvents');
-    wrapAsync(timers, rt.codec, 'encryptEvent', () => '  codec.encryptEvent');
+    wrapAsync(timers, rt.codec, 'encryptEvents', () => '  codec.encryptEvents');
     wrapAsync(
       timers,
       rt.audience,

@@ -172,6 +172,40 @@ describe.each(sqlBackends())('Recipients projection on %s', (backend) => {
       expect(await memberships(ids.recipientId)).toEqual([]);
     });
 
+    it('should keep, for each field, the one value its fields were encrypted together in', async () => {
+      const ids = newIds();
+      const together: EncryptedField = {
+        ...cipher(ids.recipientId, 'together'),
+        g: ['email', 'attributes', 'consent.ipAddress'],
+      };
+      const listId = anId();
+      const { event } = anEncryptedRecipientAdded(ids, at(0));
+      const { name: _name, attributes: _attributes, ...rest } = event.data;
+      await given(ids, [
+        {
+          ...event,
+          data: {
+            ...rest,
+            email: ct(together),
+            listIds: [listId],
+            consent: aConsent({ source: 'import', collectedAt: at(0) }),
+          } as never,
+        },
+      ]);
+
+      expect(await row(ids.recipientId)).toMatchObject({
+        email: { context: 'RecipientAdded.email', field: together },
+        name: null,
+        attributes: { context: 'RecipientAdded.attributes', field: together },
+      });
+      expect(await memberships(ids.recipientId)).toMatchObject([
+        {
+          list_id: listId,
+          consent_ip: { context: 'RecipientAdded.consent.ipAddress', field: together },
+        },
+      ]);
+    });
+
     it('should drop plaintext personal values to null so they never land in the read model', async () => {
       const ids = newIds();
       const listId = anId();
