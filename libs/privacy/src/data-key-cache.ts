@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 
 /** An unwrapped data key, or `null` when the subject was erased (its tombstone is permanent). */
 export interface CachedSubjectKey {
-  /** A KeyObject: `createCipheriv` and `createDecipheriv` take it a third faster than raw bytes. */
+  /** A KeyObject: the key bytes live outside the JavaScript heap, and print as nothing. */
   readonly key: KeyObject | null;
   readonly tenantId: string | null;
 }
