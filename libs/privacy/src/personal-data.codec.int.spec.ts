@@ -393,6 +393,16 @@ describe.each(sqlBackends())('PersonalDataCodec on %s', (kind) => {
       );
     });
 
+    it('should refuse to reach a field through an array', async () => {
+      const codec = new PersonalDataCodec(vault, {
+        E: { subject: 'id', fields: ['a', 'list.0'], together: true },
+      });
+      const data = { id: randomUUID(), a: 'x', list: ['y', 'z'] };
+      expect((await rejection(codec.encryptEvent('E', data, randomUUID()))).code).toBe(
+        'INVALID_ARGUMENT',
+      );
+    });
+
     it('should encrypt many events in one vault call and keep their order', async () => {
       const tenantId = randomUUID();
       const originals = [aContactImported(), aContactImported(), aContactImported()];

@@ -421,6 +421,12 @@ const rewrite = <T>(
   edits: ReadonlyArray<{ segments: readonly string[]; value: unknown }>,
   depth = 0,
 ): T => {
+  if (Array.isArray(root)) {
+    throw new PrivacyError(
+      'INVALID_ARGUMENT',
+      'fields encrypted together are reached through objects only, not arrays',
+    );
+  }
   const node = root as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(node)) {
