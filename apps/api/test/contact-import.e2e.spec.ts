@@ -121,12 +121,12 @@ describe.each(sqlBackends())('Contact import (%s)', (backend) => {
     });
   });
 
-  describe('When the same address lands in two batches in flight at once', () => {
-    it('should still add each person once and lose no change', async () => {
+  describe('When the same address lands in batches in flight at once', () => {
+    it('should still add each person once, lose no change, and keep the later row', async () => {
       const listId = await newList('Overlapping');
       const tag = Date.now().toString(36);
-      // Batches of 2 with two in flight: each pair of neighbours races its duplicate.
-      const rows = ['a', 'b', 'a', 'c', 'b', 'd', 'c', 'a'].map(
+      // Batches of 2 with three in flight: each address races its duplicate one or two batches on.
+      const rows = ['a', 'b', 'a', 'c', 'b', 'd', 'c', 'a', 'e', 'f', 'e', 'g'].map(
         (who, i) => `${who}.${tag}@example.org,Name ${who} ${i}`,
       );
       const report = await api.runtime.contactImport.run({
@@ -136,8 +136,8 @@ describe.each(sqlBackends())('Contact import (%s)', (backend) => {
         batchSize: 2,
       });
       await api.runtime.audience.waitForReadModels(report.position);
-      expect(report).toMatchObject({ rows: 8, added: 4, invalid: 0 });
-      expect(report.added + report.updated + report.skipped.total).toBe(8);
+      expect(report).toMatchObject({ rows: 12, added: 7, invalid: 0 });
+      expect(report.added + report.updated + report.skipped.total).toBe(12);
       const byEmail = new Map((await members(listId)).map((m) => [m.email, m.name]));
       expect(byEmail).toEqual(
         new Map([
@@ -145,6 +145,9 @@ describe.each(sqlBackends())('Contact import (%s)', (backend) => {
           [`b.${tag}@example.org`, 'Name b 4'],
           [`c.${tag}@example.org`, 'Name c 6'],
           [`d.${tag}@example.org`, 'Name d 5'],
+          [`e.${tag}@example.org`, 'Name e 10'],
+          [`f.${tag}@example.org`, 'Name f 9'],
+          [`g.${tag}@example.org`, 'Name g 11'],
         ]),
       );
       for (const email of byEmail.keys()) {

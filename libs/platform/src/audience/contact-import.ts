@@ -164,22 +164,29 @@ export class ContactImporter {
       report.skipped.total++;
     };
     let batch: Row[] = [];
-    // Batches in flight: while the database answers one, the next is parsed, resolved and
-    // encrypted. A row that races its own duplicate in another batch meets a revision conflict
-    // and is decided again (see `oneByOne`), so overlapping changes nothing in the outcome.
+    // Batches in flight: while the database writes one, the next ones are parsed, resolved and
+    // encrypted; they are written in file order. A row decided on a state that an earlier batch
+    // then changes meets a revision conflict and is decided again (see `oneByOne`), so
+    // overlapping changes nothing in the outcome.
     const inFlight: Array<Promise<void>> = [];
+    let written: Promise<unknown> = Promise.resolve();
     const flush = async () => {
       if (batch.length === 0) return;
       const rows = batch;
       batch = [];
-      const current = this.importBatch(rows, report, {
+      const earlier = written;
+      const batchDone = this.importBatch(rows, report, {
         context,
         listId,
         now: now(),
         invalid,
         skip,
         reserveContacts,
-      }).then((position) => {
+        earlier,
+      });
+      written = earlier.then(() => batchDone);
+      written.catch(() => undefined); // the batch's own failure is reported through `current`
+      const current = batchDone.then((position) => {
         if (position && (!report.position || comparePositions(position, report.position) > 0)) {
           report.position = position;
         }
@@ -237,6 +244,8 @@ export class ContactImporter {
       invalid: (line: number, reason: string) => void;
       skip: (why: keyof ImportSkipped) => void;
       reserveContacts: (adding: number) => Promise<void>;
+      /** Settles once every earlier batch is written (rejects if one failed). */
+      earlier: Promise<unknown>;
     },
   ): Promise<Position | undefined> {
     const { tenantId } = ctx.context;
@@ -311,8 +320,6 @@ export class ContactImporter {
       );
     }
     if (decided.length === 0) return undefined;
-    // The plan's contact limit: a batch that would pass it is refused whole (nothing of it written).
-    await ctx.reserveContacts(decided.filter((d) => d.revision < 0n).length);
     const encoded = await encodeCommands(
       this.deps.codec,
       decided.map((d) => ({
@@ -326,6 +333,12 @@ export class ContactImporter {
       events: encoded[i]!,
       expectedRevision: d.revision < 0n ? ('no_stream' as const) : d.revision,
     }));
+    // Written in file order: a batch prepared beside earlier ones waits for them to be written
+    // (and is not written if one of them failed), so a later row's values always win, and the
+    // contact limit is counted in file order.
+    await ctx.earlier;
+    // The plan's contact limit: a batch that would pass it is refused whole (nothing of it written).
+    await ctx.reserveContacts(decided.filter((d) => d.revision < 0n).length);
     try {
       const results = await this.deps.store.appendMany(requests);
       for (const d of decided) {

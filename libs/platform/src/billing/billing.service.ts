@@ -566,7 +566,7 @@ export class Billing {
     let reserved = 0;
     let refused: Error | undefined;
     return (adding: number) => {
-      // Once a batch is refused, every later one is too (several batches may be in flight).
+      // Once a batch is refused, every later one is too (the importer checks them in file order).
       if (refused !== undefined) throw refused;
       if (adding === 0) return;
       try {
