@@ -1,8 +1,10 @@
 import {
+  type KeyObject,
   createCipheriv,
   createDecipheriv,
   createHash,
   createHmac,
+  createSecretKey,
   hkdfSync,
   randomBytes,
 } from 'node:crypto';
@@ -38,6 +40,8 @@ const HKDF_SALT = createHash('sha256').update('mailpackr-kdf-v1').digest();
 /** AES-256-GCM key wrapping with a local 32-byte key. Wrapped format: version | iv | ciphertext | tag. */
 export class LocalKeyEncryptionKey implements KeyEncryptionKey {
   readonly #key: Buffer;
+  /** The same key for the cipher calls: a raw Buffer would be made into a key object on every call. */
+  readonly #cipherKey: KeyObject;
   readonly id: string;
 
   constructor(key: Buffer) {
@@ -48,6 +52,7 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
       );
     }
     this.#key = Buffer.from(key);
+    this.#cipherKey = createSecretKey(this.#key);
     this.id = createHmac('sha256', this.#key).update('mailpackr-kek-id').digest('hex').slice(0, 16);
   }
 
@@ -59,10 +64,17 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
   // eslint-disable-next-line @typescript-eslint/require-await -- implements the async port; async turns throws into rejections
   async wrap(dataKey: Buffer): Promise<Buffer> {
     const iv = randomPool.take(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#cipherKey, iv);
     cipher.setAAD(WRAP_AAD);
-    const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-    return Buffer.concat([Buffer.of(WRAP_VERSION), iv, body, cipher.getAuthTag()]);
+    // GCM is a stream mode: the ciphertext is as long as the key, and `final` adds nothing.
+    const body = cipher.update(dataKey);
+    cipher.final();
+    const wrapped = Buffer.allocUnsafe(1 + IV_BYTES + body.length + TAG_BYTES);
+    wrapped[0] = WRAP_VERSION;
+    iv.copy(wrapped, 1);
+    body.copy(wrapped, 1 + IV_BYTES);
+    cipher.getAuthTag().copy(wrapped, 1 + IV_BYTES + body.length);
+    return wrapped;
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- implements the async port; async turns throws into rejections
@@ -74,7 +86,7 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
     const body = wrapped.subarray(1 + IV_BYTES, wrapped.length - TAG_BYTES);
     const tag = wrapped.subarray(wrapped.length - TAG_BYTES);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, iv);
+      const decipher = createDecipheriv('aes-256-gcm', this.#cipherKey, iv);
       decipher.setAAD(WRAP_AAD);
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(body), decipher.final()]);

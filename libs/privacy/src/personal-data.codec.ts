@@ -430,10 +430,13 @@ const rewrite = <T>(
   const node = root as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(node)) {
-    const mine = edits.filter((edit) => edit.segments[depth] === key);
-    const leaf = mine.find((edit) => edit.segments.length === depth + 1);
-    const value =
-      mine.length === 0 ? node[key] : leaf ? leaf.value : rewrite(node[key], mine, depth + 1);
+    let value = node[key];
+    // Most keys are on no path: checked without allocating (this runs for every key of every event).
+    if (edits.some((edit) => edit.segments[depth] === key)) {
+      const mine = edits.filter((edit) => edit.segments[depth] === key);
+      const leaf = mine.find((edit) => edit.segments.length === depth + 1);
+      value = leaf ? leaf.value : rewrite(value, mine, depth + 1);
+    }
     if (value === REMOVE) continue;
     if (key === '__proto__') {
       Object.defineProperty(copy, key, {
