@@ -221,11 +221,7 @@ export class PersonalDataCodec {
       }
       let values = decoded.get(request);
       if (!values) {
-        const holds = value.g!.map((path) => ({
-          ...field,
-          path,
-          context: `${field.type}.${path}`,
-        }));
+        const holds = value.g!.map((path) => ({ context: `${field.type}.${path}` }));
         values = decode(plaintexts[request]!, value, holds);
         decoded.set(request, values);
       }
@@ -335,7 +331,7 @@ const setPath = <T>(root: T, segments: readonly string[], value: unknown): T => 
   return set(root, 0) as T;
 };
 
-const parseJson = (plaintext: string, field: CompiledField): unknown => {
+const parseJson = (plaintext: string, field: FieldContext): unknown => {
   try {
     return JSON.parse(plaintext) as unknown;
   } catch {
@@ -375,7 +371,7 @@ const bundledFields = (
 const decode = (
   plaintext: string,
   value: EncryptedField,
-  fields: readonly CompiledField[],
+  fields: readonly FieldContext[],
 ): unknown[] => {
   if (plaintext === ERASED) return fields.map(() => ERASED);
   if (value.g === undefined) {
@@ -391,13 +387,19 @@ const decode = (
   return values;
 };
 
+/** What decoding a plaintext needs of each field it holds: its context, for error messages. */
+type FieldContext = Pick<CompiledField, 'context'>;
+
 /** The type and path of a sealed field's context (`RecipientAdded.consent.ipAddress`). */
-type SealedContext = CompiledField & { type: string };
+interface SealedContext extends FieldContext {
+  type: string;
+  path: string;
+}
 
 const sealedField = (context: string): SealedContext => {
   const dot = context.indexOf('.');
   const path = dot < 0 ? '' : context.slice(dot + 1);
-  return { type: context.slice(0, Math.max(dot, 0)), path, segments: path.split('.'), context };
+  return { type: context.slice(0, Math.max(dot, 0)), path, context };
 };
 
 const serialise = (type: string, field: CompiledField, value: unknown): string => {
