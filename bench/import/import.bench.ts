@@ -2,8 +2,11 @@
  * CSV contact import benchmark: `ContactImporter.run` (the whole path: CSV, blind index,
  * suppressions, resolution, decisions, key preparation, encryption, multi-stream append) against
  * the raw limits it is built from, measured in the same run on the same database: parsing the
- * same file with `readContactsCsv` alone, and inserting as many rows of the same size in batches
- * of the same size into a plain table.
+ * same file with `readContactsCsv` alone, inserting as many rows of the same size in batches
+ * of the same size into a plain table, and the raw floor: the work no implementation can leave
+ * out (CSV, blind index, a wrapped key and one sealed value per row, event texts and their
+ * digest, one INSERT a batch into tables indexed as ours), written plainly, whose CPU per row
+ * says what the rate target asks of the machine whatever the code around it.
  *
  *   npm run bench:import -- [--quick] [--sizes <n,n,...>] [--backend postgres|pglite] [--rounds <n>]
  *                            [--batch-size <n>] [--analyze]
@@ -14,7 +17,7 @@
  * contact list. Then, in this order: the import (wall time, rows/s, peak RSS and heap sampled
  * every 50 ms), the `recipients` projection catching up (the live projection loops are not
  * started, so import and projection are measured apart), a re-import of the same file (must add
- * nothing), and the raw limits. Progress goes to stderr; the table of results and one JSON object
+ * nothing), and the raw limits (CSV, SQL, floor). Progress goes to stderr; the table of results and one JSON object
  * with every figure go to stdout, and the JSON is also written to
  * `bench/results/import-<timestamp>.json`.
  *
@@ -32,7 +35,16 @@
  */
 import 'reflect-metadata';
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  type KeyObject,
+  createCipheriv,
+  createHmac,
+  createSecretKey,
+  hash,
+  randomBytes,
+  randomFillSync,
+  randomUUID,
+} from 'node:crypto';
 import {
   closeSync,
   createReadStream,
@@ -205,6 +217,7 @@ interface SizeResult {
   tableScans?: Record<string, Record<string, string>>;
   rawCsv?: Figure;
   rawSql?: Figure & { payloadBytes: number; postgresUsPerRow?: number };
+  rawFloor?: Figure & { cpu: CpuPerRow };
   ratios?: Record<string, number>;
   error?: string;
   durationSec: number;
@@ -785,7 +798,200 @@ class SizeBench {
       ...(postgresUs.length > 0 ? { postgresUsPerRow: Math.round(median(postgresUs)) } : {}),
     };
   }
+
+  /**
+   * The work that no implementation of this import can leave out, written plainly beside ours:
+   * the same file through `readContactsCsv`; per row the blind index (HMAC-SHA256), a data key
+   * wrapped under a key-encryption key and the personal fields sealed under it (AES-256-GCM
+   * each), the event's data and metadata texts as large as ours and their SHA-256; per batch one
+   * statement that inserts the keys, the stream heads and the events into tables indexed as ours
+   * are. No decisions, no duplicate or suppression lookups, no hash chain, random ids instead of
+   * derived ones, one batch at a time. Its CPU per row is a floor for ours, whatever the code.
+   */
+  async rawFloor(): Promise<void> {
+    await this.pool.query(FLOOR_TABLES);
+    const client = await this.pool.connect();
+    const kek = createSecretKey(randomBytes(32));
+    const indexKey = createSecretKey(randomBytes(32));
+    const tenantId = randomUUID();
+    const listId = randomUUID();
+    const random = Buffer.allocUnsafe(FLOOR_RANDOM_BYTES * this.options.batchSize);
+    const rows: number[] = [];
+    const ms: number[] = [];
+    const cpu: CpuPerRow[] = [];
+    try {
+      for (let round = 0; round < this.options.rounds; round++) {
+        await client.query(`TRUNCATE ${FLOOR_TABLE_NAMES.join(', ')}`);
+        let count = 0;
+        let batch: FloorRow[] = [];
+        const flush = async () => {
+          if (batch.length > 0) await client.query(FLOOR_INSERT, floorParams(batch));
+          batch = [];
+        };
+        const run = await measured(async () => {
+          const now = new Date().toISOString();
+          for await (const record of readContactsCsv(createReadStream(this.file))) {
+            if (record.kind !== 'row') continue;
+            // Random bytes drawn a batch at a time, as our random pool does.
+            if (batch.length === 0) randomFillSync(random);
+            const own = random.subarray(batch.length * FLOOR_RANDOM_BYTES);
+            count++;
+            batch.push(floorRow(record, own, { kek, indexKey, tenantId, listId, now }));
+            if (batch.length >= this.options.batchSize) await flush();
+          }
+          await flush();
+        }, this.options.backend === 'postgres');
+        if (count !== this.size) throw new Error(`raw floor read ${count} of ${this.size} rows`);
+        rows.push(count);
+        ms.push(run.ms);
+        cpu.push(run.cpuPerRow(count));
+        log(
+          `${this.prefix}   raw floor round ${round + 1}/${this.options.rounds}: ${fmtRate(rate(count, run.ms))} rows/s, ` +
+            fmtCpu(cpu[round]!),
+        );
+      }
+      const { rows: counted } = await client.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM bench_floor_events',
+      );
+      if (Number(counted[0]!.n) !== this.size)
+        throw new Error(`raw floor table holds ${counted[0]!.n} of ${this.size} rows`);
+    } finally {
+      await client.query(`DROP TABLE IF EXISTS ${FLOOR_TABLE_NAMES.join(', ')}`).catch(() => {});
+      client.release();
+    }
+    const middle = (pick: (c: CpuPerRow) => number | undefined) => {
+      const values = cpu.map(pick).filter((v): v is number => v !== undefined);
+      return values.length === cpu.length ? Math.round(median(values)) : undefined;
+    };
+    const postgresUs = middle((c) => c.postgresUs);
+    this.result.rawFloor = {
+      ...figure(rows, ms),
+      cpu: {
+        benchUs: middle((c) => c.benchUs)!,
+        ...(postgresUs === undefined ? {} : { postgresUs }),
+      },
+    };
+  }
 }
+
+// ── The floor: the essential work of an import, without our code around it ────────────────────
+
+const FLOOR_TABLE_NAMES = ['bench_floor_events', 'bench_floor_streams', 'bench_floor_keys'];
+
+/** Shaped and indexed as `mp_subject_keys`, `mp_streams` and `mp_events`. */
+const FLOOR_TABLES = /* sql */ `
+  DROP TABLE IF EXISTS ${FLOOR_TABLE_NAMES.join(', ')};
+  CREATE TABLE bench_floor_keys (subject_id text PRIMARY KEY, tenant_id text, wrapped_key bytea NOT NULL);
+  CREATE TABLE bench_floor_streams (stream_id text PRIMARY KEY, revision bigint NOT NULL, head_hash bytea NOT NULL);
+  CREATE TABLE bench_floor_events (
+    global_position bigint GENERATED ALWAYS AS IDENTITY,
+    transaction_id  xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    stream_id       text NOT NULL,
+    stream_revision bigint NOT NULL,
+    event_id        uuid NOT NULL UNIQUE,
+    event_type      text NOT NULL,
+    data            json NOT NULL,
+    metadata        json NOT NULL,
+    hash            bytea NOT NULL,
+    UNIQUE (stream_id, stream_revision),
+    PRIMARY KEY (transaction_id, global_position)
+  );`;
+
+const FLOOR_INSERT = /* sql */ `
+  WITH keys AS (
+    INSERT INTO bench_floor_keys (subject_id, tenant_id, wrapped_key)
+    SELECT k.s, $2, k.w FROM unnest($1::text[], $3::bytea[]) AS k(s, w)
+  ), heads AS (
+    INSERT INTO bench_floor_streams (stream_id, revision, head_hash)
+    SELECT h.s, 0, h.h FROM unnest($4::text[], $7::bytea[]) AS h(s, h)
+  )
+  INSERT INTO bench_floor_events (stream_id, stream_revision, event_id, event_type, data, metadata, hash)
+  SELECT x.s, 0, x.id, 'RecipientAdded', x.d, x.m, x.h
+    FROM ROWS FROM (unnest($4::text[]), unnest($5::uuid[]), json_array_elements($6::json),
+                    json_array_elements($8::json), unnest($7::bytea[])) AS x(s, id, d, m, h)`;
+
+interface FloorRow {
+  subjectId: string;
+  tenantId: string;
+  wrappedKey: Buffer;
+  eventId: string;
+  data: string;
+  metadata: string;
+  hash: Buffer;
+}
+
+const FLOOR_AAD = Buffer.from('bench-floor-kek-wrap');
+/** A data key and two IVs. */
+const FLOOR_RANDOM_BYTES = 32 + 12 + 12;
+
+/** One row's essential work: index, key, wrap, seal, event texts, digest. */
+const floorRow = (
+  record: { email: string; name: string | null; attributes: Record<string, string> },
+  random: Buffer,
+  keys: { kek: KeyObject; indexKey: KeyObject; tenantId: string; listId: string; now: string },
+): FloorRow => {
+  const email = record.email.trim();
+  const at = email.lastIndexOf('@');
+  const address = email.slice(0, at) + email.slice(at).toLowerCase();
+  const emailIndex = createHmac('sha256', keys.indexKey)
+    .update(`${keys.tenantId}:${address}`)
+    .digest('hex');
+  const subjectId = randomUUID();
+  const dataKey = random.subarray(0, 32);
+  const wrapIv = random.subarray(32, 44);
+  const wrap = createCipheriv('aes-256-gcm', keys.kek, wrapIv).setAAD(FLOOR_AAD);
+  const wrapped = Buffer.concat([wrapIv, wrap.update(dataKey), wrap.final(), wrap.getAuthTag()]);
+  const sealIv = random.subarray(44, 56);
+  const seal = createCipheriv('aes-256-gcm', dataKey, sealIv).setAAD(
+    Buffer.from(`${subjectId}|RecipientAdded#email,name,attributes`),
+  );
+  const sealed = Buffer.concat([
+    sealIv,
+    seal.update(JSON.stringify([address, record.name, record.attributes])),
+    seal.final(),
+    seal.getAuthTag(),
+  ]).toString('base64');
+  const data = JSON.stringify({
+    recipientId: subjectId,
+    tenantId: keys.tenantId,
+    email: { $pii: 1, s: subjectId, c: sealed, g: ['email', 'name', 'attributes'] },
+    emailIndex,
+    source: 'import',
+    addedAt: keys.now,
+    listIds: [keys.listId],
+    consent: { source: 'import', collectedAt: keys.now },
+  });
+  const commandId = randomUUID();
+  const metadata = JSON.stringify({
+    commandId,
+    correlationId: commandId,
+    causationId: commandId,
+    tenantId: keys.tenantId,
+    actor: 'bench',
+    schemaVersion: 1,
+    timestamp: keys.now,
+  });
+  return {
+    subjectId,
+    tenantId: keys.tenantId,
+    wrappedKey: wrapped,
+    eventId: randomUUID(),
+    data,
+    metadata,
+    hash: hash('sha256', data + metadata, 'buffer'),
+  };
+};
+
+const floorParams = (batch: readonly FloorRow[]): unknown[] => [
+  batch.map((r) => r.subjectId),
+  batch[0]!.tenantId,
+  batch.map((r) => r.wrappedKey),
+  batch.map((r) => `${RECIPIENT_STREAM_CATEGORY}-${r.subjectId}`),
+  batch.map((r) => r.eventId),
+  `[${batch.map((r) => r.data).join(',')}]`,
+  batch.map((r) => r.hash),
+  `[${batch.map((r) => r.metadata).join(',')}]`,
+];
 
 const figure = (rowsPerRound: number[], msPerRound: number[]): Figure => {
   const rounds = rowsPerRound.map((r, i) => rate(r, msPerRound[i]!));
@@ -797,6 +1003,10 @@ const figure = (rowsPerRound: number[], msPerRound: number[]): Figure => {
   };
 };
 
+/** CPU per row of this process and PostgreSQL together, when both were measured. */
+const cpuUs = (cpu: CpuPerRow | undefined): number | undefined =>
+  cpu?.postgresUs === undefined ? undefined : cpu.benchUs + cpu.postgresUs;
+
 const ratios = (result: SizeResult): Record<string, number> => {
   const out: Record<string, number> = {};
   const r = (a: number | undefined, b: number | undefined) =>
@@ -806,6 +1016,7 @@ const ratios = (result: SizeResult): Record<string, number> => {
     ['import_vs_raw_csv', r(result.import?.rowsPerSec, result.rawCsv?.rowsPerSec)],
     ['catch_up_vs_raw_sql', r(result.catchUp?.rowsPerSec, result.rawSql?.rowsPerSec)],
     ['reimport_vs_raw_csv', r(result.reimport?.rowsPerSec, result.rawCsv?.rowsPerSec)],
+    ['import_cpu_vs_raw_floor', r(cpuUs(result.import?.cpu), cpuUs(result.rawFloor?.cpu))],
   ];
   for (const [key, value] of entries) if (value !== undefined) out[key] = value;
   return out;
@@ -853,6 +1064,7 @@ const runSize = async (
     await bench.eventStats();
     await bench.rawCsv();
     await bench.rawSql();
+    await bench.rawFloor();
   } catch (error) {
     result.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
     log(`${prefix} FAILED: ${result.error}`);
@@ -1002,6 +1214,16 @@ const figureRows = (results: readonly SizeResult[]): string[][] => {
           : { benchUs: 0, postgresUs: r.rawSql.postgresUsPerRow },
       );
     }
+    if (r.rawFloor) {
+      row(
+        'raw floor: CSV, crypto, 1 INSERT',
+        r.rawFloor.ms,
+        r.rawFloor.rowsPerSec,
+        undefined,
+        '',
+        r.rawFloor.cpu,
+      );
+    }
     if (r.error) rows.push([fmtRate(r.size), 'FAILED (see below)', ...Array<string>(8).fill('')]);
   }
   return rows;
@@ -1085,6 +1307,14 @@ const main = async (): Promise<void> => {
     out.push(
       `${fmtRate(r.size)} rows: at ${cpu.benchUs} + ${cpu.postgresUs} µs of CPU per row, ` +
         `${fmtRate(TARGET_ROWS_PER_SEC)} rows/s would keep ${cores.toFixed(2)} cores busy (this machine has ${os.cpus().length})`,
+    );
+    const floor = r.rawFloor?.cpu;
+    if (floor?.postgresUs === undefined) continue;
+    const floorUs = floor.benchUs + floor.postgresUs;
+    out.push(
+      `${' '.repeat(fmtRate(r.size).length)}  the raw floor: ${floor.benchUs} + ${floor.postgresUs} µs, ` +
+        `${((floorUs * TARGET_ROWS_PER_SEC) / 1e6).toFixed(2)} cores at ${fmtRate(TARGET_ROWS_PER_SEC)} rows/s; ` +
+        `ours costs ${((cpu.benchUs + cpu.postgresUs) / floorUs).toFixed(2)}x its CPU`,
     );
   }
   if (targets.length > 0) {
