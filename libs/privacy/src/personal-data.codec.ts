@@ -433,7 +433,7 @@ const rewrite = <T>(
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(node)) {
     let value = node[key];
-    // Most keys are on no path: checked without allocating (this runs for every key of every event).
+    // Most keys are on no path: checked before any array is built (this runs for every key of every event).
     if (edits.some((edit) => edit.segments[depth] === key)) {
       const mine = edits.filter((edit) => edit.segments[depth] === key);
       const leaf = mine.find((edit) => edit.segments.length === depth + 1);
