@@ -39,9 +39,8 @@ const HKDF_SALT = createHash('sha256').update('mailpackr-kdf-v1').digest();
 
 /** AES-256-GCM key wrapping with a local 32-byte key. Wrapped format: version | iv | ciphertext | tag. */
 export class LocalKeyEncryptionKey implements KeyEncryptionKey {
-  readonly #key: Buffer;
-  /** The same key for the cipher calls: a raw Buffer would be made into a key object on every call. */
-  readonly #cipherKey: KeyObject;
+  /** A key object, made once: a raw Buffer would be made into one on every cipher call. */
+  readonly #key: KeyObject;
   readonly id: string;
 
   constructor(key: Buffer) {
@@ -51,8 +50,7 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
         `a key-encryption key must be exactly ${KEK_BYTES} bytes`,
       );
     }
-    this.#key = Buffer.from(key);
-    this.#cipherKey = createSecretKey(this.#key);
+    this.#key = createSecretKey(key); // a copy: the caller's buffer stays the caller's
     this.id = createHmac('sha256', this.#key).update('mailpackr-kek-id').digest('hex').slice(0, 16);
   }
 
@@ -64,7 +62,7 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
   // eslint-disable-next-line @typescript-eslint/require-await -- implements the async port; async turns throws into rejections
   async wrap(dataKey: Buffer): Promise<Buffer> {
     const iv = randomPool.take(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#cipherKey, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(WRAP_AAD);
     // GCM is a stream mode: the ciphertext is as long as the key, and `final` adds nothing.
     const body = cipher.update(dataKey);
@@ -86,7 +84,7 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
     const body = wrapped.subarray(1 + IV_BYTES, wrapped.length - TAG_BYTES);
     const tag = wrapped.subarray(wrapped.length - TAG_BYTES);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#cipherKey, iv);
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, iv);
       decipher.setAAD(WRAP_AAD);
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(body), decipher.final()]);
